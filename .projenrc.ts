@@ -1,0 +1,102 @@
+import { cdk8s, javascript } from 'projen';
+
+// Versions are pinned in one place so the peer ranges, the dev installs and
+// the README stay in step.
+const CDK8S = '2.70.0';
+const CONSTRUCTS = '10.5.0';
+const CDK8S_PLUS = '2.9.5';
+const AWS_CDK_LIB = '2.276.0';
+
+const project = new cdk8s.ConstructLibraryCdk8s({
+  name: 'cdk8s-tenancy',
+  description:
+    'cdk8s and AWS CDK constructs for Kubernetes multi-tenancy: namespace-per-tenant with guardrails, sole-tenant nodes, cluster per tenant, Istio per tenant.',
+  author: 'cdk8s-tenancy developers',
+  authorAddress: 'dev@cdk8s-tenancy.invalid',
+  repositoryUrl: 'https://github.com/cdk8s-tenancy/cdk8s-tenancy.git',
+  keywords: ['cdk8s', 'kubernetes', 'multi-tenancy', 'eks', 'network-policy', 'pod-security', 'istio'],
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  minNodeVersion: '20.0.0',
+  jsiiVersion: '~6.0.0',
+  typescriptVersion: '~5.9.0',
+
+  cdk8sVersion: CDK8S,
+  constructsVersion: CONSTRUCTS,
+  peerDeps: [`cdk8s-plus-27@^${CDK8S_PLUS}`, `aws-cdk-lib@^${AWS_CDK_LIB}`],
+  devDeps: [
+    `cdk8s-plus-27@${CDK8S_PLUS}`,
+    `aws-cdk-lib@${AWS_CDK_LIB}`,
+    // Schema validation of every synthesized object (tests only).
+    'kubernetes-models@^5.1.0',
+    // Evaluates the ValidatingAdmissionPolicies' CEL in tests; takes plain
+    // objects and the Kubernetes-style syntax our policies use.
+    '@marcbachmann/cel-js@^8.0.0',
+    'yaml@^2.9.1',
+    'ts-node',
+  ],
+  // ipaddr.js: the CIDR parser behind express/proxy-addr; small, no deps,
+  // handles IPv4 and IPv6 prefixes. Bundled because jsii packages may only
+  // have bundled runtime dependencies besides their peers.
+  bundledDeps: ['ipaddr.js@^2.2.0'],
+
+  jestOptions: {
+    // Snapshots only change on purpose: `npm run test:update`.
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    jestConfig: {
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      // The CEL evaluator ships as ES modules only; let ts-jest turn it into
+      // CommonJS like the rest of the test code.
+      transformIgnorePatterns: ['/node_modules/(?!@marcbachmann/cel-js/)'],
+      transform: {
+        '^.+/@marcbachmann/cel-js/.+\\.js$': new javascript.Transform('ts-jest', {
+          tsconfig: { allowJs: true, module: 'commonjs' },
+        }),
+      },
+    },
+  },
+  tsconfigDev: {
+    include: ['../examples/**/*.ts'],
+    compilerOptions: {},
+  },
+  eslintOptions: {
+    dirs: ['src'],
+    devdirs: ['test', 'examples', 'projenrc', '.projenrc.ts'],
+    ignorePatterns: ['src/imports/**'],
+  },
+
+  publishToPypi: { distName: 'cdk8s-tenancy', module: 'cdk8s_tenancy' },
+  publishToMaven: {
+    javaPackage: 'io.github.cdk8s_tenancy',
+    mavenGroupId: 'io.github.cdk8s-tenancy',
+    mavenArtifactId: 'cdk8s-tenancy',
+  },
+  publishToNuget: { dotNetNamespace: 'Cdk8sTenancy', packageId: 'Cdk8sTenancy' },
+  publishToGo: { moduleName: 'github.com/cdk8s-tenancy/cdk8s-tenancy-go' },
+
+  // No GitHub workflows: CI is `.ci/run` on this project's machines.
+  github: false,
+  release: false,
+  gitignore: ['/examples/out/', '.ci/tmp/'],
+});
+
+// `npm run example`: synthesizes the main example into dist/examples/.
+project.addTask('example', {
+  description: 'Synthesize the quick-start example into dist/examples/quickstart',
+  exec: 'ts-node --project test/tsconfig.json examples/quickstart/main.ts',
+});
+
+// The test command proves what jest cannot: that the public API is valid jsii
+// and that API.md is in step with it.
+const checkApi = project.addTask('check:api', {
+  description: 'Compile with jsii and fail if API.md is out of date',
+  steps: [
+    { spawn: 'compile' },
+    { exec: 'jsii-docgen -o .ci/tmp/API.md' },
+    { exec: 'diff -u API.md .ci/tmp/API.md || (echo "API.md is out of date: run npx projen docgen" && exit 1)' },
+  ],
+});
+project.testTask.spawn(checkApi);
+
+project.synth();

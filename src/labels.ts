@@ -1,0 +1,41 @@
+/**
+ * Label and annotation keys that every part of cdk8s-tenancy agrees on.
+ *
+ * They are a contract with running clusters: NetworkPolicies select tenants
+ * by `TENANT_LABEL`, the admission guard protects objects by
+ * `MANAGED_BY_LABEL`, and node pools are tainted with `TENANT_LABEL`.
+ * Changing one is a breaking change.
+ */
+
+/**
+ * The label that marks a tenant's namespaces, nodes and pods; its value is
+ * the tenant name.
+ *
+ * Tenants cannot set or change it: the admission guard of
+ * {@link TenancyPlatform} rejects that, so selecting by it is safe.
+ */
+export const TENANT_LABEL = 'cdk8s-tenancy.io/tenant';
+
+/**
+ * The label on every object cdk8s-tenancy emits. Objects carrying it can only
+ * be created, changed or deleted by the platform (see {@link TenancyPlatform}).
+ *
+ * A key of our own rather than `app.kubernetes.io/managed-by`: Helm and other
+ * tools rewrite that one, which would silently lift the protection.
+ */
+export const MANAGED_BY_LABEL = 'cdk8s-tenancy.io/managed-by';
+
+/**
+ * The value of {@link MANAGED_BY_LABEL}.
+ */
+export const MANAGED_BY_VALUE = 'cdk8s-tenancy';
+
+/**
+ * Annotation recording why a tenant was allowed a weaker Pod Security level.
+ */
+export const POD_SECURITY_EXCEPTION_ANNOTATION = 'cdk8s-tenancy.io/pod-security-exception';
+
+/**
+ * The prefix of the Pod Security Admission labels on namespaces.
+ */
+export const POD_SECURITY_LABEL_PREFIX = 'pod-security.kubernetes.io/';
