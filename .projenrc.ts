@@ -29,12 +29,13 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     `cdk8s-plus-27@${CDK8S_PLUS}`,
     `aws-cdk-lib@${AWS_CDK_LIB}`,
     // Schema validation of every synthesized object (tests only).
-    'kubernetes-models@^5.1.0',
+    'kubernetes-models@~4.5.1',
     // Evaluates the ValidatingAdmissionPolicies' CEL in tests; takes plain
     // objects and the Kubernetes-style syntax our policies use.
     '@marcbachmann/cel-js@^8.0.0',
     'yaml@^2.9.1',
     'ts-node',
+    'tsconfig-paths',
   ],
   // ipaddr.js: the CIDR parser behind express/proxy-addr; small, no deps,
   // handles IPv4 and IPv6 prefixes. Bundled because jsii packages may only
@@ -46,6 +47,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     jestConfig: {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
+      moduleNameMapper: { '^cdk8s-tenancy$': '<rootDir>/src' },
       // The CEL evaluator ships as ES modules only; let ts-jest turn it into
       // CommonJS like the rest of the test code.
       transformIgnorePatterns: ['/node_modules/(?!@marcbachmann/cel-js/)'],
@@ -56,9 +58,10 @@ const project = new cdk8s.ConstructLibraryCdk8s({
       },
     },
   },
+  // Examples and tests import the library by its package name, as users do.
   tsconfigDev: {
     include: ['../examples/**/*.ts'],
-    compilerOptions: {},
+    compilerOptions: { baseUrl: '..', paths: { 'cdk8s-tenancy': ['src'] } },
   },
   eslintOptions: {
     dirs: ['src'],
@@ -84,7 +87,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
 // `npm run example`: synthesizes the main example into dist/examples/.
 project.addTask('example', {
   description: 'Synthesize the quick-start example into dist/examples/quickstart',
-  exec: 'ts-node --project test/tsconfig.json examples/quickstart/main.ts',
+  exec: 'ts-node --project test/tsconfig.json -r tsconfig-paths/register examples/quickstart/main.ts',
 });
 
 // The test command proves what jest cannot: that the public API is valid jsii

@@ -1,0 +1,435 @@
+import { ApiObject, Lazy } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, POD_SECURITY_EXCEPTION_ANNOTATION, POD_SECURITY_LABEL_PREFIX, TENANT_LABEL } from './labels';
+import { PodSecurityLevel } from './pod-security';
+import { invalidProp } from './private/errors';
+import { checkDnsLabel, checkLabel, isReservedNamespace } from './private/names';
+import { NetworkPolicyRule } from './private/network';
+import { renderContainerLimits, renderQuotaHard } from './private/quota';
+import { RbacRule, RbacSubject, TENANT_ADMIN_RULES, TENANT_USER_RULES } from './private/rbac';
+import { TenancyPlatform } from './tenancy-platform';
+import { TenantMember } from './tenant-member';
+import { ClusterDns, TenantNetworkOptions, TenantPeer } from './tenant-network';
+import { TenantLimitRangeOptions, TenantPriorityClass, TenantQuotaOptions } from './tenant-quota';
+
+/**
+ * The Pod Security version pinned when none is given: the oldest Kubernetes
+ * release this library supports. Pinned, not `latest`, so a cluster upgrade
+ * never tightens the rules under running workloads unannounced.
+ */
+const DEFAULT_POD_SECURITY_VERSION = 'v1.30';
+
+/**
+ * Something that adds to a tenant after it is declared: a placement on
+ * dedicated nodes, a service mesh. A tenant takes one extension of each kind.
+ */
+export interface ITenantExtension {
+  /**
+   * What kind of extension this is (e.g. `placement`, `mesh`); a tenant
+   * accepts one of each.
+   */
+  readonly extensionKind: string;
+
+  /**
+   * Adds the extension's objects and labels to the tenant.
+   */
+  applyToTenant(tenant: SoftTenant): void;
+}
+
+/**
+ * Options for a {@link SoftTenant}.
+ */
+export interface SoftTenantProps {
+  /**
+   * The tenant's name: a DNS-1123 label, used as the value of the tenant
+   * label on its namespaces and, by default, as its namespace.
+   */
+  readonly name: string;
+
+  /**
+   * The tenant's namespaces.
+   *
+   * @default - one namespace named after the tenant
+   */
+  readonly namespaces?: string[];
+
+  /**
+   * Extra labels for the tenant's namespaces. The tenant, managed-by and Pod
+   * Security labels are the library's and cannot be set here.
+   *
+   * @default - none
+   */
+  readonly labels?: { [key: string]: string };
+
+  /**
+   * Extra annotations for the tenant's namespaces.
+   *
+   * @default - none
+   */
+  readonly annotations?: { [key: string]: string };
+
+  /**
+   * Tenant admins: manage workloads, configuration and service-mesh objects
+   * in the tenant's namespaces, and read its RBAC and quota.
+   *
+   * @default - no admins
+   */
+  readonly admins?: TenantMember[];
+
+  /**
+   * Tenant users: manage workloads and configuration in the tenant's
+   * namespaces (the built-in `edit` rights, without NetworkPolicies).
+   *
+   * @default - no users
+   */
+  readonly users?: TenantMember[];
+
+  /**
+   * The Pod Security Standard enforced in the tenant's namespaces.
+   *
+   * @default PodSecurityLevel.RESTRICTED
+   */
+  readonly podSecurity?: PodSecurityLevel;
+
+  /**
+   * The Pod Security Standards version (`v1.30`, or `latest`).
+   *
+   * @default 'v1.30'
+   */
+  readonly podSecurityVersion?: string;
+
+  /**
+   * Network isolation beyond the defaults (deny all, DNS, same tenant).
+   *
+   * @default - only the defaults
+   */
+  readonly network?: TenantNetworkOptions;
+
+  /**
+   * The ResourceQuota of each namespace.
+   *
+   * @default - the defaults of each TenantQuotaOptions field
+   */
+  readonly quota?: TenantQuotaOptions;
+
+  /**
+   * The LimitRange of each namespace.
+   *
+   * @default - the defaults of each TenantLimitRangeOptions field
+   */
+  readonly limitRange?: TenantLimitRangeOptions;
+
+  /**
+   * The priority classes the tenant may use, each with its own quota. Pods
+   * asking for any other class are refused by the quota.
+   *
+   * @default - no priority class: the tenant's pods run at the cluster default
+   */
+  readonly priorityClasses?: TenantPriorityClass[];
+
+  /**
+   * The cluster-wide platform (admission guard, registry of tenants).
+   *
+   * @default TenancyPlatform.of(this)
+   */
+  readonly platform?: TenancyPlatform;
+}
+
+/**
+ * A tenant sharing a cluster with others, isolated by namespace ("soft
+ * multi-tenancy"): Pod Security Admission, library-owned RBAC, default-deny
+ * NetworkPolicies, quota and limits, priority classes with quota, all
+ * protected from the tenant by the platform's admission guard.
+ *
+ * @example
+ * new SoftTenant(chart, 'TeamA', {
+ *   name: 'team-a',
+ *   admins: [TenantMember.group('team-a-admins')],
+ * });
+ */
+export class SoftTenant extends Construct {
+  /**
+   * The tenant's name.
+   */
+  public readonly name: string;
+
+  /**
+   * The tenant's namespaces.
+   */
+  public readonly namespaces: string[];
+
+  /**
+   * The platform this tenant belongs to.
+   */
+  public readonly platform: TenancyPlatform;
+
+  private readonly namespaceObjects: k8s.KubeNamespace[] = [];
+  private readonly ingressRules: NetworkPolicyRule[] = [];
+  private readonly egressRules: NetworkPolicyRule[] = [];
+  private readonly allowMetadataEndpoint: boolean;
+  private readonly extensionKinds = new Set<string>();
+  private declaredPeerPolicies = false;
+
+  constructor(scope: Construct, id: string, props: SoftTenantProps) {
+    super(scope, id);
+    // Everything is checked before the first object is created: a bad
+    // tenant emits nothing.
+    checkDnsLabel(this, 'name', props.name);
+    this.name = props.name;
+    this.namespaces = props.namespaces ?? [props.name];
+    this.allowMetadataEndpoint = props.network?.allowMetadataEndpoint ?? false;
+    this.platform = props.platform ?? TenancyPlatform.of(this);
+
+    if (this.namespaces.length === 0) {
+      throw invalidProp(this, 'namespaces', this.namespaces, 'must name at least one namespace.', 'Leave it out to get one namespace named after the tenant.');
+    }
+    const seen = new Set<string>();
+    this.namespaces.forEach((ns, i) => {
+      checkDnsLabel(this, `namespaces[${i}]`, ns);
+      if (isReservedNamespace(ns)) {
+        throw invalidProp(this, `namespaces[${i}]`, ns, "is reserved for the cluster: 'default', 'kube-*' and 'istio-system' cannot belong to a tenant.");
+      }
+      if (seen.has(ns)) {
+        throw invalidProp(this, `namespaces[${i}]`, ns, 'is listed twice.');
+      }
+      seen.add(ns);
+    });
+
+    const extraLabels = props.labels ?? {};
+    for (const [key, value] of Object.entries(extraLabels)) {
+      checkLabel(this, 'labels', key, value);
+      checkNotLibraryKey(this, 'labels', key);
+    }
+    const extraAnnotations = props.annotations ?? {};
+    for (const key of Object.keys(extraAnnotations)) {
+      checkLabel(this, 'annotations', key, '');
+      checkNotLibraryKey(this, 'annotations', key);
+    }
+    const podSecurity = (props.podSecurity ?? PodSecurityLevel.RESTRICTED)._render(this, props.podSecurityVersion ?? DEFAULT_POD_SECURITY_VERSION);
+    const admins = (props.admins ?? []).map((m, i) => m._toSubject(this, `admins[${i}]`));
+    const users = (props.users ?? []).map((m, i) => m._toSubject(this, `users[${i}]`));
+    const quotaHard = renderQuotaHard(this, props.quota ?? {});
+    const containerLimits = renderContainerLimits(this, props.limitRange ?? {}, quotaHard);
+    const priorityClasses = props.priorityClasses ?? [];
+    const priorityQuotas = priorityClasses.map((p, i) => ({ name: p.name, hard: p._renderHard(this, `priorityClasses[${i}]`) }));
+    const seenClasses = new Set<string>();
+    priorityClasses.forEach((p, i) => {
+      if (seenClasses.has(p.name)) throw invalidProp(this, `priorityClasses[${i}]`, p.name, 'is listed twice.');
+      seenClasses.add(p.name);
+    });
+    const dnsPeer = (props.network?.clusterDns ?? ClusterDns.KUBE_DNS)._renderPeer(this);
+    const ingress = (props.network?.ingressFrom ?? []).map((p, i) => p._render(this, `network.ingressFrom[${i}]`, { egress: false, allowMetadataEndpoint: this.allowMetadataEndpoint }));
+    const egress = (props.network?.egressTo ?? []).map((p, i) => p._render(this, `network.egressTo[${i}]`, { egress: true, allowMetadataEndpoint: this.allowMetadataEndpoint }));
+
+    // Claims last: a tenant that failed its checks claims nothing.
+    this.platform._claimTenant(this, this.name);
+    this.namespaces.forEach((ns, i) => this.platform._claimNamespace(this, props.namespaces ? `namespaces[${i}]` : 'name', ns, this.name));
+
+    for (const ns of this.namespaces) {
+      const scope = new Construct(this, ns);
+      const namespace = new k8s.KubeNamespace(scope, 'Namespace', {
+        metadata: {
+          name: ns,
+          labels: { ...extraLabels, ...podSecurity.labels, ...this.labels },
+          annotations: { ...extraAnnotations, ...podSecurity.annotations },
+        },
+      });
+      this.namespaceObjects.push(namespace);
+      const inNamespace = (name: string) => ({ name, namespace: ns, labels: this.labels });
+      const objects: ApiObject[] = [];
+
+      // Service accounts: no API token in pods unless a workload asks.
+      objects.push(new k8s.KubeServiceAccount(scope, 'DefaultServiceAccount', {
+        metadata: inNamespace('default'),
+        automountServiceAccountToken: false,
+      }));
+
+      objects.push(...this.renderRbac(scope, inNamespace, 'tenant-admin', TENANT_ADMIN_RULES, admins));
+      objects.push(...this.renderRbac(scope, inNamespace, 'tenant-user', TENANT_USER_RULES, users));
+
+      objects.push(new k8s.KubeNetworkPolicy(scope, 'DefaultDeny', {
+        metadata: inNamespace('default-deny'),
+        // Both types listed: an Egress rule list without `Egress` in
+        // policyTypes would deny nothing.
+        spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+      }));
+      objects.push(new k8s.KubeNetworkPolicy(scope, 'AllowClusterDns', {
+        metadata: inNamespace('allow-cluster-dns'),
+        spec: {
+          podSelector: {},
+          policyTypes: ['Egress'],
+          egress: [{
+            to: [dnsPeer as k8s.NetworkPolicyPeer],
+            ports: [{ protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) }, { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) }],
+          }],
+        },
+      }));
+      const sameTenant = [{ namespaceSelector: { matchLabels: this.selector } }];
+      objects.push(new k8s.KubeNetworkPolicy(scope, 'AllowSameTenant', {
+        metadata: inNamespace('allow-same-tenant'),
+        spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'], ingress: [{ from: sameTenant }], egress: [{ to: sameTenant }] },
+      }));
+
+      objects.push(new k8s.KubeResourceQuota(scope, 'Quota', {
+        metadata: inNamespace('tenant-quota'),
+        spec: { hard: toQuantities(quotaHard) },
+      }));
+      objects.push(new k8s.KubeLimitRange(scope, 'LimitRange', {
+        metadata: inNamespace('tenant-limits'),
+        spec: { limits: [{ type: containerLimits.type, default: toQuantities(containerLimits.default), defaultRequest: toQuantities(containerLimits.defaultRequest) }] },
+      }));
+      objects.push(...this.renderPriorityQuotas(scope, inNamespace, priorityQuotas));
+
+      for (const o of objects) o.addDependency(namespace);
+    }
+
+    ingress.forEach((r) => this.addIngressRule(r));
+    egress.forEach((r) => this.addEgressRule(r));
+  }
+
+  /**
+   * The labels that select the tenant's namespaces (and, with a placement,
+   * its nodes). Safe to select on: tenants cannot set them.
+   */
+  public get selector(): { [key: string]: string } {
+    return { [TENANT_LABEL]: this.name };
+  }
+
+  /**
+   * The labels on every object of this tenant.
+   */
+  public get labels(): { [key: string]: string } {
+    return { [TENANT_LABEL]: this.name, [MANAGED_BY_LABEL]: MANAGED_BY_VALUE };
+  }
+
+  /**
+   * Lets `peer` open connections to the tenant's pods.
+   */
+  public allowIngressFrom(peer: TenantPeer): void {
+    this.addIngressRule(peer._render(this, 'allowIngressFrom peer', { egress: false, allowMetadataEndpoint: this.allowMetadataEndpoint }));
+  }
+
+  /**
+   * Lets the tenant's pods open connections to `peer`.
+   */
+  public allowEgressTo(peer: TenantPeer): void {
+    this.addEgressRule(peer._render(this, 'allowEgressTo peer', { egress: true, allowMetadataEndpoint: this.allowMetadataEndpoint }));
+  }
+
+  /**
+   * Adds a label to every namespace of the tenant, e.g. `istio.io/rev` for
+   * a mesh. The library's own keys are refused.
+   */
+  public addNamespaceLabel(key: string, value: string): void {
+    checkLabel(this, 'namespace label', key, value);
+    checkNotLibraryKey(this, 'namespace label', key);
+    for (const ns of this.namespaceObjects) {
+      ns.metadata.addLabel(key, value);
+    }
+  }
+
+  /**
+   * Applies an extension (placement, mesh) to the tenant; one of each kind.
+   */
+  public addExtension(extension: ITenantExtension): void {
+    if (this.extensionKinds.has(extension.extensionKind)) {
+      throw invalidProp(this, 'extension', extension.extensionKind, `is already applied to tenant '${this.name}': a tenant takes one ${extension.extensionKind}.`);
+    }
+    this.extensionKinds.add(extension.extensionKind);
+    extension.applyToTenant(this);
+  }
+
+  private addIngressRule(rule: NetworkPolicyRule): void {
+    this.ensureDeclaredPeerPolicies();
+    this.ingressRules.push(rule);
+  }
+
+  private addEgressRule(rule: NetworkPolicyRule): void {
+    this.ensureDeclaredPeerPolicies();
+    this.egressRules.push(rule);
+  }
+
+  /**
+   * Declared peers live in two policies per namespace, created with the first
+   * peer and filled lazily, so extensions can add peers after construction.
+   */
+  private ensureDeclaredPeerPolicies(): void {
+    if (this.declaredPeerPolicies) return;
+    this.declaredPeerPolicies = true;
+    const ports = (r: NetworkPolicyRule) => r.ports?.map((p) => ({ ...p, port: k8s.IntOrString.fromNumber(p.port) }));
+    this.namespaceObjects.forEach((namespace) => {
+      const ns = namespace.name;
+      const scope = this.node.findChild(ns);
+      const ingress = new k8s.KubeNetworkPolicy(scope, 'AllowDeclaredIngress', {
+        metadata: { name: 'allow-declared-ingress', namespace: ns, labels: this.labels },
+        spec: {
+          podSelector: {},
+          policyTypes: ['Ingress'],
+          ingress: Lazy.any({ produce: () => this.ingressRules.map((r) => ({ from: r.peers, ports: ports(r) })) }),
+        },
+      });
+      const egress = new k8s.KubeNetworkPolicy(scope, 'AllowDeclaredEgress', {
+        metadata: { name: 'allow-declared-egress', namespace: ns, labels: this.labels },
+        spec: {
+          podSelector: {},
+          policyTypes: ['Egress'],
+          egress: Lazy.any({ produce: () => this.egressRules.map((r) => ({ to: r.peers, ports: ports(r) })) }),
+        },
+      });
+      ingress.addDependency(namespace);
+      egress.addDependency(namespace);
+    });
+  }
+
+  private renderRbac(scope: Construct, meta: (name: string) => k8s.ObjectMeta, role: string, rules: RbacRule[], subjects: RbacSubject[]): ApiObject[] {
+    const objects: ApiObject[] = [new k8s.KubeRole(scope, `Role-${role}`, { metadata: meta(role), rules })];
+    if (subjects.length > 0) {
+      objects.push(new k8s.KubeRoleBinding(scope, `RoleBinding-${role}`, {
+        metadata: meta(`${role}s`),
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role },
+        subjects,
+      }));
+    }
+    return objects;
+  }
+
+  /**
+   * One quota per allowed class caps what runs at it; one more refuses pods
+   * at any other class (`Exists` and `NotIn` are ANDed, so pods without a
+   * class are not affected).
+   */
+  private renderPriorityQuotas(scope: Construct, meta: (name: string) => k8s.ObjectMeta, quotas: { name: string; hard: Record<string, string> }[]): ApiObject[] {
+    const objects: ApiObject[] = quotas.map((q) => new k8s.KubeResourceQuota(scope, `PriorityQuota-${q.name}`, {
+      metadata: meta(`priority-class-${q.name}`),
+      spec: {
+        hard: toQuantities(q.hard),
+        scopeSelector: { matchExpressions: [{ scopeName: 'PriorityClass', operator: 'In', values: [q.name] }] },
+      },
+    }));
+    const allowed = quotas.map((q) => q.name);
+    objects.push(new k8s.KubeResourceQuota(scope, 'PriorityQuota-others', {
+      metadata: meta('priority-classes-denied'),
+      spec: {
+        hard: { pods: k8s.Quantity.fromString('0') },
+        scopeSelector: {
+          matchExpressions: allowed.length > 0
+            ? [{ scopeName: 'PriorityClass', operator: 'Exists' }, { scopeName: 'PriorityClass', operator: 'NotIn', values: allowed }]
+            : [{ scopeName: 'PriorityClass', operator: 'Exists' }],
+        },
+      },
+    }));
+    return objects;
+  }
+}
+
+function toQuantities(values: Record<string, string>): { [key: string]: k8s.Quantity } {
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, k8s.Quantity.fromString(v)]));
+}
+
+function checkNotLibraryKey(scope: Construct, prop: string, key: string): void {
+  if (key === TENANT_LABEL || key === MANAGED_BY_LABEL || key === POD_SECURITY_EXCEPTION_ANNOTATION || key.startsWith(POD_SECURITY_LABEL_PREFIX)) {
+    throw invalidProp(scope, prop, key, "is one of the library's own keys (tenant, managed-by, Pod Security), which it sets itself.",
+      'Use the podSecurity prop for Pod Security, and another key for your own labels.');
+  }
+}

@@ -1,0 +1,211 @@
+import { Chart, ChartProps } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-27';
+import { Construct, IConstruct } from 'constructs';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, POD_SECURITY_LABEL_PREFIX, TENANT_LABEL } from './labels';
+import { validatingPolicy } from './private/admission-v1';
+import { invalidProp } from './private/errors';
+import { checkDnsSubdomain } from './private/names';
+
+const PLATFORM_SYMBOL = Symbol.for('cdk8s-tenancy.TenancyPlatform');
+
+/**
+ * The name of the guard policy and its binding. Tenants' rights are judged
+ * against it: whoever may update this policy may switch the guard off, so
+ * the guard has nothing to protect against them.
+ */
+export const GUARDRAILS_POLICY_NAME = 'cdk8s-tenancy-guardrails';
+
+/**
+ * Options for the cluster-wide part of the tenancy.
+ */
+export interface TenancyPlatformProps extends ChartProps {}
+
+/**
+ * Options for a PriorityClass the platform offers to tenants.
+ */
+export interface PlatformPriorityClassOptions {
+  /**
+   * The priority value. Higher runs first and may preempt lower.
+   */
+  readonly value: number;
+
+  /**
+   * What the class is for.
+   *
+   * @default - none
+   */
+  readonly description?: string;
+
+  /**
+   * Whether pods at this priority may preempt lower-priority pods.
+   *
+   * @default true
+   */
+  readonly preempting?: boolean;
+}
+
+/**
+ * The cluster-wide part of the tenancy, one per app, in a chart of its own
+ * (so in GitOps it lands in its own file, applied by the platform):
+ *
+ * - the admission guard (a ValidatingAdmissionPolicy and its Binding) that
+ *   stops anyone but the platform from creating, changing or deleting
+ *   objects labelled `cdk8s-tenancy.io/managed-by`, and from setting or
+ *   changing the tenant and Pod Security labels of namespaces;
+ * - the priority classes offered to tenants;
+ * - the registry that rejects two tenants claiming one name or namespace.
+ *
+ * Every `SoftTenant` finds or creates it at the root of its app, so a tenant
+ * alone is complete. Create it yourself to choose its id or chart props.
+ *
+ * Who is "the platform": the guard lets through anyone allowed to update its
+ * own policy (cluster admins, the GitOps controller that applies this chart)
+ * and the controllers of `kube-system` (namespace deletion, garbage
+ * collection). Tenant roles never hold that right, so they are always held
+ * to it. The guard fails closed (`failurePolicy: Fail`): if the API server
+ * cannot evaluate it, the request is refused rather than let through.
+ */
+export class TenancyPlatform extends Chart {
+  /**
+   * The platform of the app `scope` belongs to, created at the root of the
+   * construct tree on first use.
+   */
+  public static of(scope: IConstruct): TenancyPlatform {
+    const root = scope.node.root;
+    const existing = root.node.children.find((c) => (c as any)[PLATFORM_SYMBOL] === true);
+    return (existing as TenancyPlatform | undefined) ?? new TenancyPlatform(root as Construct, 'cdk8s-tenancy');
+  }
+
+  private readonly tenants = new Map<string, string>();
+  private readonly namespaces = new Map<string, string>();
+  private readonly priorityClasses = new Map<string, number>();
+
+  constructor(scope: Construct, id: string, props: TenancyPlatformProps = {}) {
+    super(scope, id, props);
+    Object.defineProperty(this, PLATFORM_SYMBOL, { value: true });
+    if (scope.node.root !== scope) {
+      throw invalidProp(this, 'scope', scope.node.path, 'must be the root of the construct tree (the cdk8s App): there is one platform per app.');
+    }
+    validatingPolicy(this, GUARDRAILS_POLICY_NAME, managedLabels(), guardrailsSpec());
+  }
+
+  /**
+   * Offers a PriorityClass to tenants (give it to a tenant with
+   * `TenantPriorityClass.of(name)`). Adding the same class twice with the same
+   * value is allowed, so tenants may each declare what they use.
+   */
+  public addPriorityClass(name: string, options: PlatformPriorityClassOptions): void {
+    checkDnsSubdomain(this, 'priority class name', name, 244);
+    if (name.startsWith('system-')) {
+      throw invalidProp(this, 'priority class name', name, "must not start with 'system-': those names are reserved for Kubernetes.");
+    }
+    if (!Number.isInteger(options.value) || options.value > 1_000_000_000 || options.value < -2_147_483_648) {
+      throw invalidProp(this, `priority class '${name}' value`, options.value, 'must be a whole number no greater than 1000000000 (higher values are reserved for system classes).');
+    }
+    const existing = this.priorityClasses.get(name);
+    if (existing !== undefined) {
+      if (existing !== options.value) {
+        throw invalidProp(this, `priority class '${name}' value`, options.value, `conflicts with the value ${existing} it was added with before.`);
+      }
+      return;
+    }
+    this.priorityClasses.set(name, options.value);
+    new k8s.KubePriorityClass(this, `priority-${name}`, {
+      metadata: { name, labels: managedLabels() },
+      value: options.value,
+      description: options.description,
+      globalDefault: false,
+      preemptionPolicy: options.preempting === false ? 'Never' : 'PreemptLowerPriority',
+    });
+  }
+
+  /**
+   * Records that `tenant` is declared at `scope`; a second declaration of the
+   * same tenant is an error.
+   *
+   * @internal
+   */
+  public _claimTenant(scope: IConstruct, tenant: string): void {
+    const owner = this.tenants.get(tenant);
+    if (owner !== undefined) {
+      throw invalidProp(scope, 'name', tenant, `is already the tenant declared at '${owner}': tenant names are unique in an app.`);
+    }
+    this.tenants.set(tenant, scope.node.path);
+  }
+
+  /**
+   * Records that `namespace` belongs to `tenant`.
+   *
+   * @internal
+   */
+  public _claimNamespace(scope: IConstruct, prop: string, namespace: string, tenant: string): void {
+    const owner = this.namespaces.get(namespace);
+    if (owner !== undefined) {
+      throw invalidProp(scope, prop, namespace, `already belongs to tenant '${owner}': a namespace belongs to one tenant.`);
+    }
+    this.namespaces.set(namespace, tenant);
+  }
+}
+
+/**
+ * The labels of every object the platform itself emits.
+ */
+function managedLabels(): Record<string, string> {
+  return { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE };
+}
+
+/**
+ * The guard. Its CEL stays within what both Kubernetes and the test
+ * evaluator run (no optional syntax), so the tests exercise this exact text.
+ */
+function guardrailsSpec() {
+  const managed = JSON.stringify(MANAGED_BY_LABEL);
+  const isProtectedKey = (k: string) => `(${k} == ${JSON.stringify(TENANT_LABEL)} || ${k}.startsWith(${JSON.stringify(POD_SECURITY_LABEL_PREFIX)}))`;
+  const unchanged = (from: string, to: string) =>
+    `variables.${from}.all(k, !${isProtectedKey('k')} || (k in variables.${to} && variables.${to}[k] == variables.${from}[k]))`;
+  return {
+    failurePolicy: 'Fail' as const,
+    matchConstraints: {
+      resourceRules: [{ apiGroups: ['*'], apiVersions: ['*'], operations: ['CREATE' as const, 'UPDATE' as const, 'DELETE' as const], resources: ['*'] }],
+    },
+    matchConditions: [
+      {
+        // Cheap label checks first: most requests in a cluster stop here.
+        name: 'touches-tenancy-guardrails',
+        expression: [
+          `(oldObject != null && has(oldObject.metadata.labels) && ${managed} in oldObject.metadata.labels)`,
+          `(object != null && has(object.metadata.labels) && ${managed} in object.metadata.labels)`,
+          "(request.resource.group == '' && request.resource.resource == 'namespaces')",
+        ].join(' || '),
+      },
+      {
+        name: 'not-the-platform',
+        expression: [
+          "!request.userInfo.username.startsWith('system:serviceaccount:kube-system:')",
+          `!authorizer.group('admissionregistration.k8s.io').resource('validatingadmissionpolicies').name('${GUARDRAILS_POLICY_NAME}').check('update').allowed()`,
+        ].join(' && '),
+      },
+    ],
+    variables: [
+      { name: 'oldLabels', expression: 'oldObject != null && has(oldObject.metadata.labels) ? oldObject.metadata.labels : {}' },
+      { name: 'newLabels', expression: 'object != null && has(object.metadata.labels) ? object.metadata.labels : {}' },
+    ],
+    validations: [
+      {
+        expression: `!(${managed} in variables.oldLabels)`,
+        message: `this object is managed by cdk8s-tenancy (label ${MANAGED_BY_LABEL}): only the platform may change or delete it`,
+        reason: 'Forbidden' as const,
+      },
+      {
+        expression: `!(${managed} in variables.newLabels)`,
+        message: `only the platform may create objects labelled ${MANAGED_BY_LABEL}`,
+        reason: 'Forbidden' as const,
+      },
+      {
+        expression: `request.resource.resource != 'namespaces' || (${unchanged('oldLabels', 'newLabels')} && ${unchanged('newLabels', 'oldLabels')})`,
+        message: `only the platform may set, change or remove the ${TENANT_LABEL} and ${POD_SECURITY_LABEL_PREFIX}* labels of a namespace`,
+        reason: 'Forbidden' as const,
+      },
+    ],
+  };
+}

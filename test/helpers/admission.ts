@@ -1,0 +1,179 @@
+import { K8sObject } from './manifests';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const cel: typeof import('@marcbachmann/cel-js', { with: { 'resolution-mode': 'import' } }) = require('@marcbachmann/cel-js');
+
+/**
+ * A model of how the API server runs ValidatingAdmissionPolicies, enough to
+ * prove our policies by evaluating them: a policy acts only through a
+ * binding; matchConstraints (resource rules, namespace and object
+ * selectors), matchConditions, variables and validations are evaluated as
+ * Kubernetes does, with the CEL of the policies as emitted.
+ */
+
+/** What `authorizer` answers: may the requester do `verb` on the resource? */
+export type AuthorizerCheck = (check: { group: string; resource: string; subresource?: string; namespace?: string; name?: string; verb: string }) => boolean;
+
+export interface AdmissionRequest {
+  readonly operation: 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
+  readonly resource: { group: string; version: string; resource: string };
+  readonly subResource?: string;
+  readonly namespace?: string;
+  readonly object?: K8sObject | Record<string, any> | null;
+  readonly oldObject?: K8sObject | Record<string, any> | null;
+  /** The namespace of a namespaced request (null for cluster-scoped ones). */
+  readonly namespaceObject?: K8sObject | Record<string, any> | null;
+  readonly userInfo: { username: string; groups?: string[] };
+  /** The requester's RBAC, as the `authorizer` variable sees it. @default allows nothing */
+  readonly authorizer?: AuthorizerCheck;
+}
+
+export interface AdmissionResult {
+  readonly allowed: boolean;
+  /** The policies that denied, with their messages. */
+  readonly denials: { policy: string; message: string }[];
+  /** The policies that matched the request (after matchConditions). */
+  readonly evaluated: string[];
+  /** CEL errors: a correct policy never has any on a well-formed request. */
+  readonly errors: { policy: string; error: string }[];
+}
+
+class Authorizer {
+  constructor(readonly can: AuthorizerCheck) {}
+}
+class GroupCheck {
+  constructor(readonly authz: Authorizer, readonly group: string) {}
+}
+class ResourceCheck {
+  constructor(readonly authz: Authorizer, readonly group: string, readonly resource: string, readonly namespace?: string, readonly name?: string, readonly subresource?: string) {}
+}
+class Decision {
+  constructor(readonly isAllowed: boolean) {}
+}
+
+function environment(): InstanceType<typeof cel.Environment> {
+  const env = new cel.Environment({ unlistedVariablesAreDyn: true, homogeneousAggregateLiterals: false });
+  env.registerType('Authorizer', Authorizer as any);
+  env.registerType('GroupCheck', GroupCheck as any);
+  env.registerType('ResourceCheck', ResourceCheck as any);
+  env.registerType('Decision', Decision as any);
+  const fn = (name: string, receiverType: string, returnType: string, handler: (...args: any[]) => any, params: string[] = ['string']) =>
+    env.registerFunction({ name, receiverType, returnType, handler, params: params.map((type, i) => ({ name: `a${i}`, type })) } as any);
+  fn('group', 'Authorizer', 'GroupCheck', (a: Authorizer, g: string) => new GroupCheck(a, g));
+  fn('resource', 'GroupCheck', 'ResourceCheck', (g: GroupCheck, r: string) => new ResourceCheck(g.authz, g.group, r));
+  fn('namespace', 'ResourceCheck', 'ResourceCheck', (r: ResourceCheck, ns: string) => new ResourceCheck(r.authz, r.group, r.resource, ns, r.name, r.subresource));
+  fn('name', 'ResourceCheck', 'ResourceCheck', (r: ResourceCheck, n: string) => new ResourceCheck(r.authz, r.group, r.resource, r.namespace, n, r.subresource));
+  fn('subresource', 'ResourceCheck', 'ResourceCheck', (r: ResourceCheck, s: string) => new ResourceCheck(r.authz, r.group, r.resource, r.namespace, r.name, s));
+  fn('check', 'ResourceCheck', 'Decision', (r: ResourceCheck, verb: string) =>
+    new Decision(r.authz.can({ group: r.group, resource: r.resource, subresource: r.subresource, namespace: r.namespace, name: r.name, verb })));
+  fn('allowed', 'Decision', 'bool', (d: Decision) => d.isAllowed, []);
+  return env;
+}
+
+const ENV = environment();
+
+/** CEL integers are int64: JSON numbers that are whole become BigInt. */
+function toCel(value: unknown): unknown {
+  if (typeof value === 'number') return Number.isInteger(value) ? BigInt(value) : value;
+  if (Array.isArray(value)) return value.map(toCel);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toCel(v)]));
+  return value;
+}
+
+function matchesList(list: string[] | undefined, value: string): boolean {
+  return (list ?? []).some((x) => x === '*' || x === value);
+}
+
+function matchesSelector(selector: any, labels: Record<string, string>): boolean {
+  if (!selector) return true;
+  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) {
+    if (labels[k] !== v) return false;
+  }
+  for (const e of selector.matchExpressions ?? []) {
+    const has = e.key in labels;
+    switch (e.operator) {
+      case 'In': if (!has || !e.values.includes(labels[e.key])) return false; break;
+      case 'NotIn': if (has && e.values.includes(labels[e.key])) return false; break;
+      case 'Exists': if (!has) return false; break;
+      case 'DoesNotExist': if (has) return false; break;
+      default: throw new Error(`unknown selector operator ${e.operator}`);
+    }
+  }
+  return true;
+}
+
+function matchesResources(match: any, req: AdmissionRequest): boolean {
+  if (!match) return true;
+  const resource = req.subResource ? `${req.resource.resource}/${req.subResource}` : req.resource.resource;
+  const ruleMatches = (rules: any[] | undefined) => (rules ?? []).some((r) =>
+    matchesList(r.operations, req.operation) && matchesList(r.apiGroups, req.resource.group)
+    && matchesList(r.apiVersions, req.resource.version) && matchesList(r.resources, resource));
+  if (match.resourceRules && !ruleMatches(match.resourceRules)) return false;
+  if (match.excludeResourceRules && ruleMatches(match.excludeResourceRules)) return false;
+  // namespaceSelector: on the namespace itself for Namespace objects, on the
+  // request's namespace for namespaced objects; other cluster-scoped objects
+  // always match.
+  const subject = req.resource.group === '' && req.resource.resource === 'namespaces' ? (req.object ?? req.oldObject) : req.namespaceObject;
+  if (match.namespaceSelector && subject && !matchesSelector(match.namespaceSelector, subject.metadata?.labels ?? {})) return false;
+  if (match.objectSelector) {
+    const labelsOf = (o: any) => o?.metadata?.labels ?? {};
+    const either = [req.object, req.oldObject].filter((o) => o);
+    if (!either.some((o) => matchesSelector(match.objectSelector, labelsOf(o)))) return false;
+  }
+  return true;
+}
+
+/**
+ * Runs every bound ValidatingAdmissionPolicy in `manifests` on `req`.
+ */
+export function admit(manifests: K8sObject[], req: AdmissionRequest): AdmissionResult {
+  const policies = new Map(manifests.filter((o) => o.kind === 'ValidatingAdmissionPolicy').map((p) => [p.metadata.name, p]));
+  const bindings = manifests.filter((o) => o.kind === 'ValidatingAdmissionPolicyBinding');
+  const denials: { policy: string; message: string }[] = [];
+  const errors: { policy: string; error: string }[] = [];
+  const evaluated: string[] = [];
+  const context: Record<string, unknown> = {
+    object: toCel(req.object ?? null),
+    oldObject: toCel(req.oldObject ?? null),
+    namespaceObject: toCel(req.namespaceObject ?? null),
+    request: toCel({
+      operation: req.operation, resource: req.resource, subResource: req.subResource ?? '', namespace: req.namespace ?? '',
+      name: (req.object ?? req.oldObject)?.metadata?.name ?? '', userInfo: { username: req.userInfo.username, groups: req.userInfo.groups ?? [] },
+    }),
+    authorizer: new Authorizer(req.authorizer ?? (() => false)),
+  };
+  for (const binding of bindings) {
+    const policy = policies.get(binding.spec.policyName);
+    if (!policy) continue; // a binding to a missing policy does nothing
+    const spec = policy.spec;
+    const name = policy.metadata.name;
+    if (!matchesResources(spec.matchConstraints, req) || !matchesResources(binding.spec.matchResources, req)) continue;
+    const denies = (binding.spec.validationActions as string[]).includes('Deny');
+    const fail = (error: string) => {
+      errors.push({ policy: name, error });
+      if (spec.failurePolicy !== 'Ignore' && denies) denials.push({ policy: name, message: `policy evaluation failed: ${error}` });
+    };
+    try {
+      const conditionsHold = (spec.matchConditions ?? []).every((c: any) => ENV.evaluate(c.expression, context) === true);
+      if (!conditionsHold) continue;
+      evaluated.push(name);
+      const variables: Record<string, unknown> = {};
+      for (const v of spec.variables ?? []) {
+        variables[v.name] = ENV.evaluate(v.expression, { ...context, variables });
+      }
+      for (const validation of spec.validations ?? []) {
+        const result = ENV.evaluate(validation.expression, { ...context, variables });
+        if (typeof result !== 'boolean') throw new Error(`validation '${validation.expression}' returned ${String(result)}, not a bool`);
+        if (!result && denies) {
+          const message = validation.messageExpression
+            ? String(ENV.evaluate(validation.messageExpression, { ...context, variables }))
+            : validation.message ?? `failed expression: ${validation.expression}`;
+          denials.push({ policy: name, message });
+        }
+      }
+    } catch (e) {
+      fail((e as Error).message);
+    }
+  }
+  return { allowed: denials.length === 0, denials, evaluated, errors };
+}

@@ -1,0 +1,37 @@
+import { K8sObject } from './manifests';
+
+/*
+ * Validates objects against the Kubernetes OpenAPI schema as packaged by
+ * kubernetes-models (types, required fields, enums, formats). Every kind the
+ * library emits must be listed here: an unknown kind fails, so nothing
+ * escapes validation.
+ */
+const MODULES: Record<string, string> = {
+  'v1': 'kubernetes-models/v1',
+  'rbac.authorization.k8s.io/v1': 'kubernetes-models/rbac.authorization.k8s.io/v1',
+  'networking.k8s.io/v1': 'kubernetes-models/networking.k8s.io/v1',
+  'scheduling.k8s.io/v1': 'kubernetes-models/scheduling.k8s.io/v1',
+  'admissionregistration.k8s.io/v1': 'kubernetes-models/admissionregistration.k8s.io/v1',
+  'node.k8s.io/v1': 'kubernetes-models/node.k8s.io/v1',
+  'apps/v1': 'kubernetes-models/apps/v1',
+};
+
+export function validateObject(obj: K8sObject): void {
+  const path = MODULES[obj.apiVersion];
+  if (!path) throw new Error(`no schema for apiVersion ${obj.apiVersion} (kind ${obj.kind})`);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const Model = require(path)[obj.kind];
+  if (!Model) throw new Error(`no schema for ${obj.apiVersion} ${obj.kind}`);
+  const model = new Model(obj);
+  try {
+    model.validate();
+  } catch (e) {
+    throw new Error(`${obj.kind} ${obj.metadata.namespace ?? ''}/${obj.metadata.name} is not valid: ${(e as Error).message}`);
+  }
+}
+
+/** Validates every object; returns how many were validated. */
+export function validateAll(objects: K8sObject[]): number {
+  objects.forEach(validateObject);
+  return objects.length;
+}
