@@ -131,7 +131,7 @@ export interface SoftTenantProps {
   /**
    * The cluster-wide platform (admission guard, registry of tenants).
    *
-   * @default TenancyPlatform.of(this)
+   * @default TenancyPlatform.ofApp(this)
    */
   readonly platform?: TenancyPlatform;
 }
@@ -169,7 +169,6 @@ export class SoftTenant extends Construct {
   private readonly egressRules: NetworkPolicyRule[] = [];
   private readonly allowMetadataEndpoint: boolean;
   private readonly extensionKinds = new Set<string>();
-  private declaredPeerPolicies = false;
 
   constructor(scope: Construct, id: string, props: SoftTenantProps) {
     super(scope, id);
@@ -179,19 +178,23 @@ export class SoftTenant extends Construct {
     this.name = props.name;
     this.namespaces = props.namespaces ?? [props.name];
     this.allowMetadataEndpoint = props.network?.allowMetadataEndpoint ?? false;
-    this.platform = props.platform ?? TenancyPlatform.of(this);
+    this.platform = props.platform ?? TenancyPlatform.ofApp(this);
 
     if (this.namespaces.length === 0) {
       throw invalidProp(this, 'namespaces', this.namespaces, 'must name at least one namespace.', 'Leave it out to get one namespace named after the tenant.');
     }
+    // Without `namespaces`, the namespace is the tenant name: errors about it
+    // name the prop the user wrote.
+    const nsProp = (i: number) => (props.namespaces ? `namespaces[${i}]` : 'name');
     const seen = new Set<string>();
     this.namespaces.forEach((ns, i) => {
-      checkDnsLabel(this, `namespaces[${i}]`, ns);
+      checkDnsLabel(this, nsProp(i), ns);
       if (isReservedNamespace(ns)) {
-        throw invalidProp(this, `namespaces[${i}]`, ns, "is reserved for the cluster: 'default', 'kube-*' and 'istio-system' cannot belong to a tenant.");
+        throw invalidProp(this, nsProp(i), ns, "is reserved for the cluster: 'default', 'kube-*' and 'istio-system' cannot belong to a tenant.",
+          props.namespaces ? undefined : 'The tenant\'s namespace is named after it: choose another name, or set namespaces.');
       }
       if (seen.has(ns)) {
-        throw invalidProp(this, `namespaces[${i}]`, ns, 'is listed twice.');
+        throw invalidProp(this, nsProp(i), ns, 'is listed twice.');
       }
       seen.add(ns);
     });
@@ -223,8 +226,7 @@ export class SoftTenant extends Construct {
     const egress = (props.network?.egressTo ?? []).map((p, i) => p._render(this, `network.egressTo[${i}]`, { egress: true, allowMetadataEndpoint: this.allowMetadataEndpoint }));
 
     // Claims last: a tenant that failed its checks claims nothing.
-    this.platform._claimTenant(this, this.name);
-    this.namespaces.forEach((ns, i) => this.platform._claimNamespace(this, props.namespaces ? `namespaces[${i}]` : 'name', ns, this.name));
+    this.platform._claim(this, this.name, this.namespaces.map((namespace, i) => ({ namespace, prop: nsProp(i) })));
 
     for (const ns of this.namespaces) {
       const scope = new Construct(this, ns);
@@ -341,45 +343,32 @@ export class SoftTenant extends Construct {
   }
 
   private addIngressRule(rule: NetworkPolicyRule): void {
-    this.ensureDeclaredPeerPolicies();
+    if (this.ingressRules.length === 0) this.createDeclaredPeerPolicy('Ingress', this.ingressRules);
     this.ingressRules.push(rule);
   }
 
   private addEgressRule(rule: NetworkPolicyRule): void {
-    this.ensureDeclaredPeerPolicies();
+    if (this.egressRules.length === 0) this.createDeclaredPeerPolicy('Egress', this.egressRules);
     this.egressRules.push(rule);
   }
 
   /**
-   * Declared peers live in two policies per namespace, created with the first
-   * peer and filled lazily, so extensions can add peers after construction.
+   * Declared peers live in one policy per direction and namespace, created
+   * with the first peer and filled lazily, so that extensions (a mesh, a
+   * placement) can add peers after construction.
    */
-  private ensureDeclaredPeerPolicies(): void {
-    if (this.declaredPeerPolicies) return;
-    this.declaredPeerPolicies = true;
+  private createDeclaredPeerPolicy(direction: 'Ingress' | 'Egress', rules: NetworkPolicyRule[]): void {
     const ports = (r: NetworkPolicyRule) => r.ports?.map((p) => ({ ...p, port: k8s.IntOrString.fromNumber(p.port) }));
-    this.namespaceObjects.forEach((namespace) => {
-      const ns = namespace.name;
-      const scope = this.node.findChild(ns);
-      const ingress = new k8s.KubeNetworkPolicy(scope, 'AllowDeclaredIngress', {
-        metadata: { name: 'allow-declared-ingress', namespace: ns, labels: this.labels },
-        spec: {
-          podSelector: {},
-          policyTypes: ['Ingress'],
-          ingress: Lazy.any({ produce: () => this.ingressRules.map((r) => ({ from: r.peers, ports: ports(r) })) }),
-        },
+    const render = direction === 'Ingress'
+      ? { ingress: Lazy.any({ produce: () => rules.map((r) => ({ from: r.peers, ports: ports(r) })) }) }
+      : { egress: Lazy.any({ produce: () => rules.map((r) => ({ to: r.peers, ports: ports(r) })) }) };
+    for (const namespace of this.namespaceObjects) {
+      const policy = new k8s.KubeNetworkPolicy(this.node.findChild(namespace.name), `AllowDeclared${direction}`, {
+        metadata: { name: `allow-declared-${direction.toLowerCase()}`, namespace: namespace.name, labels: this.labels },
+        spec: { podSelector: {}, policyTypes: [direction], ...render },
       });
-      const egress = new k8s.KubeNetworkPolicy(scope, 'AllowDeclaredEgress', {
-        metadata: { name: 'allow-declared-egress', namespace: ns, labels: this.labels },
-        spec: {
-          podSelector: {},
-          policyTypes: ['Egress'],
-          egress: Lazy.any({ produce: () => this.egressRules.map((r) => ({ to: r.peers, ports: ports(r) })) }),
-        },
-      });
-      ingress.addDependency(namespace);
-      egress.addDependency(namespace);
-    });
+      policy.addDependency(namespace);
+    }
   }
 
   private renderRbac(scope: Construct, meta: (name: string) => k8s.ObjectMeta, role: string, rules: RbacRule[], subjects: RbacSubject[]): ApiObject[] {

@@ -70,7 +70,7 @@ export class TenancyPlatform extends Chart {
    * The platform of the app `scope` belongs to, created at the root of the
    * construct tree on first use.
    */
-  public static of(scope: IConstruct): TenancyPlatform {
+  public static ofApp(scope: IConstruct): TenancyPlatform {
     const root = scope.node.root;
     const existing = root.node.children.find((c) => (c as any)[PLATFORM_SYMBOL] === true);
     return (existing as TenancyPlatform | undefined) ?? new TenancyPlatform(root as Construct, 'cdk8s-tenancy');
@@ -120,30 +120,24 @@ export class TenancyPlatform extends Chart {
   }
 
   /**
-   * Records that `tenant` is declared at `scope`; a second declaration of the
-   * same tenant is an error.
+   * Records that `tenant`, declared at `scope`, owns `namespaces`. Checks
+   * every claim before recording any, so a refused tenant claims nothing.
    *
    * @internal
    */
-  public _claimTenant(scope: IConstruct, tenant: string): void {
+  public _claim(scope: IConstruct, tenant: string, namespaces: { namespace: string; prop: string }[]): void {
     const owner = this.tenants.get(tenant);
     if (owner !== undefined) {
       throw invalidProp(scope, 'name', tenant, `is already the tenant declared at '${owner}': tenant names are unique in an app.`);
     }
-    this.tenants.set(tenant, scope.node.path);
-  }
-
-  /**
-   * Records that `namespace` belongs to `tenant`.
-   *
-   * @internal
-   */
-  public _claimNamespace(scope: IConstruct, prop: string, namespace: string, tenant: string): void {
-    const owner = this.namespaces.get(namespace);
-    if (owner !== undefined) {
-      throw invalidProp(scope, prop, namespace, `already belongs to tenant '${owner}': a namespace belongs to one tenant.`);
+    for (const { namespace, prop } of namespaces) {
+      const other = this.namespaces.get(namespace);
+      if (other !== undefined) {
+        throw invalidProp(scope, prop, namespace, `already belongs to tenant '${other}': a namespace belongs to one tenant.`);
+      }
     }
-    this.namespaces.set(namespace, tenant);
+    this.tenants.set(tenant, scope.node.path);
+    namespaces.forEach(({ namespace }) => this.namespaces.set(namespace, tenant));
   }
 }
 
