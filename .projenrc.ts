@@ -1,4 +1,4 @@
-import { cdk8s, javascript } from 'projen';
+import { cdk8s, javascript, JsonFile } from 'projen';
 
 // Versions are pinned in one place so the peer ranges, the dev installs and
 // the README stay in step.
@@ -60,7 +60,6 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   },
   // Examples and tests import the library by its package name, as users do.
   tsconfigDev: {
-    include: ['../examples/**/*.ts'],
     compilerOptions: { baseUrl: '..', paths: { 'cdk8s-tenancy': ['src'] } },
   },
   eslintOptions: {
@@ -84,10 +83,18 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   gitignore: ['/examples/out/', '.ci/tmp/'],
 });
 
+// The examples type-check like tests do, importing the library by name.
+new JsonFile(project, 'examples/tsconfig.json', {
+  obj: { extends: '../test/tsconfig.json', include: ['**/*.ts'] },
+});
+// eslint resolves `cdk8s-tenancy` through the same path mapping.
+project.tryFindObjectFile('.eslintrc.json')?.addOverride('settings.import/resolver.typescript.project',
+  ['./tsconfig.json', './test/tsconfig.json', './examples/tsconfig.json']);
+
 // `npm run example`: synthesizes the main example into dist/examples/.
 project.addTask('example', {
   description: 'Synthesize the quick-start example into dist/examples/quickstart',
-  exec: 'ts-node --project test/tsconfig.json -r tsconfig-paths/register examples/quickstart/main.ts',
+  exec: 'ts-node --project examples/tsconfig.json -r tsconfig-paths/register examples/quickstart/main.ts',
 });
 
 // The test command proves what jest cannot: that the public API is valid jsii

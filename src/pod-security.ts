@@ -61,7 +61,7 @@ export class PodSecurityLevel {
   public _render(scope: IConstruct, version: string): { labels: Record<string, string>; annotations: Record<string, string> } {
     if (!['restricted', 'baseline', 'privileged'].includes(this._level)) {
       throw invalidProp(scope, 'podSecurity', this._level,
-        "is not a Pod Security level: use PodSecurityLevel.RESTRICTED (the default), PodSecurityLevel.baseline(reason) or PodSecurityLevel.privilegedUnsafe(reason).");
+        'is not a Pod Security level: use PodSecurityLevel.RESTRICTED (the default), PodSecurityLevel.baseline(reason) or PodSecurityLevel.privilegedUnsafe(reason).');
     }
     if (this._level !== 'restricted' && (this._reason === undefined || this._reason.trim().length === 0)) {
       throw invalidProp(scope, 'podSecurity', this._level,

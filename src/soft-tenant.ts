@@ -229,8 +229,8 @@ export class SoftTenant extends Construct {
     this.platform._claim(this, this.name, this.namespaces.map((namespace, i) => ({ namespace, prop: nsProp(i) })));
 
     for (const ns of this.namespaces) {
-      const scope = new Construct(this, ns);
-      const namespace = new k8s.KubeNamespace(scope, 'Namespace', {
+      const nsScope = new Construct(this, ns);
+      const namespace = new k8s.KubeNamespace(nsScope, 'Namespace', {
         metadata: {
           name: ns,
           labels: { ...extraLabels, ...podSecurity.labels, ...this.labels },
@@ -242,21 +242,21 @@ export class SoftTenant extends Construct {
       const objects: ApiObject[] = [];
 
       // Service accounts: no API token in pods unless a workload asks.
-      objects.push(new k8s.KubeServiceAccount(scope, 'DefaultServiceAccount', {
+      objects.push(new k8s.KubeServiceAccount(nsScope, 'DefaultServiceAccount', {
         metadata: inNamespace('default'),
         automountServiceAccountToken: false,
       }));
 
-      objects.push(...this.renderRbac(scope, inNamespace, 'tenant-admin', TENANT_ADMIN_RULES, admins));
-      objects.push(...this.renderRbac(scope, inNamespace, 'tenant-user', TENANT_USER_RULES, users));
+      objects.push(...this.renderRbac(nsScope, inNamespace, 'tenant-admin', TENANT_ADMIN_RULES, admins));
+      objects.push(...this.renderRbac(nsScope, inNamespace, 'tenant-user', TENANT_USER_RULES, users));
 
-      objects.push(new k8s.KubeNetworkPolicy(scope, 'DefaultDeny', {
+      objects.push(new k8s.KubeNetworkPolicy(nsScope, 'DefaultDeny', {
         metadata: inNamespace('default-deny'),
         // Both types listed: an Egress rule list without `Egress` in
         // policyTypes would deny nothing.
         spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
       }));
-      objects.push(new k8s.KubeNetworkPolicy(scope, 'AllowClusterDns', {
+      objects.push(new k8s.KubeNetworkPolicy(nsScope, 'AllowClusterDns', {
         metadata: inNamespace('allow-cluster-dns'),
         spec: {
           podSelector: {},
@@ -268,20 +268,26 @@ export class SoftTenant extends Construct {
         },
       }));
       const sameTenant = [{ namespaceSelector: { matchLabels: this.selector } }];
-      objects.push(new k8s.KubeNetworkPolicy(scope, 'AllowSameTenant', {
+      objects.push(new k8s.KubeNetworkPolicy(nsScope, 'AllowSameTenant', {
         metadata: inNamespace('allow-same-tenant'),
         spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'], ingress: [{ from: sameTenant }], egress: [{ to: sameTenant }] },
       }));
 
-      objects.push(new k8s.KubeResourceQuota(scope, 'Quota', {
+      objects.push(new k8s.KubeResourceQuota(nsScope, 'Quota', {
         metadata: inNamespace('tenant-quota'),
         spec: { hard: toQuantities(quotaHard) },
       }));
-      objects.push(new k8s.KubeLimitRange(scope, 'LimitRange', {
+      objects.push(new k8s.KubeLimitRange(nsScope, 'LimitRange', {
         metadata: inNamespace('tenant-limits'),
-        spec: { limits: [{ type: containerLimits.type, default: toQuantities(containerLimits.default), defaultRequest: toQuantities(containerLimits.defaultRequest) }] },
+        spec: {
+          limits: [{
+            type: containerLimits.type,
+            default: toQuantities(containerLimits.default),
+            defaultRequest: toQuantities(containerLimits.defaultRequest),
+          }],
+        },
       }));
-      objects.push(...this.renderPriorityQuotas(scope, inNamespace, priorityQuotas));
+      objects.push(...this.renderPriorityQuotas(nsScope, inNamespace, priorityQuotas));
 
       for (const o of objects) o.addDependency(namespace);
     }
@@ -371,7 +377,8 @@ export class SoftTenant extends Construct {
     }
   }
 
-  private renderRbac(scope: Construct, meta: (name: string) => k8s.ObjectMeta, role: string, rules: RbacRule[], subjects: RbacSubject[]): ApiObject[] {
+  private renderRbac(scope: Construct, meta: (name: string) => k8s.ObjectMeta, role: string, rules: RbacRule[],
+    subjects: RbacSubject[]): ApiObject[] {
     const objects: ApiObject[] = [new k8s.KubeRole(scope, `Role-${role}`, { metadata: meta(role), rules })];
     if (subjects.length > 0) {
       objects.push(new k8s.KubeRoleBinding(scope, `RoleBinding-${role}`, {
@@ -388,7 +395,8 @@ export class SoftTenant extends Construct {
    * at any other class (`Exists` and `NotIn` are ANDed, so pods without a
    * class are not affected).
    */
-  private renderPriorityQuotas(scope: Construct, meta: (name: string) => k8s.ObjectMeta, quotas: { name: string; hard: Record<string, string> }[]): ApiObject[] {
+  private renderPriorityQuotas(scope: Construct, meta: (name: string) => k8s.ObjectMeta,
+    quotas: { name: string; hard: Record<string, string> }[]): ApiObject[] {
     const objects: ApiObject[] = quotas.map((q) => new k8s.KubeResourceQuota(scope, `PriorityQuota-${q.name}`, {
       metadata: meta(`priority-class-${q.name}`),
       spec: {

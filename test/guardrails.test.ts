@@ -1,7 +1,7 @@
 import { App, Chart } from 'cdk8s';
-import { SoftTenant, TenantMember } from 'cdk8s-tenancy';
 import { admit, AdmissionRequest, AuthorizerCheck } from './helpers/admission';
 import { find, K8sObject, synthObjects } from './helpers/manifests';
+import { SoftTenant, TenantMember } from 'cdk8s-tenancy';
 
 /*
  * The guard is proven by evaluating its CEL (as emitted) on the requests it
@@ -43,7 +43,11 @@ function request(operation: AdmissionRequest['operation'], oldObject: any, objec
   const o: K8sObject = object ?? oldObject;
   const isNamespace = o.kind === 'Namespace';
   return {
-    operation, object, oldObject, userInfo, authorizer,
+    operation,
+    object,
+    oldObject,
+    userInfo,
+    authorizer,
     resource: RESOURCES[o.kind],
     namespace: isNamespace ? undefined : o.metadata.namespace,
     namespaceObject: isNamespace ? null : namespace,

@@ -1,12 +1,12 @@
 import { App, Chart, Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-27';
+import { find, K8sObject, ofKind, synthObjects } from './helpers/manifests';
+import { can } from './helpers/rbac';
+import { validateAll } from './helpers/schema';
 import {
   ClusterDns, MANAGED_BY_LABEL, PodSecurityLevel, SoftTenant, SoftTenantProps, TENANT_LABEL, TenancyPlatform,
   TenantMember, TenantPeer, TenantPort, TenantPriorityClass,
 } from 'cdk8s-tenancy';
-import { find, K8sObject, ofKind, synthObjects } from './helpers/manifests';
-import { can } from './helpers/rbac';
-import { validateAll } from './helpers/schema';
 
 function tenant(props: SoftTenantProps): { app: App; objects: K8sObject[]; tenantObjects: K8sObject[] } {
   const app = new App();
@@ -37,7 +37,15 @@ const FULL: SoftTenantProps = {
     ],
     clusterDns: ClusterDns.pods('kube-system', { 'k8s-app': 'coredns' }),
   },
-  quota: { requestsCpu: Cpu.units(2), limitsCpu: Cpu.units(4), requestsMemory: Size.gibibytes(4), limitsMemory: Size.gibibytes(8), pods: 20, nodePorts: 0, loadBalancers: 1 },
+  quota: {
+    requestsCpu: Cpu.units(2),
+    limitsCpu: Cpu.units(4),
+    requestsMemory: Size.gibibytes(4),
+    limitsMemory: Size.gibibytes(8),
+    pods: 20,
+    nodePorts: 0,
+    loadBalancers: 1,
+  },
   limitRange: { defaultRequestCpu: Cpu.millis(50), defaultLimitCpu: Cpu.millis(250) },
   priorityClasses: [TenantPriorityClass.of('tenant-high', { pods: 3, requestsCpu: Cpu.units(1) })],
 };
@@ -113,10 +121,20 @@ describe('SoftTenant with only a name', () => {
 
   test('quota caps compute, storage and object counts, and blocks NodePorts and LoadBalancers', () => {
     expect(find(objects, 'ResourceQuota', 'tenant-quota', 'team-a').spec.hard).toEqual({
-      'requests.cpu': '4', 'limits.cpu': '8', 'requests.memory': '8Gi', 'limits.memory': '16Gi',
-      'requests.ephemeral-storage': '20Gi', 'limits.ephemeral-storage': '40Gi', 'requests.storage': '100Gi',
-      'pods': '50', 'services': '20', 'configmaps': '50', 'secrets': '50', 'persistentvolumeclaims': '20',
-      'services.nodeports': '0', 'services.loadbalancers': '0',
+      'requests.cpu': '4',
+      'limits.cpu': '8',
+      'requests.memory': '8Gi',
+      'limits.memory': '16Gi',
+      'requests.ephemeral-storage': '20Gi',
+      'limits.ephemeral-storage': '40Gi',
+      'requests.storage': '100Gi',
+      'pods': '50',
+      'services': '20',
+      'configmaps': '50',
+      'secrets': '50',
+      'persistentvolumeclaims': '20',
+      'services.nodeports': '0',
+      'services.loadbalancers': '0',
     });
   });
 
@@ -239,8 +257,10 @@ describe('SoftTenant fully configured', () => {
   test('a weaker Pod Security level is enforced, restricted is still audited and warned, and the reason is recorded', () => {
     const ns = find(objects, 'Namespace', 'team-a');
     expect(ns.metadata.labels).toMatchObject({
-      'pod-security.kubernetes.io/enforce': 'baseline', 'pod-security.kubernetes.io/enforce-version': 'v1.31',
-      'pod-security.kubernetes.io/audit': 'restricted', 'pod-security.kubernetes.io/warn': 'restricted',
+      'pod-security.kubernetes.io/enforce': 'baseline',
+      'pod-security.kubernetes.io/enforce-version': 'v1.31',
+      'pod-security.kubernetes.io/audit': 'restricted',
+      'pod-security.kubernetes.io/warn': 'restricted',
       'example.com/cost-center': 'cc-42',
     });
     expect(ns.metadata.annotations).toEqual({
@@ -278,8 +298,14 @@ describe('SoftTenant fully configured', () => {
 
   test('quota overrides apply, the rest keep their defaults', () => {
     expect(find(objects, 'ResourceQuota', 'tenant-quota', 'team-a').spec.hard).toMatchObject({
-      'requests.cpu': '2', 'limits.cpu': '4', 'requests.memory': '4Gi', 'limits.memory': '8Gi', 'pods': '20',
-      'services.nodeports': '0', 'services.loadbalancers': '1', 'secrets': '50',
+      'requests.cpu': '2',
+      'limits.cpu': '4',
+      'requests.memory': '4Gi',
+      'limits.memory': '8Gi',
+      'pods': '20',
+      'services.nodeports': '0',
+      'services.loadbalancers': '1',
+      'secrets': '50',
     });
   });
 

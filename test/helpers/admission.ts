@@ -12,7 +12,9 @@ const cel: typeof import('@marcbachmann/cel-js', { with: { 'resolution-mode': 'i
  */
 
 /** What `authorizer` answers: may the requester do `verb` on the resource? */
-export type AuthorizerCheck = (check: { group: string; resource: string; subresource?: string; namespace?: string; name?: string; verb: string }) => boolean;
+export type AuthorizerCheck = (check: {
+  group: string; resource: string; subresource?: string; namespace?: string; name?: string; verb: string;
+}) => boolean;
 
 export interface AdmissionRequest {
   readonly operation: 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
@@ -45,7 +47,8 @@ class GroupCheck {
   constructor(readonly authz: Authorizer, readonly group: string) {}
 }
 class ResourceCheck {
-  constructor(readonly authz: Authorizer, readonly group: string, readonly resource: string, readonly namespace?: string, readonly name?: string, readonly subresource?: string) {}
+  constructor(readonly authz: Authorizer, readonly group: string, readonly resource: string,
+    readonly namespace?: string, readonly name?: string, readonly subresource?: string) {}
 }
 class Decision {
   constructor(readonly isAllowed: boolean) {}
@@ -137,8 +140,12 @@ export function admit(manifests: K8sObject[], req: AdmissionRequest): AdmissionR
     oldObject: toCel(req.oldObject ?? null),
     namespaceObject: toCel(req.namespaceObject ?? null),
     request: toCel({
-      operation: req.operation, resource: req.resource, subResource: req.subResource ?? '', namespace: req.namespace ?? '',
-      name: (req.object ?? req.oldObject)?.metadata?.name ?? '', userInfo: { username: req.userInfo.username, groups: req.userInfo.groups ?? [] },
+      operation: req.operation,
+      resource: req.resource,
+      subResource: req.subResource ?? '',
+      namespace: req.namespace ?? '',
+      name: (req.object ?? req.oldObject)?.metadata?.name ?? '',
+      userInfo: { username: req.userInfo.username, groups: req.userInfo.groups ?? [] },
     }),
     authorizer: new Authorizer(req.authorizer ?? (() => false)),
   };

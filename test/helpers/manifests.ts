@@ -1,7 +1,12 @@
 import { App, Chart } from 'cdk8s';
 
 /** A Kubernetes object as synthesized. */
-export type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [key: string]: any };
+export type K8sObject = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [key: string]: any;
+};
 
 /**
  * Every object of every chart of the app, in synthesis order, after the
