@@ -59,10 +59,10 @@ export interface PlatformPriorityClassOptions {
  * alone is complete. Create it yourself to choose its id or chart props.
  *
  * Who is "the platform": the guard lets through anyone allowed to update its
- * own policy (cluster admins, the GitOps controller that applies this chart)
- * and the controllers of `kube-system` (namespace deletion, garbage
- * collection). Tenant roles never hold that right, so they are always held
- * to it. The guard fails closed (`failurePolicy: Fail`): if the API server
+ * own policy (cluster admins, the GitOps controller that applies this chart),
+ * the controllers of `kube-system` (namespace deletion, garbage collection)
+ * and the controller manager. Tenant roles never hold that right, so tenants
+ * are always held to it. The guard fails closed (`failurePolicy: Fail`): if the API server
  * cannot evaluate it, the request is refused rather than let through.
  */
 export class TenancyPlatform extends Chart {
@@ -176,6 +176,9 @@ function guardrailsSpec() {
         name: 'not-the-platform',
         expression: [
           "!request.userInfo.username.startsWith('system:serviceaccount:kube-system:')",
+          // The controller manager when it runs without per-controller
+          // service accounts.
+          "request.userInfo.username != 'system:kube-controller-manager'",
           `!authorizer.group('admissionregistration.k8s.io').resource('validatingadmissionpolicies').name('${GUARDRAILS_POLICY_NAME}').check('update').allowed()`,
         ].join(' && '),
       },

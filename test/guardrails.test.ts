@@ -100,6 +100,8 @@ describe('everything else goes through', () => {
     ['the GitOps controller prunes a NetworkPolicy', request('DELETE', denyAll, null, argocd, platformRbac)],
     ['the GitOps controller creates a tenant namespace', request('CREATE', null, namespace, argocd, platformRbac)],
     ['the namespace controller empties a deleted namespace', request('DELETE', roleBinding, null, namespaceController, tenantRbac)],
+    ['the controller manager (without per-controller credentials) empties a deleted namespace',
+      request('DELETE', quota, null, { username: 'system:kube-controller-manager' }, tenantRbac)],
   ])('%s', (_, req) => {
     const result = admit(manifests, req);
     expect(result).toMatchObject({ allowed: true, errors: [], denials: [] });
