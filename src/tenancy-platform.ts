@@ -1,9 +1,10 @@
 import { Chart, ChartProps } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, POD_SECURITY_LABEL_PREFIX, TENANT_LABEL } from './labels';
+import { LIBRARY_KEY_PREFIX, MANAGED_BY_LABEL, MANAGED_BY_VALUE, POD_SECURITY_LABEL_PREFIX } from './labels';
 import { validatingPolicy } from './private/admission-v1';
 import { invalidProp } from './private/errors';
+import { celIsProtectedKey } from './private/keys';
 import { checkDnsSubdomain } from './private/names';
 
 const PLATFORM_SYMBOL = Symbol.for('cdk8s-tenancy.TenancyPlatform');
@@ -51,7 +52,7 @@ export interface PlatformPriorityClassOptions {
  * - the admission guard (a ValidatingAdmissionPolicy and its Binding) that
  *   stops anyone but the platform from creating, changing or deleting
  *   objects labelled `cdk8s-tenancy.io/managed-by`, and from setting or
- *   changing the tenant and Pod Security labels of namespaces;
+ *   changing the `cdk8s-tenancy.io/*` and Pod Security labels of namespaces;
  * - the priority classes offered to tenants;
  * - the registry that rejects two tenants claiming one name or namespace.
  *
@@ -154,9 +155,8 @@ function managedLabels(): Record<string, string> {
  */
 function guardrailsSpec() {
   const managed = JSON.stringify(MANAGED_BY_LABEL);
-  const isProtectedKey = (k: string) => `(${k} == ${JSON.stringify(TENANT_LABEL)} || ${k}.startsWith(${JSON.stringify(POD_SECURITY_LABEL_PREFIX)}))`;
   const unchanged = (from: string, to: string) =>
-    `variables.${from}.all(k, !${isProtectedKey('k')} || (k in variables.${to} && variables.${to}[k] == variables.${from}[k]))`;
+    `variables.${from}.all(k, !${celIsProtectedKey('k')} || (k in variables.${to} && variables.${to}[k] == variables.${from}[k]))`;
   return {
     failurePolicy: 'Fail' as const,
     matchConstraints: {
@@ -200,7 +200,7 @@ function guardrailsSpec() {
       },
       {
         expression: `request.resource.resource != 'namespaces' || (${unchanged('oldLabels', 'newLabels')} && ${unchanged('newLabels', 'oldLabels')})`,
-        message: `only the platform may set, change or remove the ${TENANT_LABEL} and ${POD_SECURITY_LABEL_PREFIX}* labels of a namespace`,
+        message: `only the platform may set, change or remove the ${LIBRARY_KEY_PREFIX}* and ${POD_SECURITY_LABEL_PREFIX}* labels of a namespace`,
         reason: 'Forbidden' as const,
       },
     ],
