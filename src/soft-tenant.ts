@@ -339,7 +339,21 @@ export class SoftTenant extends Construct {
   }
 
   /**
-   * Applies an extension (placement, mesh) to the tenant; one of each kind.
+   * Sets one of the library's own labels on every namespace of the tenant;
+   * for the library's extensions (e.g. the sandbox's runtime-class label).
+   *
+   * @internal
+   */
+  public _setLibraryNamespaceLabel(key: string, value: string): void {
+    checkLabel(this, 'namespace label', key, value);
+    for (const ns of this.namespaceObjects) {
+      ns.metadata.addLabel(key, value);
+    }
+  }
+
+  /**
+   * Applies an extension (placement, mesh, sandbox) to the tenant; one of
+   * each kind.
    */
   public addExtension(extension: ITenantExtension): void {
     if (this.extensionKinds.has(extension.extensionKind)) {
