@@ -5,3 +5,4 @@ export * from './tenancy-platform';
 export * from './tenant-member';
 export * from './tenant-network';
 export * from './tenant-quota';
+export * from './sandbox/tenant-sandbox';

@@ -8,6 +8,13 @@
  */
 
 /**
+ * The prefix of every label and annotation key the library owns. On
+ * namespaces, only the platform may set, change or remove keys with this
+ * prefix (see {@link TenancyPlatform}).
+ */
+export const LIBRARY_KEY_PREFIX = 'cdk8s-tenancy.io/';
+
+/**
  * The label that marks a tenant's namespaces, nodes and pods; its value is
  * the tenant name.
  *
@@ -39,3 +46,9 @@ export const POD_SECURITY_EXCEPTION_ANNOTATION = 'cdk8s-tenancy.io/pod-security-
  * The prefix of the Pod Security Admission labels on namespaces.
  */
 export const POD_SECURITY_LABEL_PREFIX = 'pod-security.kubernetes.io/';
+
+/**
+ * The namespace label naming the RuntimeClass every pod of the namespace must
+ * use (set by a tenant sandbox, enforced by the platform's sandbox guard).
+ */
+export const RUNTIME_CLASS_LABEL = 'cdk8s-tenancy.io/runtime-class';

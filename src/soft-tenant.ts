@@ -1,9 +1,10 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, POD_SECURITY_EXCEPTION_ANNOTATION, POD_SECURITY_LABEL_PREFIX, TENANT_LABEL } from './labels';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, TENANT_LABEL } from './labels';
 import { PodSecurityLevel } from './pod-security';
 import { invalidProp } from './private/errors';
+import { isProtectedKey } from './private/keys';
 import { checkDnsLabel, checkLabel, isReservedNamespace } from './private/names';
 import { NetworkPolicyRule } from './private/network';
 import { renderContainerLimits, renderQuotaHard } from './private/quota';
@@ -338,7 +339,21 @@ export class SoftTenant extends Construct {
   }
 
   /**
-   * Applies an extension (placement, mesh) to the tenant; one of each kind.
+   * Sets one of the library's own labels on every namespace of the tenant;
+   * for the library's extensions (e.g. the sandbox's runtime-class label).
+   *
+   * @internal
+   */
+  public _setLibraryNamespaceLabel(key: string, value: string): void {
+    checkLabel(this, 'namespace label', key, value);
+    for (const ns of this.namespaceObjects) {
+      ns.metadata.addLabel(key, value);
+    }
+  }
+
+  /**
+   * Applies an extension (placement, mesh, sandbox) to the tenant; one of
+   * each kind.
    */
   public addExtension(extension: ITenantExtension): void {
     if (this.extensionKinds.has(extension.extensionKind)) {
@@ -425,8 +440,8 @@ function toQuantities(values: Record<string, string>): { [key: string]: k8s.Quan
 }
 
 function checkNotLibraryKey(scope: Construct, prop: string, key: string): void {
-  if (key === TENANT_LABEL || key === MANAGED_BY_LABEL || key === POD_SECURITY_EXCEPTION_ANNOTATION || key.startsWith(POD_SECURITY_LABEL_PREFIX)) {
-    throw invalidProp(scope, prop, key, "is one of the library's own keys (tenant, managed-by, Pod Security), which it sets itself.",
+  if (isProtectedKey(key)) {
+    throw invalidProp(scope, prop, key, "is one of the library's own keys (cdk8s-tenancy.io/*, pod-security.kubernetes.io/*), which it sets itself.",
       'Use the podSecurity prop for Pod Security, and another key for your own labels.');
   }
 }

@@ -1,9 +1,10 @@
 import { Chart, ChartProps } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, POD_SECURITY_LABEL_PREFIX, TENANT_LABEL } from './labels';
+import { LIBRARY_KEY_PREFIX, MANAGED_BY_LABEL, MANAGED_BY_VALUE, POD_SECURITY_LABEL_PREFIX, RUNTIME_CLASS_LABEL } from './labels';
 import { validatingPolicy } from './private/admission-v1';
 import { invalidProp } from './private/errors';
+import { celIsProtectedKey } from './private/keys';
 import { checkDnsSubdomain } from './private/names';
 
 const PLATFORM_SYMBOL = Symbol.for('cdk8s-tenancy.TenancyPlatform');
@@ -14,6 +15,12 @@ const PLATFORM_SYMBOL = Symbol.for('cdk8s-tenancy.TenancyPlatform');
  * the guard has nothing to protect against them.
  */
 export const GUARDRAILS_POLICY_NAME = 'cdk8s-tenancy-guardrails';
+
+/**
+ * The name of the policy (and binding) that holds pods in sandboxed
+ * namespaces to their RuntimeClass.
+ */
+export const SANDBOX_POLICY_NAME = 'cdk8s-tenancy-sandbox';
 
 /**
  * Options for the cluster-wide part of the tenancy.
@@ -51,7 +58,7 @@ export interface PlatformPriorityClassOptions {
  * - the admission guard (a ValidatingAdmissionPolicy and its Binding) that
  *   stops anyone but the platform from creating, changing or deleting
  *   objects labelled `cdk8s-tenancy.io/managed-by`, and from setting or
- *   changing the tenant and Pod Security labels of namespaces;
+ *   changing the `cdk8s-tenancy.io/*` and Pod Security labels of namespaces;
  * - the priority classes offered to tenants;
  * - the registry that rejects two tenants claiming one name or namespace.
  *
@@ -79,6 +86,8 @@ export class TenancyPlatform extends Chart {
   private readonly tenants = new Map<string, string>();
   private readonly namespaces = new Map<string, string>();
   private readonly priorityClasses = new Map<string, number>();
+  private readonly runtimeClasses = new Map<string, string>();
+  private sandboxGuard = false;
 
   constructor(scope: Construct, id: string, props: TenancyPlatformProps = {}) {
     super(scope, id, props);
@@ -120,6 +129,37 @@ export class TenancyPlatform extends Chart {
   }
 
   /**
+   * Adds a RuntimeClass once; a second tenant may use the same one, but not
+   * declare it differently.
+   *
+   * @internal
+   */
+  public _addRuntimeClass(scope: IConstruct, prop: string, name: string, spec: { handler: string; overhead?: any; scheduling?: any }): void {
+    const rendered = JSON.stringify(spec);
+    const existing = this.runtimeClasses.get(name);
+    if (existing !== undefined) {
+      if (existing !== rendered) {
+        throw invalidProp(scope, prop, name, `is already declared by another tenant with different settings (${existing}); a RuntimeClass is cluster-wide, declare it the same way everywhere.`);
+      }
+      return;
+    }
+    this.runtimeClasses.set(name, rendered);
+    new k8s.KubeRuntimeClass(this, `runtime-class-${name}`, { metadata: { name, labels: managedLabels() }, ...spec });
+  }
+
+  /**
+   * Adds, once, the guard that holds pods in sandboxed namespaces to their
+   * RuntimeClass.
+   *
+   * @internal
+   */
+  public _ensureSandboxGuard(): void {
+    if (this.sandboxGuard) return;
+    this.sandboxGuard = true;
+    validatingPolicy(this, SANDBOX_POLICY_NAME, managedLabels(), sandboxSpec());
+  }
+
+  /**
    * Records that `tenant`, declared at `scope`, owns `namespaces`. Checks
    * every claim before recording any, so a refused tenant claims nothing.
    *
@@ -154,9 +194,8 @@ function managedLabels(): Record<string, string> {
  */
 function guardrailsSpec() {
   const managed = JSON.stringify(MANAGED_BY_LABEL);
-  const isProtectedKey = (k: string) => `(${k} == ${JSON.stringify(TENANT_LABEL)} || ${k}.startsWith(${JSON.stringify(POD_SECURITY_LABEL_PREFIX)}))`;
   const unchanged = (from: string, to: string) =>
-    `variables.${from}.all(k, !${isProtectedKey('k')} || (k in variables.${to} && variables.${to}[k] == variables.${from}[k]))`;
+    `variables.${from}.all(k, !${celIsProtectedKey('k')} || (k in variables.${to} && variables.${to}[k] == variables.${from}[k]))`;
   return {
     failurePolicy: 'Fail' as const,
     matchConstraints: {
@@ -200,9 +239,33 @@ function guardrailsSpec() {
       },
       {
         expression: `request.resource.resource != 'namespaces' || (${unchanged('oldLabels', 'newLabels')} && ${unchanged('newLabels', 'oldLabels')})`,
-        message: `only the platform may set, change or remove the ${TENANT_LABEL} and ${POD_SECURITY_LABEL_PREFIX}* labels of a namespace`,
+        message: `only the platform may set, change or remove the ${LIBRARY_KEY_PREFIX}* and ${POD_SECURITY_LABEL_PREFIX}* labels of a namespace`,
         reason: 'Forbidden' as const,
       },
     ],
+  };
+}
+
+/**
+ * The sandbox guard: in a namespace labelled with a RuntimeClass, every pod
+ * must name exactly that RuntimeClass (checked at CREATE: the field is
+ * immutable). It binds everyone, controllers
+ * included: the point is that no pod of a sandboxed tenant reaches a node
+ * outside its sandbox, whoever creates it. The label itself is protected
+ * by the guardrails policy.
+ */
+function sandboxSpec() {
+  const label = `namespaceObject.metadata.labels[${JSON.stringify(RUNTIME_CLASS_LABEL)}]`;
+  return {
+    failurePolicy: 'Fail' as const,
+    matchConstraints: {
+      resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE' as const], resources: ['pods'] }],
+      namespaceSelector: { matchExpressions: [{ key: RUNTIME_CLASS_LABEL, operator: 'Exists' as const }] },
+    },
+    validations: [{
+      expression: `has(object.spec.runtimeClassName) && object.spec.runtimeClassName == ${label}`,
+      messageExpression: `'pods in namespace ' + namespaceObject.metadata.name + ' must set spec.runtimeClassName to ' + ${label}`,
+      reason: 'Forbidden' as const,
+    }],
   };
 }

@@ -90,7 +90,15 @@ describe('tenants cannot touch the guardrails', () => {
     const moved = edit(unmanaged, (n) => { n.metadata.labels['cdk8s-tenancy.io/tenant'] = 'team-b'; });
     const result = admit(manifests, request('UPDATE', unmanaged, moved, tenantAdmin, tenantRbac));
     expect(result).toMatchObject({ allowed: false, errors: [] });
-    expect(result.denials[0].message).toMatch(/only the platform may set, change or remove the cdk8s-tenancy.io\/tenant/);
+    expect(result.denials[0].message).toMatch(/only the platform may set, change or remove the cdk8s-tenancy.io\/\* and pod-security.kubernetes.io\/\* labels/);
+  });
+
+  test('nobody but the platform may set any other library label on a namespace (e.g. lift a sandbox requirement)', () => {
+    const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'other', labels: { 'cdk8s-tenancy.io/runtime-class': 'gvisor' } } };
+    const lifted = edit(ns, (n) => { delete n.metadata.labels['cdk8s-tenancy.io/runtime-class']; });
+    expect(admit(manifests, request('UPDATE', ns, lifted, tenantAdmin, tenantRbac))).toMatchObject({ allowed: false, errors: [] });
+    const unrelated = edit(ns, (n) => { n.metadata.labels.team = 'x'; });
+    expect(admit(manifests, request('UPDATE', ns, unrelated, tenantAdmin, tenantRbac))).toMatchObject({ allowed: true, errors: [] });
   });
 });
 
