@@ -6,3 +6,4 @@ export * from './tenant-member';
 export * from './tenant-network';
 export * from './tenant-quota';
 export * from './sandbox/tenant-sandbox';
+export * as aws from './aws';

@@ -1,0 +1,111 @@
+import { Tags } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as eks from 'aws-cdk-lib/aws-eks-v2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { TENANT_LABEL } from '../labels';
+import { invalidProp } from '../private/errors';
+import { checkDnsLabel, checkLabel } from '../private/names';
+
+/**
+ * Fargate's limits on a profile (EKS service quotas): selectors per profile,
+ * label pairs per selector.
+ */
+const MAX_SELECTORS = 5;
+const MAX_LABELS = 5;
+
+/**
+ * Options for a {@link TenantFargateProfile}.
+ */
+export interface TenantFargateProfileProps {
+  /**
+   * The cluster the profile belongs to.
+   */
+  readonly cluster: eks.Cluster;
+
+  /**
+   * The tenant's name (its `SoftTenant` name).
+   */
+  readonly tenant: string;
+
+  /**
+   * The tenant's namespaces: each becomes one selector. Pass
+   * `softTenant.namespaces` so the profile and the tenant cannot drift.
+   */
+  readonly namespaces: string[];
+
+  /**
+   * Only pods with these labels run on Fargate; others in the namespaces are
+   * scheduled on nodes. Leave out to put every pod of the tenant on Fargate.
+   *
+   * @default - every pod of the tenant's namespaces
+   */
+  readonly podLabels?: { [key: string]: string };
+
+  /**
+   * The subnets Fargate pods get their addresses in. Must be private:
+   * Fargate does not assign public IPs, and tenant pods should not be
+   * reachable from the internet past the cluster's own ingress.
+   *
+   * @default - the private subnets of the cluster's VPC
+   */
+  readonly subnets?: ec2.SubnetSelection;
+
+  /**
+   * The pod execution role (pulls images, writes logs). One per tenant, so
+   * one tenant's registry rights are not another's.
+   *
+   * @default - a role created for this tenant
+   */
+  readonly podExecutionRole?: iam.IRole;
+}
+
+/**
+ * An EKS Fargate profile for one tenant: every pod of the tenant runs in its
+ * own Firecracker micro-VM, the sandboxing seed 003 names for EKS ("Today,
+ * you can create sandboxed pods with EKS Fargate").
+ *
+ * Fargate refuses privileged containers, host networking, host ports and
+ * DaemonSets, all of which the `restricted` Pod Security level forbids too.
+ */
+export class TenantFargateProfile extends Construct {
+  /**
+   * The profile.
+   */
+  public readonly profile: eks.FargateProfile;
+
+  constructor(scope: Construct, id: string, props: TenantFargateProfileProps) {
+    super(scope, id);
+    checkDnsLabel(this, 'tenant', props.tenant);
+    if (props.namespaces.length === 0 || props.namespaces.length > MAX_SELECTORS) {
+      throw invalidProp(this, 'namespaces', props.namespaces,
+        `must list 1 to ${MAX_SELECTORS} namespaces: a Fargate profile has at most ${MAX_SELECTORS} selectors, one per namespace.`,
+        'Split the tenant into several profiles, or run some namespaces on nodes.');
+    }
+    props.namespaces.forEach((ns, i) => checkDnsLabel(this, `namespaces[${i}]`, ns));
+    const podLabels = props.podLabels ?? {};
+    if (Object.keys(podLabels).length > MAX_LABELS) {
+      throw invalidProp(this, 'podLabels', podLabels, `must have at most ${MAX_LABELS} labels: Fargate matches at most ${MAX_LABELS} label pairs per selector.`);
+    }
+    for (const [k, v] of Object.entries(podLabels)) checkLabel(this, 'podLabels', k, v);
+
+    const subnets = props.subnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
+    const vpc = props.cluster.vpc;
+    const selected = vpc.selectSubnets(subnets).subnets;
+    const publicIds = new Set(vpc.publicSubnets.map((s) => s.subnetId));
+    const exposed = selected.filter((s) => publicIds.has(s.subnetId));
+    if (exposed.length > 0) {
+      throw invalidProp(this, 'subnets', exposed.map((s) => s.node.path), 'are public subnets: Fargate pods must run in private subnets.',
+        'Select private subnets, e.g. { subnetType: SubnetType.PRIVATE_WITH_EGRESS }.');
+    }
+
+    this.profile = new eks.FargateProfile(this, 'Resource', {
+      cluster: props.cluster,
+      selectors: props.namespaces.map((namespace) => (Object.keys(podLabels).length > 0 ? { namespace, labels: { ...podLabels } } : { namespace })),
+      vpc,
+      subnetSelection: subnets,
+      podExecutionRole: props.podExecutionRole,
+    });
+    Tags.of(this.profile).add(TENANT_LABEL, props.tenant);
+  }
+}
