@@ -52,3 +52,24 @@ export const POD_SECURITY_LABEL_PREFIX = 'pod-security.kubernetes.io/';
  * use (set by a tenant sandbox, enforced by the platform's sandbox guard).
  */
 export const RUNTIME_CLASS_LABEL = 'cdk8s-tenancy.io/runtime-class';
+
+/**
+ * The same keys, for languages that have no module-level constants (Python,
+ * Java, .NET, Go through jsii): `TenancyLabels.TENANT` is `TENANT_LABEL`.
+ */
+export class TenancyLabels {
+  /** The tenant label: {@link TENANT_LABEL}. */
+  public static readonly TENANT = TENANT_LABEL;
+  /** The managed-by label: {@link MANAGED_BY_LABEL}. */
+  public static readonly MANAGED_BY = MANAGED_BY_LABEL;
+  /** The value of the managed-by label: {@link MANAGED_BY_VALUE}. */
+  public static readonly MANAGED_BY_VALUE = MANAGED_BY_VALUE;
+  /** The prefix of the library's own keys: {@link LIBRARY_KEY_PREFIX}. */
+  public static readonly LIBRARY_KEY_PREFIX = LIBRARY_KEY_PREFIX;
+  /** The sandbox's namespace label: {@link RUNTIME_CLASS_LABEL}. */
+  public static readonly RUNTIME_CLASS = RUNTIME_CLASS_LABEL;
+  /** The Pod Security exception annotation: {@link POD_SECURITY_EXCEPTION_ANNOTATION}. */
+  public static readonly POD_SECURITY_EXCEPTION = POD_SECURITY_EXCEPTION_ANNOTATION;
+
+  private constructor() {}
+}

@@ -144,6 +144,10 @@ export interface SoftTenantProps {
  * protected from the tenant by the platform's admission guard.
  *
  * @example
+ * import { Chart } from 'cdk8s';
+ * import { SoftTenant, TenantMember } from 'cdk8s-tenancy';
+ *
+ * declare const chart: Chart;
  * new SoftTenant(chart, 'TeamA', {
  *   name: 'team-a',
  *   admins: [TenantMember.group('team-a-admins')],

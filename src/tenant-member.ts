@@ -24,8 +24,10 @@ const FORBIDDEN = /^system:/;
  * service account (e.g. the tenant's CI deployer).
  *
  * @example
- * TenantMember.group('team-a-admins');
- * TenantMember.serviceAccount('team-a', 'deployer');
+ * import { TenantMember } from 'cdk8s-tenancy';
+ *
+ * const admins = TenantMember.group('team-a-admins');
+ * const deployer = TenantMember.serviceAccount('ci', 'team-a-deployer');
  */
 export class TenantMember {
   /**

@@ -4,7 +4,7 @@ import { find, K8sObject, ofKind, synthObjects } from './helpers/manifests';
 import { can } from './helpers/rbac';
 import { validateAll } from './helpers/schema';
 import {
-  ClusterDns, MANAGED_BY_LABEL, PodSecurityLevel, SoftTenant, SoftTenantProps, TENANT_LABEL, TenancyPlatform,
+  ClusterDns, MANAGED_BY_LABEL, PodSecurityLevel, SoftTenant, SoftTenantProps, TENANT_LABEL, TenancyLabels, TenancyPlatform,
   TenantMember, TenantPeer, TenantPort, TenantPriorityClass,
 } from 'cdk8s-tenancy';
 
@@ -382,5 +382,17 @@ describe('the API other constructs build on', () => {
     const t = new SoftTenant(new Chart(app, 'a'), 'A', { name: 'team-a' });
     expect(t.platform).toBe(platform);
     expect(app.charts).toHaveLength(2);
+  });
+});
+
+describe('TenancyLabels (the shared keys for jsii languages)', () => {
+  test('are the module constants, one source of truth', () => {
+    expect(TenancyLabels.TENANT).toBe(TENANT_LABEL);
+    expect(TenancyLabels.MANAGED_BY).toBe(MANAGED_BY_LABEL);
+    expect(TenancyLabels.MANAGED_BY_VALUE).toBe('cdk8s-tenancy');
+    expect(TenancyLabels.RUNTIME_CLASS).toBe('cdk8s-tenancy.io/runtime-class');
+    for (const key of [TenancyLabels.TENANT, TenancyLabels.MANAGED_BY, TenancyLabels.RUNTIME_CLASS, TenancyLabels.POD_SECURITY_EXCEPTION]) {
+      expect(key.startsWith(TenancyLabels.LIBRARY_KEY_PREFIX)).toBe(true);
+    }
   });
 });

@@ -64,6 +64,9 @@ export interface TenantSandboxOptions {
  * those namespaces without that `runtimeClassName`, or with another one.
  *
  * @example
+ * import { SoftTenant, TenantSandbox } from 'cdk8s-tenancy';
+ *
+ * declare const tenant: SoftTenant;
  * tenant.addExtension(TenantSandbox.gvisor());
  */
 export class TenantSandbox implements ITenantExtension {
