@@ -33,14 +33,17 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     // Evaluates the ValidatingAdmissionPolicies' CEL in tests; takes plain
     // objects and the Kubernetes-style syntax our policies use.
     '@marcbachmann/cel-js@^8.0.0',
-    'yaml@^2.9.1',
     'ts-node',
     'tsconfig-paths',
   ],
   // ipaddr.js: the CIDR parser behind express/proxy-addr; small, no deps,
   // handles IPv4 and IPv6 prefixes. Bundled because jsii packages may only
   // have bundled runtime dependencies besides their peers.
-  bundledDeps: ['ipaddr.js@^2.2.0'],
+  // yaml: the YAML 1.2 parser and serializer cdk8s itself uses; reads the
+  // multi-document manifests the audit checks. commander: the most used
+  // Node.js CLI parser, CommonJS and Node 20 in its v14, small, no deps.
+  bundledDeps: ['ipaddr.js@^2.2.0', 'yaml@^2.9.1', 'commander@^14.0.0'],
+  bin: { 'cdk8s-tenancy': 'lib/audit/cli.js' },
 
   jestOptions: {
     // Snapshots only change on purpose: `npm run test:update`.

@@ -14,6 +14,7 @@ Usage: check_packages.py <assembly .jsii> <pacmak output dir>
 Exits 1 with a list of what is missing.
 """
 import ast
+import keyword
 import json
 import os
 import re
@@ -30,8 +31,9 @@ checked = {'python': 0, 'java': 0, 'dotnet': 0, 'go': 0}
 
 def snake(s):
     s = re.sub(r'([A-Z]+)([A-Z][a-z])', r'\1_\2', s)
-    s = re.sub(r'([a-z0-9])([A-Z])', r'\1_\2', s)
-    return s.lower()
+    s = re.sub(r'([a-z0-9])([A-Z])', r'\1_\2', s).lower()
+    # jsii appends '_' to Python keywords (from -> from_)
+    return s + '_' if keyword.iskeyword(s) else s
 
 
 def split_fqn(fqn):

@@ -7,3 +7,5 @@ export * from './tenant-network';
 export * from './tenant-quota';
 export * from './sandbox/tenant-sandbox';
 export * as aws from './aws';
+export * from './audit/audit-report';
+export * from './audit/tenancy-audit';

@@ -6,6 +6,7 @@ import * as ts from 'typescript';
 import { K8sObject, ofKind, synthObjects } from './helpers/manifests';
 import { validateAll } from './helpers/schema';
 import { quickstart } from '../examples/quickstart/app';
+import { TenancyAudit } from 'cdk8s-tenancy';
 
 const ROOT = path.join(__dirname, '..');
 
@@ -16,6 +17,12 @@ describe('examples/quickstart', () => {
 
   test('synthesizes valid objects', () => {
     expect(validateAll(objects)).toBeGreaterThan(30);
+  });
+
+  test('passes the tenancy audit', () => {
+    const report = TenancyAudit.auditObjects(objects);
+    expect(report.problems).toEqual([]);
+    expect(report.passed).toBe(true);
   });
 
   test('writes one file per chart, the platform apart from the tenant', () => {

@@ -1,0 +1,112 @@
+/**
+ * The outcome of one check for one tenant.
+ */
+export enum CheckStatus {
+  /** The invariant holds. */
+  PASS = 'pass',
+  /** The invariant does not hold; see the findings. */
+  FAIL = 'fail',
+  /** Nothing to check (e.g. no placement, no mesh). */
+  NOT_APPLICABLE = 'n/a',
+}
+
+/**
+ * One object that breaks a check, and what to do about it.
+ */
+export interface AuditFinding {
+  /** `Kind namespace/name` of the offending object (or of what is missing). */
+  readonly object: string;
+  /** The file the object came from, when the audit read files. */
+  readonly source?: string;
+  /** What is wrong. */
+  readonly message: string;
+  /** How to fix it. */
+  readonly fix: string;
+}
+
+/**
+ * The result of one check for one tenant.
+ */
+export interface CheckResult {
+  /** The check's id, e.g. `network.default-deny`. */
+  readonly id: string;
+  /** What the check verifies. */
+  readonly title: string;
+  /** The Multi-Tenancy Benchmark check it corresponds to, where one exists. */
+  readonly benchmark?: string;
+  /** The outcome. */
+  readonly status: CheckStatus;
+  /** Why it failed (empty when it passed). */
+  readonly findings: AuditFinding[];
+}
+
+/**
+ * Every check for one tenant.
+ */
+export interface TenantAuditResult {
+  /** The tenant (value of the tenant label). */
+  readonly tenant: string;
+  /** Its namespaces, found by the tenant label. */
+  readonly namespaces: string[];
+  /** One result per check. */
+  readonly checks: CheckResult[];
+}
+
+/**
+ * Whether traffic can flow from one tenant to another, as the
+ * NetworkPolicies allow it.
+ */
+export interface ReachabilityEntry {
+  /** The tenant whose pods open the connection. */
+  readonly from: string;
+  /** The tenant whose pods accept it. */
+  readonly to: string;
+  /** Whether any connection is allowed. */
+  readonly reachable: boolean;
+  /** Whether both sides name each other explicitly (a declared peer). */
+  readonly declared: boolean;
+}
+
+/**
+ * Something in the input the audit could not use.
+ */
+export interface AuditInputProblem {
+  /** The file (or `<input>` for objects passed in directly). */
+  readonly source: string;
+  /** What is wrong with it. */
+  readonly message: string;
+}
+
+/**
+ * The whole audit.
+ */
+export interface AuditReport {
+  /** One entry per tenant found. */
+  readonly tenants: TenantAuditResult[];
+  /** Checks that concern the cluster as a whole (e.g. the guard). */
+  readonly cluster: CheckResult[];
+  /** Tenant-to-tenant reachability, every ordered pair. */
+  readonly reachability: ReachabilityEntry[];
+  /** Namespaces without the tenant label (other than the cluster's own). */
+  readonly unlabelledNamespaces: string[];
+  /** Objects of kinds the audit does not know (reported, not checked). */
+  readonly unknownKinds: string[];
+  /** Files that could not be read or parsed, objects that are not objects. */
+  readonly problems: AuditInputProblem[];
+  /** How many objects were read. */
+  readonly objectCount: number;
+  /** Whether every check passed and the input had no problems. */
+  readonly passed: boolean;
+}
+
+/**
+ * Options for an audit.
+ */
+export interface AuditOptions {
+  /**
+   * Tenants to audit; others are still used to compute reachability.
+   *
+   * @default - every tenant found
+   */
+  readonly tenants?: string[];
+}

@@ -1,0 +1,285 @@
+import * as ipaddr from 'ipaddr.js';
+import { Manifests, ref } from './model';
+import { allows, dnsRules, egressIpBlocks, isolated } from './network';
+import { grants, resolveRole, subjectKey, WRITE } from './rbac';
+import { AuditFinding, CheckResult, CheckStatus } from '../../audit/audit-report';
+import { MANAGED_BY_LABEL, POD_SECURITY_EXCEPTION_ANNOTATION } from '../../labels';
+import { GUARDRAILS_POLICY_NAME } from '../../tenancy-platform';
+
+/** What every tenant check gets. */
+export interface TenantContext {
+  readonly m: Manifests;
+  readonly tenant: string;
+  readonly namespaces: string[];
+  readonly source: (o: any) => string | undefined;
+}
+
+interface CheckDefinition {
+  readonly id: string;
+  readonly title: string;
+  readonly benchmark?: string;
+  /** Findings, or undefined when the check does not apply. */
+  run(ctx: TenantContext): AuditFinding[] | undefined;
+}
+
+const finding = (ctx: TenantContext, o: any, message: string, fix: string): AuditFinding => {
+  const source = typeof o === 'object' ? ctx.source(o) : undefined;
+  return { object: typeof o === 'string' ? o : ref(o), message, fix, ...(source ? { source } : {}) };
+};
+
+const METADATA = ['169.254.169.254/32', 'fd00:ec2::254/128'];
+const ISOLATION_RESOURCES: [string, string][] = [
+  ['networking.k8s.io', 'networkpolicies'], ['', 'resourcequotas'], ['', 'limitranges'],
+  ['rbac.authorization.k8s.io', 'roles'], ['rbac.authorization.k8s.io', 'rolebindings'], ['', 'namespaces'],
+];
+const REQUIRED_QUOTA: string[][] = [
+  ['requests.cpu', 'cpu'], ['limits.cpu'], ['requests.memory', 'memory'], ['limits.memory'], ['requests.storage'],
+  ['pods'], ['services'], ['configmaps'], ['secrets'], ['persistentvolumeclaims'], ['services.nodeports'], ['services.loadbalancers'],
+];
+
+/** The tenant's subjects: whoever its namespaces' RoleBindings bind, and its service accounts. */
+function tenantSubjects(ctx: TenantContext): Set<string> {
+  const subjects = new Set<string>();
+  for (const ns of ctx.namespaces) {
+    subjects.add(`Group:system:serviceaccounts:${ns}`);
+    for (const { object: b } of ctx.m.inNamespace('RoleBinding', ns)) {
+      for (const s of b.subjects ?? []) subjects.add(subjectKey(s, ns));
+    }
+  }
+  return subjects;
+}
+
+function isTenantSubject(ctx: TenantContext, subjects: Set<string>, s: any, bindingNamespace?: string): boolean {
+  const key = subjectKey(s, bindingNamespace);
+  if (subjects.has(key)) return true;
+  return s.kind === 'ServiceAccount' && ctx.namespaces.includes(s.namespace ?? bindingNamespace);
+}
+
+/** The rules tenant subjects hold in the tenant's namespaces, with the binding that grants them. */
+function tenantGrants(ctx: TenantContext) {
+  return ctx.namespaces.flatMap((ns) => ctx.m.inNamespace('RoleBinding', ns).map(({ object: b }) => ({ binding: b, role: resolveRole(ctx.m, b.roleRef ?? {}, ns) })));
+}
+
+export const TENANT_CHECKS: CheckDefinition[] = [
+  {
+    id: 'namespace.pod-security',
+    title: 'Pod Security Admission enforces restricted, with a pinned version, audit and warn',
+    benchmark: 'Block privileged containers; Block add capabilities; Require run as non-root user; Block privilege escalation',
+    run: (ctx) => ctx.namespaces.flatMap((ns) => {
+      const o = ctx.m.kind('Namespace').find((n) => n.object.metadata?.name === ns)!.object;
+      const labels = o.metadata?.labels ?? {};
+      const exception = (o.metadata?.annotations ?? {})[POD_SECURITY_EXCEPTION_ANNOTATION];
+      const out: AuditFinding[] = [];
+      const enforce = labels['pod-security.kubernetes.io/enforce'];
+      if (enforce !== 'restricted' && !(enforce && ['baseline', 'privileged'].includes(enforce) && exception)) {
+        out.push(finding(ctx, o, `enforces '${enforce ?? 'nothing'}' without a recorded exception`,
+          `Label the namespace pod-security.kubernetes.io/enforce=restricted, or record why in the ${POD_SECURITY_EXCEPTION_ANNOTATION} annotation (PodSecurityLevel.baseline(reason)).`));
+      }
+      for (const key of ['enforce-version', 'audit', 'warn']) {
+        if (!labels[`pod-security.kubernetes.io/${key}`]) {
+          out.push(finding(ctx, o, `has no pod-security.kubernetes.io/${key} label`, `Set pod-security.kubernetes.io/${key} (SoftTenant does).`));
+        }
+      }
+      return out;
+    }),
+  },
+  {
+    id: 'network.default-deny',
+    title: 'Every pod is isolated for ingress and egress by default',
+    run: (ctx) => ctx.namespaces.flatMap((ns) => (['Ingress', 'Egress'] as const)
+      .filter((d) => !isolated(ctx.m, ns, d))
+      .map((d) => finding(ctx, `Namespace ${ns}`, `no NetworkPolicy selects all pods for ${d}: pods are open ${d === 'Ingress' ? 'to' : 'towards'} every namespace`,
+        'Add a NetworkPolicy with podSelector: {} and policyTypes: [Ingress, Egress] (an Egress rule list without Egress in policyTypes denies nothing).'))),
+  },
+  {
+    id: 'network.dns',
+    title: 'DNS egress goes to the cluster DNS pods only (one peer ANDing namespace and pods)',
+    run: (ctx) => ctx.namespaces.flatMap((ns) => {
+      const out: AuditFinding[] = [];
+      for (const r of dnsRules(ctx.m, ns)) {
+        if (!r.peers || r.peers.length === 0) {
+          out.push(finding(ctx, r.policy, 'allows port 53 (or every port) to every destination', 'Name the DNS pods in a single peer: namespaceSelector kube-system AND podSelector k8s-app=kube-dns.'));
+          continue;
+        }
+        for (const peer of r.peers) {
+          if (peer.ipBlock || (!peer.namespaceSelector && peer.podSelector)) continue;
+          const nsSel = peer.namespaceSelector;
+          const onlyNamespace = nsSel && !peer.podSelector;
+          const anyNamespace = nsSel && Object.keys(nsSel.matchLabels ?? {}).length === 0 && (nsSel.matchExpressions ?? []).length === 0;
+          if (onlyNamespace || anyNamespace) {
+            out.push(finding(ctx, r.policy, onlyNamespace
+              ? 'allows DNS to a whole namespace (a namespaceSelector without a podSelector in the same peer)'
+              : 'allows DNS to pods with the DNS labels in every namespace (an empty namespaceSelector)',
+            'Put namespaceSelector (kubernetes.io/metadata.name: kube-system) and podSelector (k8s-app: kube-dns) in ONE peer: two peers are ORed.'));
+          }
+        }
+      }
+      if (dnsRules(ctx.m, ns).length === 0 && isolated(ctx.m, ns, 'Egress')) {
+        out.push(finding(ctx, `Namespace ${ns}`, 'has no DNS egress: pods cannot resolve names', 'Allow UDP and TCP 53 to the cluster DNS pods.'));
+      }
+      return out;
+    }),
+  },
+  {
+    id: 'network.metadata-endpoint',
+    title: 'Egress CIDRs exclude the cloud metadata endpoint',
+    run: (ctx) => ctx.namespaces.flatMap((ns) => egressIpBlocks(ctx.m, ns).flatMap(({ policy, block }) => {
+      if (!ipaddr.isValidCIDR(block.cidr ?? '')) {
+        return [finding(ctx, policy, `has an ipBlock '${block.cidr}' that is not a CIDR`, 'Use a network with a prefix length, e.g. 10.0.0.0/16.')];
+      }
+      const [addr, bits] = ipaddr.parseCIDR(block.cidr);
+      const excepted = (block.except ?? []).filter((e: string) => ipaddr.isValidCIDR(e));
+      const contains = (cidr: string, ip: ipaddr.IPv4 | ipaddr.IPv6) => {
+        const [net, netBits] = ipaddr.parseCIDR(cidr);
+        return net.kind() === ip.kind() && ip.match(net, netBits);
+      };
+      return METADATA.filter((m) => {
+        const [mAddr] = ipaddr.parseCIDR(m);
+        return mAddr.kind() === addr.kind() && mAddr.match(addr, bits) && !excepted.some((e: string) => contains(e, mAddr));
+      }).map((m) => finding(ctx, policy, `allows egress to ${block.cidr}, which contains the metadata endpoint ${m}`, `Add ${m} to the ipBlock's except list.`));
+    })),
+  },
+  {
+    id: 'quota.namespace',
+    title: 'Every namespace has a ResourceQuota on compute, storage and object counts',
+    benchmark: 'Configure namespace resource quotas; Configure namespace object limits',
+    run: (ctx) => ctx.namespaces.flatMap((ns) => {
+      const quotas = ctx.m.inNamespace('ResourceQuota', ns).map((o) => o.object).filter((q) => !q.spec?.scopeSelector && !q.spec?.scopes);
+      const keys = new Set(quotas.flatMap((q) => Object.keys(q.spec?.hard ?? {})));
+      const missing = REQUIRED_QUOTA.filter((alternatives) => !alternatives.some((k) => keys.has(k))).map((a) => a[0]);
+      return missing.length === 0 ? [] : [finding(ctx, `Namespace ${ns}`, `has no quota on ${missing.join(', ')}`, 'Add them to the namespace ResourceQuota (SoftTenant quota prop).')];
+    }),
+  },
+  {
+    id: 'quota.nodeports',
+    title: 'NodePort services are blocked',
+    benchmark: 'Block use of NodePort services',
+    run: (ctx) => ctx.namespaces.flatMap((ns) => {
+      const quotas = ctx.m.inNamespace('ResourceQuota', ns).map((o) => o.object).filter((q) => q.spec?.hard?.['services.nodeports'] !== undefined);
+      return quotas.some((q) => String(q.spec.hard['services.nodeports']) === '0') ? []
+        : [finding(ctx, `Namespace ${ns}`, 'allows NodePort services, which open a port on every node past the NetworkPolicies', "Set services.nodeports: '0' in the ResourceQuota.")];
+    }),
+  },
+  {
+    id: 'quota.limit-range',
+    title: 'A LimitRange gives containers default requests and limits',
+    run: (ctx) => ctx.namespaces.flatMap((ns) => {
+      const ok = ctx.m.inNamespace('LimitRange', ns).some(({ object: l }) => (l.spec?.limits ?? []).some((x: any) => x.type === 'Container'
+        && ['cpu', 'memory'].every((r) => x.default?.[r] !== undefined && x.defaultRequest?.[r] !== undefined)));
+      return ok ? [] : [finding(ctx, `Namespace ${ns}`, 'has no LimitRange with default cpu and memory requests and limits for containers', 'Add one (SoftTenant does): pods without resources are otherwise refused by the quota.')];
+    }),
+  },
+  {
+    id: 'quota.priority-classes',
+    title: 'Priority classes not given to the tenant are refused by a quota',
+    run: (ctx) => ctx.namespaces.flatMap((ns) => {
+      const ok = ctx.m.inNamespace('ResourceQuota', ns).some(({ object: q }) => String(q.spec?.hard?.pods) === '0'
+        && (q.spec?.scopeSelector?.matchExpressions ?? []).some((e: any) => e.scopeName === 'PriorityClass' && e.operator === 'Exists'));
+      return ok ? [] : [finding(ctx, `Namespace ${ns}`, 'has no quota refusing priority classes the tenant was not given', 'Add a ResourceQuota with pods: 0 scoped to PriorityClass Exists (and NotIn the allowed classes).')];
+    }),
+  },
+  {
+    id: 'rbac.cluster-scope',
+    title: 'No tenant subject is bound cluster-wide',
+    benchmark: 'Block access to cluster resources',
+    run: (ctx) => {
+      const subjects = tenantSubjects(ctx);
+      return ctx.m.kind('ClusterRoleBinding').map((o) => o.object)
+        .filter((b) => (b.subjects ?? []).some((s: any) => isTenantSubject(ctx, subjects, s)))
+        .map((b) => finding(ctx, b, `binds a subject of tenant '${ctx.tenant}' to ClusterRole ${b.roleRef?.name} in every namespace`, 'Bind tenant subjects with RoleBindings in the tenant\'s namespaces only.'));
+    },
+  },
+  {
+    id: 'rbac.other-tenants',
+    title: 'No tenant subject has rights in another tenant\'s namespaces',
+    benchmark: 'Block access to other tenant resources',
+    run: (ctx) => {
+      const subjects = tenantSubjects(ctx);
+      return ctx.m.kind('RoleBinding').map((o) => o.object)
+        .filter((b) => {
+          const owner = ctx.m.tenantOf(b.metadata?.namespace);
+          const bindsTenant = (b.subjects ?? []).some((s: any) => isTenantSubject(ctx, subjects, s, b.metadata?.namespace));
+          return owner !== undefined && owner !== ctx.tenant && bindsTenant;
+        })
+        .map((b) => finding(ctx, b, `gives a subject of tenant '${ctx.tenant}' rights in tenant '${ctx.m.tenantOf(b.metadata.namespace)}'`, 'Remove the subject, or make the two tenants one.'));
+    },
+  },
+  {
+    id: 'rbac.privilege-escalation',
+    title: 'Tenant roles have no wildcards, escalate, bind or impersonate, and are not aggregated',
+    run: (ctx) => tenantGrants(ctx).flatMap(({ binding, role }) => {
+      const out: AuditFinding[] = [];
+      if (role.unbounded) out.push(finding(ctx, binding, `binds ${role.name}, which ${role.unbounded}`, 'Bind a role whose rules are listed in the manifests and not aggregated.'));
+      for (const rule of role.rules) {
+        const wild = ['apiGroups', 'resources', 'verbs'].filter((f) => ((rule as any)[f] ?? []).includes('*'));
+        if (wild.length > 0) out.push(finding(ctx, binding, `binds ${role.name}, whose rules use '*' in ${wild.join(', ')}`, 'List the API groups, resources and verbs.'));
+        const verbs = ['escalate', 'bind', 'impersonate'].filter((v) => (rule.verbs ?? []).includes(v));
+        if (verbs.length > 0) out.push(finding(ctx, binding, `binds ${role.name}, which grants ${verbs.join(', ')}`, 'Remove those verbs from tenant roles.'));
+      }
+      return out;
+    }),
+  },
+  {
+    id: 'rbac.isolation-objects',
+    title: 'Tenants cannot change their NetworkPolicies, quota, LimitRanges, RBAC or namespaces',
+    benchmark: 'Block modification of resource quotas',
+    run: (ctx) => tenantGrants(ctx).flatMap(({ binding, role }) => ISOLATION_RESOURCES
+      .filter(([group, resource]) => role.rules.some((r) => grants(r, WRITE, group, resource)))
+      .map(([group, resource]) => finding(ctx, binding, `binds ${role.name}, which lets tenant subjects change ${group ? `${group}/` : ''}${resource}`,
+        'Use a role without write access to isolation objects (SoftTenant\'s tenant-admin / tenant-user).'))),
+  },
+  {
+    id: 'network.cross-tenant',
+    title: 'Traffic with other tenants only where both sides declare it',
+    run: (ctx) => {
+      const out: AuditFinding[] = [];
+      for (const [other, otherNamespaces] of ctx.m.tenants) {
+        if (other === ctx.tenant) continue;
+        for (const own of ctx.namespaces) {
+          for (const peer of otherNamespaces) {
+            // inbound: other -> own
+            const egress = allows(ctx.m, peer, own, 'Egress');
+            const ingress = allows(ctx.m, own, peer, 'Ingress');
+            if (egress.allowed && ingress.allowed && !(egress.explicit && ingress.explicit)) {
+              const open = !ingress.explicit ? ingress : egress;
+              out.push(finding(ctx, open.via ?? `Namespace ${!ingress.explicit ? own : peer}`,
+                `lets tenant '${other}' (${peer}) reach ${own} without naming it`,
+                open.via ? 'Select peers by tenant label or namespace name, not by broad selectors.' : 'Add a default-deny NetworkPolicy.'));
+            }
+          }
+        }
+      }
+      return out;
+    },
+  },
+  {
+    id: 'nodes.placement',
+    title: 'Dedicated nodes: taints, tolerations, affinity and admission policies agree',
+    benchmark: 'Block use of other tenants\' nodes',
+    run: () => undefined,
+  },
+  {
+    id: 'mesh.control-plane',
+    title: 'Mesh: the tenant control plane discovers and injects only the tenant\'s namespaces',
+    run: () => undefined,
+  },
+];
+
+/** Cluster-wide checks. */
+export function clusterChecks(m: Manifests, source: (o: any) => string | undefined): CheckResult[] {
+  const policy = m.kind('ValidatingAdmissionPolicy').find((p) => p.object.metadata?.name === GUARDRAILS_POLICY_NAME)?.object;
+  const binding = m.kind('ValidatingAdmissionPolicyBinding').find((b) => b.object.spec?.policyName === GUARDRAILS_POLICY_NAME)?.object;
+  const findings: AuditFinding[] = [];
+  const fix = 'Apply the platform chart (TenancyPlatform) with the tenants.';
+  if (!policy) findings.push({ object: `ValidatingAdmissionPolicy ${GUARDRAILS_POLICY_NAME}`, message: 'is missing: tenants are held back by RBAC alone', fix });
+  else if (policy.spec?.failurePolicy !== 'Fail') findings.push({ object: ref(policy), message: 'does not fail closed', fix: 'Set failurePolicy: Fail.', ...(source(policy) ? { source: source(policy) } : {}) });
+  if (!binding) findings.push({ object: `ValidatingAdmissionPolicyBinding for ${GUARDRAILS_POLICY_NAME}`, message: 'is missing: a policy without its binding does nothing', fix });
+  else if (!(binding.spec?.validationActions ?? []).includes('Deny')) findings.push({ object: ref(binding), message: 'does not deny', fix: 'Set validationActions: [Deny].' });
+  const managed = m.kind('Namespace').some((n) => n.object.metadata?.labels?.[MANAGED_BY_LABEL]);
+  return [{
+    id: 'cluster.guardrails',
+    title: 'The admission guard protecting the tenancy objects is installed and bound',
+    status: m.tenants.size === 0 && !managed ? CheckStatus.NOT_APPLICABLE : findings.length > 0 ? CheckStatus.FAIL : CheckStatus.PASS,
+    findings,
+  }];
+}

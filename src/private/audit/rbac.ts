@@ -1,0 +1,71 @@
+import { Manifests, ref } from './model';
+import { selects } from './selectors';
+
+export interface Rule {
+  readonly apiGroups: string[];
+  readonly resources: string[];
+  readonly verbs: string[];
+}
+
+export interface ResolvedRole {
+  readonly name: string;
+  readonly rules: Rule[];
+  /** Why the rules cannot be trusted to stay what they are, if so. */
+  readonly unbounded?: string;
+}
+
+const ALL = ['*'];
+const WRITE = ['create', 'update', 'patch', 'delete', 'deletecollection'];
+
+/**
+ * The built-in ClusterRoles, summarized by what matters here; they are
+ * never in the manifests. `admin` and `edit` let a subject change
+ * NetworkPolicies (and `admin` also RoleBindings and quota reading).
+ */
+const BUILT_IN: Record<string, Rule[]> = {
+  'cluster-admin': [{ apiGroups: ALL, resources: ALL, verbs: ALL }],
+  'admin': [
+    { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: WRITE },
+    { apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles', 'rolebindings'], verbs: WRITE },
+    { apiGroups: ['', 'apps', 'batch'], resources: ['pods', 'deployments', 'jobs', 'secrets', 'configmaps', 'services'], verbs: WRITE },
+  ],
+  'edit': [
+    { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: WRITE },
+    { apiGroups: ['', 'apps', 'batch'], resources: ['pods', 'deployments', 'jobs', 'secrets', 'configmaps', 'services'], verbs: WRITE },
+  ],
+  'view': [{ apiGroups: ['', 'apps', 'batch'], resources: ['pods', 'deployments', 'jobs', 'configmaps', 'services'], verbs: ['get', 'list', 'watch'] }],
+};
+
+/** A subject as `Kind:namespace:name`, comparable across bindings. */
+export function subjectKey(s: any, bindingNamespace?: string): string {
+  return s.kind === 'ServiceAccount' ? `ServiceAccount:${s.namespace ?? bindingNamespace}:${s.name}` : `${s.kind}:${s.name}`;
+}
+
+/** Resolves what a roleRef grants; unknown roles resolve to no rules but say so. */
+export function resolveRole(m: Manifests, roleRef: any, namespace?: string): ResolvedRole {
+  if (roleRef.kind === 'Role') {
+    const role = m.inNamespace('Role', namespace!).find((r) => r.object.metadata?.name === roleRef.name);
+    return role ? { name: ref(role.object), rules: role.object.rules ?? [] } : { name: `Role ${namespace}/${roleRef.name}`, rules: [], unbounded: 'is not in the audited manifests' };
+  }
+  const role = m.kind('ClusterRole').find((r) => r.object.metadata?.name === roleRef.name);
+  if (!role) {
+    const builtIn = BUILT_IN[roleRef.name];
+    return builtIn ? { name: `ClusterRole ${roleRef.name} (built-in)`, rules: builtIn } : { name: `ClusterRole ${roleRef.name}`, rules: [], unbounded: 'is not in the audited manifests' };
+  }
+  const aggregation = role.object.aggregationRule?.clusterRoleSelectors;
+  if (aggregation) {
+    const rules = m.kind('ClusterRole')
+      .filter((r) => r !== role && aggregation.some((sel: any) => selects(sel, r.object.metadata?.labels ?? {})))
+      .flatMap((r) => r.object.rules ?? []);
+    return { name: ref(role.object), rules, unbounded: 'aggregates every ClusterRole carrying its selector labels, so any CRD installed later can widen it' };
+  }
+  return { name: ref(role.object), rules: role.object.rules ?? [] };
+}
+
+/** Whether a rule grants `verb` on `group/resource`. */
+export function grants(rule: Rule, verbs: string[], group: string, resource: string): boolean {
+  const has = (list: string[] | undefined, v: string) => (list ?? []).some((x) => x === '*' || x === v);
+  return verbs.some((v) => has(rule.verbs, v)) && has(rule.apiGroups, group) && has(rule.resources, resource);
+}
+
+export { WRITE };

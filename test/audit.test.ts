@@ -1,0 +1,299 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Chart } from 'cdk8s';
+import * as YAML from 'yaml';
+import { K8sObject, synthObjects } from './helpers/manifests';
+import { quickstart } from '../examples/quickstart/app';
+import { EXIT_FAILED, EXIT_PASSED, EXIT_USAGE, main } from '../src/audit/cli';
+import { CheckStatus, SoftTenant, TenancyAudit, TenantMember, TenantPeer, TenantPort } from 'cdk8s-tenancy';
+
+/** Two tenants; team-a accepts team-b on 8080 and team-b may call team-a there. */
+function twoTenants(): K8sObject[] {
+  const app = new App();
+  new SoftTenant(new Chart(app, 'a'), 'A', {
+    name: 'team-a',
+    admins: [TenantMember.group('team-a-admins')],
+    network: { ingressFrom: [TenantPeer.tenant('team-b', [TenantPort.tcp(8080)])] },
+  });
+  new SoftTenant(new Chart(app, 'b'), 'B', {
+    name: 'team-b',
+    namespaces: ['team-b', 'team-b-jobs'],
+    users: [TenantMember.group('team-b-devs')],
+    network: { egressTo: [TenantPeer.tenant('team-a', [TenantPort.tcp(8080)])] },
+  });
+  new SoftTenant(new Chart(app, 'c'), 'C', { name: 'team-c' });
+  return JSON.parse(JSON.stringify(synthObjects(app)));
+}
+
+const statusOf = (objects: any[], tenant: string, id: string) => {
+  const report = TenancyAudit.auditObjects(objects);
+  const check = (tenant === 'cluster' ? report.cluster : report.tenants.find((t) => t.tenant === tenant)!.checks).find((c) => c.id === id)!;
+  return { report, check };
+};
+const named = (objects: K8sObject[], kind: string, name: string, namespace?: string) =>
+  objects.find((o) => o.kind === kind && o.metadata.name === name && (namespace === undefined || o.metadata.namespace === namespace))!;
+const without = (objects: K8sObject[], drop: (o: K8sObject) => boolean) => objects.filter((o) => !drop(o));
+
+describe('the library\'s own output passes', () => {
+  test('two tenants with a declared peer: every check passes or does not apply', () => {
+    const report = TenancyAudit.auditObjects(twoTenants());
+    expect(report.problems).toEqual([]);
+    for (const t of report.tenants) {
+      for (const c of t.checks) expect([t.tenant, c.id, c.status, c.findings]).toEqual([t.tenant, c.id, c.id.startsWith('nodes.') || c.id.startsWith('mesh.') ? CheckStatus.NOT_APPLICABLE : CheckStatus.PASS, []]);
+    }
+    expect(report.cluster.map((c) => c.status)).toEqual([CheckStatus.PASS]);
+    expect(report.passed).toBe(true);
+  });
+
+  test('the reachability matrix: only the declared direction, nothing else', () => {
+    const { reachability, tenants } = TenancyAudit.auditObjects(twoTenants());
+    expect(tenants.map((t) => [t.tenant, t.namespaces])).toEqual([['team-a', ['team-a']], ['team-b', ['team-b', 'team-b-jobs']], ['team-c', ['team-c']]]);
+    expect(reachability.filter((r) => r.reachable)).toEqual([{ from: 'team-b', to: 'team-a', reachable: true, declared: true }]);
+    expect(reachability).toHaveLength(6);
+  });
+
+  test('examples/quickstart passes', () => {
+    const app = new App();
+    quickstart(app);
+    const report = TenancyAudit.auditObjects(synthObjects(app));
+    expect(report.passed).toBe(true);
+    expect(report.tenants.map((t) => t.tenant)).toEqual(['team-a']);
+  });
+});
+
+describe('each check fails on the hand-broken manifests it exists for', () => {
+  type Break = [string, string, string, (o: K8sObject[]) => any[], RegExp];
+  const CASES: Break[] = [
+    // Any policy that selects all pods isolates them: only without both default-deny and same-tenant are pods open for ingress.
+    ['no policy isolating all pods for ingress', 'team-c', 'network.default-deny',
+      (o) => without(o, (x) => x.kind === 'NetworkPolicy' && ['default-deny', 'allow-same-tenant'].includes(x.metadata.name) && x.metadata.namespace === 'team-c'),
+      /^Namespace team-c: no NetworkPolicy selects all pods for Ingress: pods are open to every namespace$/],
+    ['default deny without Egress in policyTypes', 'team-a', 'network.default-deny', (o) => {
+      named(o, 'NetworkPolicy', 'default-deny', 'team-a').spec.policyTypes = ['Ingress'];
+      named(o, 'NetworkPolicy', 'allow-cluster-dns', 'team-a').spec.policyTypes = ['Ingress'];
+      named(o, 'NetworkPolicy', 'allow-same-tenant', 'team-a').spec.policyTypes = ['Ingress'];
+      return o;
+    }, /no NetworkPolicy selects all pods for Egress/],
+    ['the DNS peer split into two peers', 'team-a', 'network.dns', (o) => {
+      const p = named(o, 'NetworkPolicy', 'allow-cluster-dns', 'team-a');
+      const [peer] = p.spec.egress[0].to;
+      p.spec.egress[0].to = [{ namespaceSelector: peer.namespaceSelector }, { podSelector: peer.podSelector }];
+      return o;
+    }, /NetworkPolicy team-a\/allow-cluster-dns: allows DNS to a whole namespace/],
+    ['DNS to kube-dns pods of every namespace', 'team-a', 'network.dns', (o) => {
+      named(o, 'NetworkPolicy', 'allow-cluster-dns', 'team-a').spec.egress[0].to[0].namespaceSelector = {};
+      return o;
+    }, /allows DNS to pods with the DNS labels in every namespace/],
+    ['egress to the internet without excluding the metadata endpoint', 'team-a', 'network.metadata-endpoint', (o) => {
+      named(o, 'NetworkPolicy', 'default-deny', 'team-a').spec.egress = [{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }] }];
+      return o;
+    }, /allows egress to 0.0.0.0\/0, which contains the metadata endpoint 169.254.169.254\/32/],
+    ['a NetworkPolicy letting in every namespace', 'team-a', 'network.cross-tenant', (o) => {
+      named(o, 'NetworkPolicy', 'allow-same-tenant', 'team-a').spec.ingress.push({ from: [{ namespaceSelector: {} }] });
+      return o;
+    }, /NetworkPolicy team-a\/allow-same-tenant: lets tenant 'team-b' \(team-b\) reach team-a without naming it/],
+    ['a tenant without default deny is open to everyone who may egress to it', 'team-c', 'network.cross-tenant', (o) => {
+      const dropped = without(o, (x) => x.kind === 'NetworkPolicy' && x.metadata.namespace === 'team-c');
+      named(dropped, 'NetworkPolicy', 'default-deny', 'team-b').spec.egress = [{}];
+      return dropped;
+    }, /Namespace team-c: lets tenant 'team-b' \(team-b\) reach team-c without naming it.*|NetworkPolicy team-b\/default-deny/],
+    ['a namespace without Pod Security labels', 'team-a', 'namespace.pod-security', (o) => {
+      const ns = named(o, 'Namespace', 'team-a');
+      for (const k of Object.keys(ns.metadata.labels!)) if (k.startsWith('pod-security')) delete ns.metadata.labels![k];
+      return o;
+    }, /Namespace team-a: enforces 'nothing' without a recorded exception/],
+    ['privileged without an exception', 'team-a', 'namespace.pod-security', (o) => {
+      named(o, 'Namespace', 'team-a').metadata.labels!['pod-security.kubernetes.io/enforce'] = 'privileged';
+      return o;
+    }, /enforces 'privileged' without a recorded exception/],
+    ['a quota without NodePorts and object counts', 'team-a', 'quota.namespace', (o) => {
+      const hard = named(o, 'ResourceQuota', 'tenant-quota', 'team-a').spec.hard;
+      delete hard.secrets; delete hard['services.nodeports'];
+      return o;
+    }, /Namespace team-a: has no quota on secrets, services.nodeports/],
+    ['NodePorts allowed', 'team-a', 'quota.nodeports', (o) => {
+      named(o, 'ResourceQuota', 'tenant-quota', 'team-a').spec.hard['services.nodeports'] = '5';
+      return o;
+    }, /allows NodePort services/],
+    ['no LimitRange', 'team-a', 'quota.limit-range', (o) => without(o, (x) => x.kind === 'LimitRange' && x.metadata.namespace === 'team-a'),
+      /Namespace team-a: has no LimitRange/],
+    ['no priority-class quota', 'team-a', 'quota.priority-classes', (o) => without(o, (x) => x.metadata.name === 'priority-classes-denied' && x.metadata.namespace === 'team-a'),
+      /has no quota refusing priority classes/],
+    ['a RoleBinding to cluster-admin', 'team-a', 'rbac.privilege-escalation', (o) => {
+      named(o, 'RoleBinding', 'tenant-admins', 'team-a').roleRef = { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' };
+      return o;
+    }, /RoleBinding team-a\/tenant-admins: binds ClusterRole cluster-admin \(built-in\), whose rules use '\*' in apiGroups, resources, verbs/],
+    ['a RoleBinding to the built-in edit role', 'team-a', 'rbac.isolation-objects', (o) => {
+      named(o, 'RoleBinding', 'tenant-admins', 'team-a').roleRef = { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' };
+      return o;
+    }, /binds ClusterRole edit \(built-in\), which lets tenant subjects change networking.k8s.io\/networkpolicies/],
+    ['a Role with a wildcard', 'team-a', 'rbac.privilege-escalation', (o) => {
+      named(o, 'Role', 'tenant-admin', 'team-a').rules.push({ apiGroups: ['*'], resources: ['*'], verbs: ['get'] });
+      return o;
+    }, /binds Role team-a\/tenant-admin, whose rules use '\*' in apiGroups, resources/],
+    ['a Role that lets tenants edit quota', 'team-a', 'rbac.isolation-objects', (o) => {
+      named(o, 'Role', 'tenant-admin', 'team-a').rules.push({ apiGroups: [''], resources: ['resourcequotas'], verbs: ['update'] });
+      return o;
+    }, /which lets tenant subjects change resourcequotas/],
+    ['an aggregated ClusterRole', 'team-a', 'rbac.privilege-escalation', (o) => {
+      named(o, 'RoleBinding', 'tenant-admins', 'team-a').roleRef = { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'team-a-aggregate' };
+      return [...o, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'team-a-aggregate' }, aggregationRule: { clusterRoleSelectors: [{ matchLabels: { team: 'a' } }] } }];
+    }, /binds ClusterRole team-a-aggregate, which aggregates every ClusterRole carrying its selector labels/],
+    ['a ClusterRoleBinding for a tenant group', 'team-a', 'rbac.cluster-scope', (o) => [...o, {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'oops' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'team-a-admins' }],
+    }], /ClusterRoleBinding oops: binds a subject of tenant 'team-a' to ClusterRole view in every namespace/],
+    ['a tenant service account bound in another tenant', 'team-a', 'rbac.other-tenants', (o) => [...o, {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'peek', namespace: 'team-b' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'tenant-user' },
+      subjects: [{ kind: 'ServiceAccount', name: 'default', namespace: 'team-a' }],
+    }], /RoleBinding team-b\/peek: gives a subject of tenant 'team-a' rights in tenant 'team-b'/],
+    ['no guard', 'cluster', 'cluster.guardrails', (o) => without(o, (x) => x.kind === 'ValidatingAdmissionPolicy'),
+      /ValidatingAdmissionPolicy cdk8s-tenancy-guardrails: is missing/],
+    ['a guard without its binding', 'cluster', 'cluster.guardrails', (o) => without(o, (x) => x.kind === 'ValidatingAdmissionPolicyBinding'),
+      /ValidatingAdmissionPolicyBinding for cdk8s-tenancy-guardrails: is missing: a policy without its binding does nothing/],
+  ];
+
+  test.each(CASES)('%s', (_, tenant, id, breakIt, message) => {
+    const { report, check } = statusOf(breakIt(twoTenants()), tenant, id);
+    expect(check.status).toBe(CheckStatus.FAIL);
+    expect(check.findings.map((f) => `${f.object}: ${f.message}`).join('\n')).toMatch(message);
+    expect(check.findings.every((f) => f.fix.length > 0)).toBe(true);
+    expect(report.passed).toBe(false);
+  });
+
+  test('an undeclared path shows in the matrix', () => {
+    const o = twoTenants();
+    named(o, 'NetworkPolicy', 'allow-same-tenant', 'team-c').spec.ingress.push({ from: [{ namespaceSelector: {} }] });
+    named(o, 'NetworkPolicy', 'allow-same-tenant', 'team-a').spec.egress.push({ to: [{ namespaceSelector: {} }] });
+    const { reachability } = TenancyAudit.auditObjects(o);
+    expect(reachability.find((r) => r.from === 'team-a' && r.to === 'team-c')).toEqual({ from: 'team-a', to: 'team-c', reachable: true, declared: false });
+    expect(reachability.find((r) => r.from === 'team-b' && r.to === 'team-c')!.reachable).toBe(false);
+  });
+});
+
+describe('input', () => {
+  const dir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'audit-'));
+  const write = (d: string, name: string, text: string) => fs.writeFileSync(path.join(d, name), text);
+
+  test('multi-document YAML, JSON Lists, nested directories; unknown kinds and unlabelled namespaces are reported', () => {
+    const d = dir();
+    const objects = twoTenants();
+    fs.mkdirSync(path.join(d, 'tenants'));
+    write(d, 'tenants/a.yaml', objects.filter((o) => o.metadata.namespace !== 'team-b').map((o) => YAML.stringify(o)).join('---\n'));
+    write(d, 'b.json', JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects.filter((o) => o.metadata.namespace === 'team-b') }));
+    write(d, 'extra.yml', 'apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: shared-tools}\n---\n');
+    write(d, 'notes.txt', 'not a manifest');
+    const report = TenancyAudit.auditPaths([d]);
+    expect(report.problems).toEqual([]);
+    expect(report.objectCount).toBe(objects.length + 2);
+    expect(report.unknownKinds).toEqual(['example.com/v1/Widget']);
+    expect(report.unlabelledNamespaces).toEqual(['shared-tools']);
+    expect(report.passed).toBe(true);
+  });
+
+  test('invalid YAML, a missing path and a document that is not an object are problems, not crashes', () => {
+    const d = dir();
+    write(d, 'bad.yaml', 'apiVersion: v1\nkind: Namespace\nmetadata: {name: x\n');
+    write(d, 'scalar.yaml', 'just a string\n');
+    write(d, 'bad.json', '{"kind": ');
+    const report = TenancyAudit.auditPaths([d, path.join(d, 'missing.yaml')]);
+    expect(report.problems.map((p) => `${path.basename(p.source)}: ${p.message.split(':')[0]}`).sort())
+      .toEqual(['bad.json: invalid JSON', 'bad.yaml: invalid YAML', 'missing.yaml: cannot read', 'scalar.yaml: not a Kubernetes object (no apiVersion and kind)']);
+    expect(report.passed).toBe(false);
+  });
+
+  test('findings name the file the object came from', () => {
+    const d = dir();
+    const objects = without(twoTenants(), (x) => x.kind === 'LimitRange');
+    named(objects, 'NetworkPolicy', 'allow-cluster-dns', 'team-a').spec.egress[0].to[0].namespaceSelector = {};
+    write(d, 'all.yaml', objects.map((o) => YAML.stringify(o)).join('---\n'));
+    const report = TenancyAudit.auditPaths([d]);
+    const dns = report.tenants[0].checks.find((c) => c.id === 'network.dns')!;
+    expect(dns.findings[0].source).toBe(path.join(d, 'all.yaml'));
+  });
+});
+
+describe('the CLI', () => {
+  const run = (args: string[], interactive = false) => {
+    let stdout = '';
+    let stderr = '';
+    const code = main(args, { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; }, interactive });
+    return { code, stdout, stderr };
+  };
+  const fixture = (objects: any[]) => {
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'audit-cli-'));
+    objects.forEach((o, i) => fs.writeFileSync(path.join(d, `${String(i).padStart(3, '0')}.yaml`), YAML.stringify(o)));
+    return d;
+  };
+
+  test('exit 0 and a table when everything passes; progress only on a terminal', () => {
+    const d = fixture(twoTenants());
+    const quiet = run(['audit', d]);
+    expect(quiet).toMatchObject({ code: EXIT_PASSED, stderr: '' });
+    expect(quiet.stdout).toMatch(/^tenant team-b \(team-b, team-b-jobs\)$/m);
+    expect(quiet.stdout).toMatch(/^ {2}team-b +\+ +- +\. *$/m);
+    expect(quiet.stdout).toMatch(/40 passed, 0 failed, 6 not applicable; \d+ objects, 3 tenants/);
+    expect(run(['audit', d], true).stderr).toMatch(/reading manifests: \d+\/\d+\n$/);
+  });
+
+  test('exit 1 on a failed check; json and junit carry it', () => {
+    const d = fixture(without(twoTenants(), (x) => x.kind === 'LimitRange' && x.metadata.namespace === 'team-a'));
+    const table = run(['audit', d]);
+    expect(table.code).toBe(EXIT_FAILED);
+    expect(table.stdout).toMatch(/FAIL {2}quota.limit-range/);
+    const json = JSON.parse(run(['audit', d, '--format', 'json']).stdout);
+    expect(json.tenants[0].checks.find((c: any) => c.id === 'quota.limit-range').status).toBe('fail');
+    const junit = run(['audit', d, '-f', 'junit']);
+    expect(junit.code).toBe(EXIT_FAILED);
+    expect(junit.stdout).toMatch(/<testsuite name="tenant team-a" tests="15" failures="1" skipped="2">/);
+    expect(junit.stdout).toMatch(/<testcase classname="tenant team-a" name="quota.limit-range"><failure message="has no LimitRange/);
+  });
+
+  test('--tenant limits the report', () => {
+    const d = fixture(twoTenants());
+    const json = JSON.parse(run(['audit', d, '--tenant', 'team-c', '--format', 'json']).stdout);
+    expect(json.tenants.map((t: any) => t.tenant)).toEqual(['team-c']);
+  });
+
+  test.each([
+    ['no arguments', []],
+    ['no paths', ['audit']],
+    ['an unknown format', ['audit', '.', '--format', 'xml']],
+    ['an unknown option', ['audit', '.', '--frobnicate']],
+  ])('usage error (%s): exit 2 with a message', (_, args) => {
+    const r = run(args);
+    expect(r.code).toBe(EXIT_USAGE);
+    expect(r.stderr).toMatch(/error|Usage/);
+  });
+
+  test('no manifests at all: exit 2', () => {
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'audit-empty-'));
+    expect(run(['audit', d])).toMatchObject({ code: EXIT_USAGE, stderr: expect.stringMatching(/error: no Kubernetes objects found/) });
+  });
+
+  test('an unknown tenant: exit 2', () => {
+    const d = fixture(twoTenants());
+    expect(run(['audit', d, '--tenant', 'nobody'])).toMatchObject({ code: EXIT_USAGE, stderr: expect.stringMatching(/no tenant named nobody/) });
+  });
+});
+
+test('the compiled CLI runs as a program, with its exit codes', () => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'audit-bin-'));
+  const objects = twoTenants();
+  fs.writeFileSync(path.join(d, 'ok.yaml'), objects.map((o) => YAML.stringify(o)).join('---\n'));
+  const cli = path.join(__dirname, '..', 'lib', 'audit', 'cli.js');
+  expect(fs.readFileSync(cli, 'utf8').startsWith('#!/usr/bin/env node')).toBe(true);
+  const ok = spawnSync(process.execPath, [cli, 'audit', d], { encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+  expect([ok.status, ok.stderr]).toEqual([0, '']);
+  fs.writeFileSync(path.join(d, 'ok.yaml'), without(objects, (x) => x.kind === 'LimitRange').map((o) => YAML.stringify(o)).join('---\n'));
+  expect(spawnSync(process.execPath, [cli, 'audit', d], { encoding: 'utf8' }).status).toBe(1);
+  expect(spawnSync(process.execPath, [cli, 'audit'], { encoding: 'utf8' }).status).toBe(2);
+});
