@@ -9,3 +9,4 @@ export * from './sandbox/tenant-sandbox';
 export * as aws from './aws';
 export * from './audit/audit-report';
 export * from './audit/tenancy-audit';
+export * from './placement/tenant-placement';

@@ -68,8 +68,17 @@ export class TenancyLabels {
   public static readonly LIBRARY_KEY_PREFIX = LIBRARY_KEY_PREFIX;
   /** The sandbox's namespace label: {@link RUNTIME_CLASS_LABEL}. */
   public static readonly RUNTIME_CLASS = RUNTIME_CLASS_LABEL;
+  /** The dedicated-nodes namespace label: {@link DEDICATED_NODES_LABEL}. */
+  public static readonly DEDICATED_NODES = 'cdk8s-tenancy.io/dedicated-nodes';
   /** The Pod Security exception annotation: {@link POD_SECURITY_EXCEPTION_ANNOTATION}. */
   public static readonly POD_SECURITY_EXCEPTION = POD_SECURITY_EXCEPTION_ANNOTATION;
 
   private constructor() {}
 }
+
+/**
+ * The namespace label saying the tenant has dedicated nodes: the placement
+ * guard then holds the namespace's pods to them (set by `TenantPlacement`,
+ * protected by the guardrails policy).
+ */
+export const DEDICATED_NODES_LABEL = 'cdk8s-tenancy.io/dedicated-nodes';

@@ -1,1 +1,2 @@
 export * from './tenant-fargate-profile';
+export * from './sole-tenant-node-pool';
