@@ -50,7 +50,7 @@ describe('the library\'s own output passes', () => {
   test('the reachability matrix: only the declared direction, nothing else', () => {
     const { reachability, tenants } = TenancyAudit.auditObjects(twoTenants());
     expect(tenants.map((t) => [t.tenant, t.namespaces])).toEqual([['team-a', ['team-a']], ['team-b', ['team-b', 'team-b-jobs']], ['team-c', ['team-c']]]);
-    expect(reachability.filter((r) => r.reachable)).toEqual([{ from: 'team-b', to: 'team-a', reachable: true, declared: true }]);
+    expect(reachability.filter((r) => r.reachable)).toEqual([{ from: 'team-b', to: 'team-a', reachable: true, declared: true, ports: 'TCP/8080' }]);
     expect(reachability).toHaveLength(6);
   });
 
@@ -93,12 +93,38 @@ describe('each check fails on the hand-broken manifests it exists for', () => {
     ['a NetworkPolicy letting in every namespace', 'team-a', 'network.cross-tenant', (o) => {
       named(o, 'NetworkPolicy', 'allow-same-tenant', 'team-a').spec.ingress.push({ from: [{ namespaceSelector: {} }] });
       return o;
-    }, /NetworkPolicy team-a\/allow-same-tenant: lets tenant 'team-b' \(team-b\) reach team-a without naming it/],
+    }, /^NetworkPolicy team-a\/allow-same-tenant: has an ingress rule with peer \{"namespaceSelector":\{\}\}, which matches the namespaces of every tenant$/],
+    // No other tenant's egress reaches team-c today: the open door still fails.
+    ['every namespace let in where no tenant can egress yet', 'team-c', 'network.cross-tenant', (o) => [...o, {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'allow-all-namespaces', namespace: 'team-c' },
+      spec: { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from: [{ namespaceSelector: { matchExpressions: [{ key: 'cdk8s-tenancy.io/tenant', operator: 'Exists' }] } }] }] },
+    }], /^NetworkPolicy team-c\/allow-all-namespaces: has an ingress rule with peer .*which matches the namespaces of every tenant$/],
+    ['an ingress rule without peers', 'team-c', 'network.cross-tenant', (o) => {
+      named(o, 'NetworkPolicy', 'allow-same-tenant', 'team-c').spec.ingress.push({ ports: [{ protocol: 'TCP', port: 80 }] });
+      return o;
+    }, /^NetworkPolicy team-c\/allow-same-tenant: has an ingress rule without peers, which matches the namespaces of every tenant$/],
+    ['undeclared ports beyond the declared ones', 'team-a', 'network.cross-tenant', (o) => {
+      // team-b-jobs may egress to team-a on every port; team-a lets it in on 8080 by name, and on 9090 by another label.
+      named(o, 'NetworkPolicy', 'allow-declared-egress', 'team-b-jobs').spec.egress[0].ports = undefined;
+      named(o, 'Namespace', 'team-b-jobs').metadata.labels!.shared = 'yes';
+      named(o, 'NetworkPolicy', 'allow-same-tenant', 'team-a').spec.ingress.push({ from: [{ namespaceSelector: { matchLabels: { shared: 'yes' } } }], ports: [{ protocol: 'TCP', port: 9090 }] });
+      return o;
+    }, /^NetworkPolicy team-a\/allow-same-tenant: lets tenant 'team-b' \(team-b-jobs\) reach team-a on TCP\/8080, TCP\/9090 without naming it$/],
+    ['egress to all of kube-system', 'team-a', 'network.dns', (o) => {
+      named(o, 'NetworkPolicy', 'allow-same-tenant', 'team-a').spec.egress.push({ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }] });
+      return o;
+    }, /^NetworkPolicy team-a\/allow-same-tenant: allows egress to every pod of kube-system \(peer .*\), not only the DNS pods$/],
+    ['the DNS peer with an empty pod selector', 'team-a', 'network.dns', (o) => {
+      named(o, 'NetworkPolicy', 'allow-cluster-dns', 'team-a').spec.egress[0].to[0].podSelector = {};
+      return o;
+    }, /^NetworkPolicy team-a\/allow-cluster-dns: allows egress to every pod of kube-system/],
     ['a tenant without default deny is open to everyone who may egress to it', 'team-c', 'network.cross-tenant', (o) => {
       const dropped = without(o, (x) => x.kind === 'NetworkPolicy' && x.metadata.namespace === 'team-c');
       named(dropped, 'NetworkPolicy', 'default-deny', 'team-b').spec.egress = [{}];
       return dropped;
-    }, /Namespace team-c: lets tenant 'team-b' \(team-b\) reach team-c without naming it.*|NetworkPolicy team-b\/default-deny/],
+    }, /Namespace team-c: lets tenant 'team-b' \(team-b\) reach team-c on all without naming it/],
     ['a namespace without Pod Security labels', 'team-a', 'namespace.pod-security', (o) => {
       const ns = named(o, 'Namespace', 'team-a');
       for (const k of Object.keys(ns.metadata.labels!)) if (k.startsWith('pod-security')) delete ns.metadata.labels![k];
@@ -174,7 +200,7 @@ describe('each check fails on the hand-broken manifests it exists for', () => {
     named(o, 'NetworkPolicy', 'allow-same-tenant', 'team-c').spec.ingress.push({ from: [{ namespaceSelector: {} }] });
     named(o, 'NetworkPolicy', 'allow-same-tenant', 'team-a').spec.egress.push({ to: [{ namespaceSelector: {} }] });
     const { reachability } = TenancyAudit.auditObjects(o);
-    expect(reachability.find((r) => r.from === 'team-a' && r.to === 'team-c')).toEqual({ from: 'team-a', to: 'team-c', reachable: true, declared: false });
+    expect(reachability.find((r) => r.from === 'team-a' && r.to === 'team-c')).toEqual({ from: 'team-a', to: 'team-c', reachable: true, declared: false, ports: 'all' });
     expect(reachability.find((r) => r.from === 'team-b' && r.to === 'team-c')!.reachable).toBe(false);
   });
 });
@@ -239,7 +265,7 @@ describe('the CLI', () => {
     const quiet = run(['audit', d]);
     expect(quiet).toMatchObject({ code: EXIT_PASSED, stderr: '' });
     expect(quiet.stdout).toMatch(/^tenant team-b \(team-b, team-b-jobs\)$/m);
-    expect(quiet.stdout).toMatch(/^ {2}team-b +\+ +- +\. *$/m);
+    expect(quiet.stdout).toMatch(/^ {2}team-b +\+TCP\/8080 +- +\. *$/m);
     expect(quiet.stdout).toMatch(/40 passed, 0 failed, 6 not applicable; \d+ objects, 3 tenants/);
     expect(run(['audit', d], true).stderr).toMatch(/reading manifests: \d+\/\d+\n$/);
   });

@@ -65,6 +65,11 @@ export interface ReachabilityEntry {
   readonly reachable: boolean;
   /** Whether both sides name each other explicitly (a declared peer). */
   readonly declared: boolean;
+  /**
+   * The ports that get through (egress of one side AND ingress of the
+   * other): `all`, or e.g. `TCP/8080, UDP/53`; empty when not reachable.
+   */
+  readonly ports: string;
 }
 
 /**

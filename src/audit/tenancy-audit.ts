@@ -2,7 +2,7 @@ import { AuditFinding, AuditInputProblem, AuditOptions, AuditReport, CheckResult
 import { TENANT_CHECKS, clusterChecks } from '../private/audit/checks';
 import { expand, listFiles, readFile, SourcedObject } from '../private/audit/loader';
 import { Manifests } from '../private/audit/model';
-import { allows } from '../private/audit/network';
+import { formatPorts, isNone, PortSet, reach } from '../private/audit/network';
 
 /**
  * Progress of a long audit, reported per file read.
@@ -83,14 +83,14 @@ export class TenancyAudit {
     }
     const tenants = report.tenants.map((t) => t.tenant);
     if (tenants.length > 1) {
-      lines.push('reachability (row reaches column; + declared, ! undeclared, . denied)');
-      const width = Math.max(...tenants.map((t) => t.length), 4);
+      lines.push('reachability (row reaches column on the ports shown; + declared, ! undeclared, . denied)');
+      const width = Math.max(...tenants.map((t) => t.length), ...report.reachability.map((r) => r.ports.length + 1), 4);
       lines.push(`  ${''.padEnd(width)}  ${tenants.map((t) => t.padEnd(width)).join(' ')}`);
       for (const from of tenants) {
         const cells = tenants.map((to) => {
           if (from === to) return '-'.padEnd(width);
           const e = report.reachability.find((r) => r.from === from && r.to === to)!;
-          return (e.reachable ? (e.declared ? '+' : '!') : '.').padEnd(width);
+          return (e.reachable ? `${e.declared ? '+' : '!'}${e.ports}` : '.').padEnd(width);
         });
         lines.push(`  ${from.padEnd(width)}  ${cells.join(' ')}`);
       }
@@ -161,19 +161,18 @@ export class TenancyAudit {
     });
     const all = [...m.tenants.keys()].sort();
     const reachability: ReachabilityEntry[] = all.flatMap((from) => all.filter((to) => to !== from).map((to) => {
-      let reachable = false;
+      let ports = [] as PortSet;
       let declared = true;
       for (const a of m.tenants.get(from)!) {
         for (const b of m.tenants.get(to)!) {
-          const egress = allows(m, a, b, 'Egress');
-          const ingress = allows(m, b, a, 'Ingress');
-          if (egress.allowed && ingress.allowed) {
-            reachable = true;
-            declared = declared && egress.explicit && ingress.explicit;
-          }
+          const r = reach(m, a, b);
+          if (!r.reachable) continue;
+          ports = r.ports === 'all' || ports === 'all' ? 'all' : [...ports, ...r.ports];
+          declared = declared && r.declared;
         }
       }
-      return { from, to, reachable, declared: reachable && declared };
+      const reachable = !isNone(ports);
+      return { from, to, reachable, declared: reachable && declared, ports: reachable ? formatPorts(ports) : '' };
     }));
     const cluster = clusterChecks(m, source);
     const failed = [...cluster, ...tenants.flatMap((t) => t.checks)].some((c) => c.status === CheckStatus.FAIL);

@@ -1,6 +1,6 @@
 import * as ipaddr from 'ipaddr.js';
 import { Manifests, ref } from './model';
-import { allows, dnsRules, egressIpBlocks, isolated } from './network';
+import { beyondDns, dnsRules, egressIpBlocks, formatPorts, isolated, openToAnyTenant, reach } from './network';
 import { grants, resolveRole, subjectKey, WRITE } from './rbac';
 import { AuditFinding, CheckResult, CheckStatus } from '../../audit/audit-report';
 import { MANAGED_BY_LABEL, POD_SECURITY_EXCEPTION_ANNOTATION } from '../../labels';
@@ -113,6 +113,10 @@ export const TENANT_CHECKS: CheckDefinition[] = [
             'Put namespaceSelector (kubernetes.io/metadata.name: kube-system) and podSelector (k8s-app: kube-dns) in ONE peer: two peers are ORed.'));
           }
         }
+      }
+      for (const { policy, peer } of beyondDns(ctx.m, ns, 'kube-system')) {
+        out.push(finding(ctx, policy, `allows egress to every pod of kube-system (${peer === undefined ? 'a rule without peers' : `peer ${JSON.stringify(peer)}`}), not only the DNS pods`,
+          'Reach kube-system only through the DNS peer: namespaceSelector (kubernetes.io/metadata.name: kube-system) AND podSelector (k8s-app: kube-dns) in one peer.'));
       }
       if (dnsRules(ctx.m, ns).length === 0 && isolated(ctx.m, ns, 'Egress')) {
         out.push(finding(ctx, `Namespace ${ns}`, 'has no DNS egress: pods cannot resolve names', 'Allow UDP and TCP 53 to the cluster DNS pods.'));
@@ -230,22 +234,29 @@ export const TENANT_CHECKS: CheckDefinition[] = [
   },
   {
     id: 'network.cross-tenant',
-    title: 'Traffic with other tenants only where both sides declare it',
+    title: 'Traffic with other tenants only where both sides declare it by name; no rule admits every namespace',
+    benchmark: 'MTB-PL1-BC-NI-1 Default deny network connections across tenants',
     run: (ctx) => {
       const out: AuditFinding[] = [];
+      // Rules that match any tenant's namespaces let in every tenant added
+      // later, whether or not another tenant's egress reaches them today.
+      for (const ns of ctx.namespaces) {
+        for (const { policy, direction, peer } of openToAnyTenant(ctx.m, ns)) {
+          out.push(finding(ctx, policy, `has an ${direction.toLowerCase()} rule ${peer === undefined ? 'without peers' : `with peer ${JSON.stringify(peer)}`}, which matches the namespaces of every tenant`,
+            'Name peers by tenant label or namespace name (TenantPeer.tenant / TenantPeer.namespace), not by broad selectors.'));
+        }
+      }
       for (const [other, otherNamespaces] of ctx.m.tenants) {
         if (other === ctx.tenant) continue;
         for (const own of ctx.namespaces) {
           for (const peer of otherNamespaces) {
             // inbound: other -> own
-            const egress = allows(ctx.m, peer, own, 'Egress');
-            const ingress = allows(ctx.m, own, peer, 'Ingress');
-            if (egress.allowed && ingress.allowed && !(egress.explicit && ingress.explicit)) {
-              const open = !ingress.explicit ? ingress : egress;
-              out.push(finding(ctx, open.via ?? `Namespace ${!ingress.explicit ? own : peer}`,
-                `lets tenant '${other}' (${peer}) reach ${own} without naming it`,
-                open.via ? 'Select peers by tenant label or namespace name, not by broad selectors.' : 'Add a default-deny NetworkPolicy.'));
-            }
+            const r = reach(ctx.m, peer, own);
+            if (!r.reachable || r.declared) continue;
+            const by = r.undeclaredBy!;
+            out.push(finding(ctx, by.policy ?? `Namespace ${by.namespace}`,
+              `lets tenant '${other}' (${peer}) reach ${own} on ${formatPorts(r.ports)} without naming it`,
+              by.policy ? 'Select peers by tenant label or namespace name, not by broad selectors.' : 'Add a default-deny NetworkPolicy.'));
           }
         }
       }

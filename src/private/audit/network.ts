@@ -37,44 +37,167 @@ function peerMatches(m: Manifests, peer: any, own: string, other: string): boole
   return own === other; // a podSelector alone means the policy's own namespace
 }
 
-/** Whether a peer names `other` explicitly: by its tenant or its namespace name. */
+/** Whether a peer names `other` explicitly: by its tenant or its namespace name (matchLabels or `In`). */
 function peerNames(m: Manifests, peer: any, other: string): boolean {
   const sel = peer.namespaceSelector;
   if (!sel) return false;
-  const labels = sel.matchLabels ?? {};
-  const tenant = m.tenantOf(other);
-  return (tenant !== undefined && labels[TENANT_LABEL] === tenant) || labels['kubernetes.io/metadata.name'] === other;
+  const pinned = (key: string) => (sel.matchLabels ?? {})[key] !== undefined
+    || (sel.matchExpressions ?? []).some((e: any) => e.key === key && e.operator === 'In');
+  // The selector already matched `other`, so a pinned key names it.
+  return (m.tenantOf(other) !== undefined && pinned(TENANT_LABEL)) || pinned('kubernetes.io/metadata.name');
+}
+
+/** A port (range) of a rule; no port: every port of the protocol. */
+export interface Port { readonly protocol: string; readonly port?: number | string; readonly endPort?: number }
+/** Ports a connection may use: every port, or a list ([] is none). */
+export type PortSet = 'all' | Port[];
+
+function union(a: PortSet, b: PortSet): PortSet {
+  return a === 'all' || b === 'all' ? 'all' : [...a, ...b];
+}
+
+function intersectPort(a: Port, b: Port): Port | undefined {
+  if (a.protocol !== b.protocol) return undefined;
+  if (a.port === undefined) return b;
+  if (b.port === undefined) return a;
+  // A named port resolves per pod, so it may be the other side's number.
+  if (typeof a.port === 'string') return a;
+  if (typeof b.port === 'string') return b;
+  const lo = Math.max(a.port, b.port);
+  const hi = Math.min(a.endPort ?? a.port, b.endPort ?? b.port);
+  if (lo > hi) return undefined;
+  return lo === hi ? { protocol: a.protocol, port: lo } : { protocol: a.protocol, port: lo, endPort: hi };
+}
+
+export function intersect(a: PortSet, b: PortSet): PortSet {
+  if (a === 'all') return b;
+  if (b === 'all') return a;
+  return a.flatMap((x) => b.map((y) => intersectPort(x, y)).filter((p): p is Port => p !== undefined));
+}
+
+export function isNone(p: PortSet): boolean {
+  return p !== 'all' && p.length === 0;
+}
+
+/** `all`, or e.g. `TCP/8080, UDP/53`. */
+export function formatPorts(p: PortSet): string {
+  if (p === 'all') return 'all';
+  if (p.length === 0) return 'none';
+  const names = p.map((x) => (x.port === undefined ? `${x.protocol}/all` : x.endPort !== undefined ? `${x.protocol}/${x.port}-${x.endPort}` : `${x.protocol}/${x.port}`));
+  return [...new Set(names)].sort().join(', ');
+}
+
+function portsOf(ports: any[] | undefined): PortSet {
+  if (!ports || ports.length === 0) return 'all';
+  return ports.map((p) => ({ protocol: p.protocol ?? 'TCP', port: p.port, endPort: p.endPort }));
 }
 
 export interface Allowance {
   readonly allowed: boolean;
+  /** Whether everything allowed is allowed by rules naming `other` (or `other` is `own`). */
   readonly explicit: boolean;
-  /** The policy that allows it, or undefined when the namespace is not isolated. */
+  /** The policy that allows it without naming `other`, or undefined when the namespace is not isolated. */
   readonly via?: any;
+  /** Every port allowed. */
+  readonly ports: PortSet;
+  /** The ports allowed by rules naming `other`. */
+  readonly explicitPorts: PortSet;
 }
 
-/** Whether pods in `own` may exchange traffic with pods in `other` in `direction`, and whether a rule names `other`. */
+/**
+ * What pods in `own` may exchange with pods in `other` in `direction`: the
+ * ports, and which of them rules naming `other` allow.
+ */
 export function allows(m: Manifests, own: string, other: string, direction: Direction): Allowance {
-  if (!isolated(m, own, direction)) return { allowed: true, explicit: false };
-  let found: Allowance = { allowed: false, explicit: false };
+  if (!isolated(m, own, direction)) return { allowed: true, explicit: false, ports: 'all', explicitPorts: [] };
+  let ports: PortSet = [];
+  let explicitPorts: PortSet = [];
+  let via: any;
   for (const r of rules(m, own, direction)) {
-    if (r.peers === undefined || r.peers.length === 0) {
-      // a rule without peers allows everyone
-      if (!found.allowed) found = { allowed: true, explicit: false, via: r.policy };
-      continue;
-    }
-    for (const peer of r.peers) {
-      if (peerMatches(m, peer, own, other)) {
-        if (peerNames(m, peer, other) || own === other) {
-          if (!found.explicit) found = { allowed: true, explicit: true, via: r.policy };
-        } else {
-          found = { allowed: true, explicit: false, via: r.policy };
-          return found;
-        }
+    const rulePorts = portsOf(r.ports);
+    // A rule without peers allows everyone.
+    for (const peer of r.peers && r.peers.length > 0 ? r.peers : [undefined]) {
+      if (peer !== undefined && !peerMatches(m, peer, own, other)) continue;
+      ports = union(ports, rulePorts);
+      if (peer !== undefined && (own === other || peerNames(m, peer, other))) {
+        explicitPorts = union(explicitPorts, rulePorts);
+      } else {
+        via = via ?? r.policy;
       }
     }
   }
-  return found;
+  return { allowed: !isNone(ports), explicit: via === undefined || explicitPorts === 'all', via, ports, explicitPorts };
+}
+
+/** Traffic from namespace `from` to namespace `to`: egress of one AND ingress of the other. */
+export interface Reach {
+  readonly reachable: boolean;
+  readonly ports: PortSet;
+  /** Whether every port that gets through is declared by name on both ends. */
+  readonly declared: boolean;
+  /** The side that lets traffic through without naming the other. */
+  readonly undeclaredBy?: { namespace: string; policy?: any; direction: Direction };
+}
+
+export function reach(m: Manifests, from: string, to: string): Reach {
+  const egress = allows(m, from, to, 'Egress');
+  const ingress = allows(m, to, from, 'Ingress');
+  const ports = intersect(egress.ports, ingress.ports);
+  if (isNone(ports)) return { reachable: false, ports, declared: true };
+  // Ports that get through because of a rule that does not name the other side.
+  const undeclared = (side: Allowance, otherSide: Allowance) => (side.explicitPorts === 'all' ? false : !isNone(intersect(side.ports, otherSide.ports))
+    && !covered(intersect(side.ports, otherSide.ports), side.explicitPorts));
+  if (undeclared(ingress, egress)) return { reachable: true, ports, declared: false, undeclaredBy: { namespace: to, policy: ingress.via, direction: 'Ingress' } };
+  if (undeclared(egress, ingress)) return { reachable: true, ports, declared: false, undeclaredBy: { namespace: from, policy: egress.via, direction: 'Egress' } };
+  return { reachable: true, ports, declared: true };
+}
+
+/** Whether every port of `a` is within `b`. */
+function covered(a: PortSet, b: PortSet): boolean {
+  if (b === 'all') return true;
+  if (a === 'all') return false;
+  return a.every((x) => b.some((y) => {
+    if (x.protocol !== y.protocol) return false;
+    if (y.port === undefined) return true;
+    if (x.port === undefined) return false;
+    if (typeof x.port === 'string' || typeof y.port === 'string') return x.port === y.port;
+    return y.port <= x.port && (x.endPort ?? x.port) <= (y.endPort ?? y.port);
+  }));
+}
+
+/** Labels of a namespace of a tenant that is not in the manifests (yet). */
+const ANOTHER_TENANT = { [TENANT_LABEL]: '\u0000another-tenant', 'kubernetes.io/metadata.name': '\u0000another-namespace' };
+
+/**
+ * Rules of a namespace's policies that match the namespaces of any tenant,
+ * named or not: they let in (or out to) every tenant added later, whatever
+ * the other side's policies are today.
+ */
+export function openToAnyTenant(m: Manifests, namespace: string): { policy: any; direction: Direction; peer: any }[] {
+  const out: { policy: any; direction: Direction; peer: any }[] = [];
+  for (const direction of ['Ingress', 'Egress'] as Direction[]) {
+    for (const r of rules(m, namespace, direction)) {
+      const peers = r.peers && r.peers.length > 0 ? r.peers : [undefined];
+      for (const peer of peers) {
+        const matches = peer === undefined || (!peer.ipBlock && peer.namespaceSelector && selects(peer.namespaceSelector, ANOTHER_TENANT));
+        if (matches) out.push({ policy: r.policy, direction, peer });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Egress peers that reach pods of `dnsNamespace` other than its DNS pods:
+ * the namespace selected without a pod selector ANDed in the same peer (or
+ * with an empty one), or a rule without peers.
+ */
+export function beyondDns(m: Manifests, namespace: string, dnsNamespace: string): { policy: any; peer: any }[] {
+  const labels = m.namespaceLabels.get(dnsNamespace) ?? { 'kubernetes.io/metadata.name': dnsNamespace };
+  return rules(m, namespace, 'Egress').flatMap((r) => (r.peers && r.peers.length > 0 ? r.peers : [undefined])
+    .filter((peer) => peer === undefined
+      || (!peer.ipBlock && peer.namespaceSelector && selects(peer.namespaceSelector, labels) && isEmptySelector(peer.podSelector)))
+    .map((peer) => ({ policy: r.policy, peer })));
 }
 
 /**
