@@ -174,6 +174,17 @@ describe('each check fails on the hand-broken manifests it exists for', () => {
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
       subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'team-a-admins' }],
     }], /ClusterRoleBinding oops: binds a subject of tenant 'team-a' to ClusterRole view in every namespace/],
+    ['a ClusterRoleBinding for every service account', 'team-c', 'rbac.cluster-scope', (o) => [...o, {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'all-sa-view' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'system:serviceaccounts' }],
+    }], /^ClusterRoleBinding all-sa-view: binds a subject of tenant 'team-c' to ClusterRole view in every namespace$/],
+    ['a RoleBinding to the built-in edit role: impersonation and aggregation', 'team-a', 'rbac.privilege-escalation', (o) => {
+      named(o, 'RoleBinding', 'tenant-admins', 'team-a').roleRef = { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' };
+      return o;
+    }, /binds ClusterRole edit \(built-in\), which aggregates the aggregate-to-edit ClusterRoles[^]*binds ClusterRole edit \(built-in\), which grants impersonate/],
     ['a tenant service account bound in another tenant', 'team-a', 'rbac.other-tenants', (o) => [...o, {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'RoleBinding',

@@ -49,9 +49,12 @@ function tenantSubjects(ctx: TenantContext): Set<string> {
   return subjects;
 }
 
+/** Groups every tenant's users or service accounts belong to. */
+const EVERYONE = new Set(['Group:system:authenticated', 'Group:system:serviceaccounts', 'Group:system:unauthenticated', 'User:system:anonymous']);
+
 function isTenantSubject(ctx: TenantContext, subjects: Set<string>, s: any, bindingNamespace?: string): boolean {
   const key = subjectKey(s, bindingNamespace);
-  if (subjects.has(key)) return true;
+  if (subjects.has(key) || EVERYONE.has(key)) return true;
   return s.kind === 'ServiceAccount' && ctx.namespaces.includes(s.namespace ?? bindingNamespace);
 }
 
@@ -64,7 +67,7 @@ export const TENANT_CHECKS: CheckDefinition[] = [
   {
     id: 'namespace.pod-security',
     title: 'Pod Security Admission enforces restricted, with a pinned version, audit and warn',
-    benchmark: 'Block privileged containers; Block add capabilities; Require run as non-root user; Block privilege escalation',
+    benchmark: 'MTB-PL1-BC-CPI-5 Block privileged containers; MTB-PL1-BC-CPI-3 Block add capabilities; MTB-PL1-BC-CPI-4 Require run as non-root user; MTB-PL1-BC-CPI-6 Block privilege escalation',
     run: (ctx) => ctx.namespaces.flatMap((ns) => {
       const o = ctx.m.kind('Namespace').find((n) => n.object.metadata?.name === ns)!.object;
       const labels = o.metadata?.labels ?? {};
@@ -86,6 +89,7 @@ export const TENANT_CHECKS: CheckDefinition[] = [
   {
     id: 'network.default-deny',
     title: 'Every pod is isolated for ingress and egress by default',
+    benchmark: 'MTB-PL1-BC-NI-1 Default deny network connections across tenants',
     run: (ctx) => ctx.namespaces.flatMap((ns) => (['Ingress', 'Egress'] as const)
       .filter((d) => !isolated(ctx.m, ns, d))
       .map((d) => finding(ctx, `Namespace ${ns}`, `no NetworkPolicy selects all pods for ${d}: pods are open ${d === 'Ingress' ? 'to' : 'towards'} every namespace`,
@@ -146,7 +150,7 @@ export const TENANT_CHECKS: CheckDefinition[] = [
   {
     id: 'quota.namespace',
     title: 'Every namespace has a ResourceQuota on compute, storage and object counts',
-    benchmark: 'Configure namespace resource quotas; Configure namespace object limits',
+    benchmark: 'MTB-PL1-CC-FNS-1 Configure namespace resource quotas; MTB-PL1-CC-FNS-2 Configure namespace object limits',
     run: (ctx) => ctx.namespaces.flatMap((ns) => {
       const quotas = ctx.m.inNamespace('ResourceQuota', ns).map((o) => o.object).filter((q) => !q.spec?.scopeSelector && !q.spec?.scopes);
       const keys = new Set(quotas.flatMap((q) => Object.keys(q.spec?.hard ?? {})));
@@ -157,7 +161,7 @@ export const TENANT_CHECKS: CheckDefinition[] = [
   {
     id: 'quota.nodeports',
     title: 'NodePort services are blocked',
-    benchmark: 'Block use of NodePort services',
+    benchmark: 'MTB-PL1-BC-HI-1 Block use of NodePort services',
     run: (ctx) => ctx.namespaces.flatMap((ns) => {
       const quotas = ctx.m.inNamespace('ResourceQuota', ns).map((o) => o.object).filter((q) => q.spec?.hard?.['services.nodeports'] !== undefined);
       return quotas.some((q) => String(q.spec.hard['services.nodeports']) === '0') ? []
@@ -185,7 +189,7 @@ export const TENANT_CHECKS: CheckDefinition[] = [
   {
     id: 'rbac.cluster-scope',
     title: 'No tenant subject is bound cluster-wide',
-    benchmark: 'Block access to cluster resources',
+    benchmark: 'MTB-PL1-CC-CPI-1 Block access to cluster resources',
     run: (ctx) => {
       const subjects = tenantSubjects(ctx);
       return ctx.m.kind('ClusterRoleBinding').map((o) => o.object)
@@ -196,7 +200,7 @@ export const TENANT_CHECKS: CheckDefinition[] = [
   {
     id: 'rbac.other-tenants',
     title: 'No tenant subject has rights in another tenant\'s namespaces',
-    benchmark: 'Block access to other tenant resources',
+    benchmark: 'MTB-PL1-CC-TI-2 Block access to other tenant resources',
     run: (ctx) => {
       const subjects = tenantSubjects(ctx);
       return ctx.m.kind('RoleBinding').map((o) => o.object)
@@ -211,6 +215,7 @@ export const TENANT_CHECKS: CheckDefinition[] = [
   {
     id: 'rbac.privilege-escalation',
     title: 'Tenant roles have no wildcards, escalate, bind or impersonate, and are not aggregated',
+    benchmark: 'MTB-PL2-CC-TI-1 Block role privilege escalation',
     run: (ctx) => tenantGrants(ctx).flatMap(({ binding, role }) => {
       const out: AuditFinding[] = [];
       if (role.unbounded) out.push(finding(ctx, binding, `binds ${role.name}, which ${role.unbounded}`, 'Bind a role whose rules are listed in the manifests and not aggregated.'));
@@ -226,7 +231,7 @@ export const TENANT_CHECKS: CheckDefinition[] = [
   {
     id: 'rbac.isolation-objects',
     title: 'Tenants cannot change their NetworkPolicies, quota, LimitRanges, RBAC or namespaces',
-    benchmark: 'Block modification of resource quotas',
+    benchmark: 'MTB-PL1-CC-TI-1 Block modification of resource quotas; MTB-PL1-BC-CPI-2 Block modification of multi-tenancy resources',
     run: (ctx) => tenantGrants(ctx).flatMap(({ binding, role }) => ISOLATION_RESOURCES
       .filter(([group, resource]) => role.rules.some((r) => grants(r, WRITE, group, resource)))
       .map(([group, resource]) => finding(ctx, binding, `binds ${role.name}, which lets tenant subjects change ${group ? `${group}/` : ''}${resource}`,

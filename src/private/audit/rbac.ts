@@ -27,14 +27,19 @@ const BUILT_IN: Record<string, Rule[]> = {
   'admin': [
     { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: WRITE },
     { apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles', 'rolebindings'], verbs: WRITE },
+    { apiGroups: [''], resources: ['serviceaccounts'], verbs: ['impersonate'] },
     { apiGroups: ['', 'apps', 'batch'], resources: ['pods', 'deployments', 'jobs', 'secrets', 'configmaps', 'services'], verbs: WRITE },
   ],
   'edit': [
     { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: WRITE },
+    { apiGroups: [''], resources: ['serviceaccounts'], verbs: ['impersonate'] },
     { apiGroups: ['', 'apps', 'batch'], resources: ['pods', 'deployments', 'jobs', 'secrets', 'configmaps', 'services'], verbs: WRITE },
   ],
   'view': [{ apiGroups: ['', 'apps', 'batch'], resources: ['pods', 'deployments', 'jobs', 'configmaps', 'services'], verbs: ['get', 'list', 'watch'] }],
 };
+
+/** Built-in ClusterRoles that aggregate others (CRDs add to them through aggregate-to-* labels). */
+const AGGREGATED_BUILT_IN = new Set(['admin', 'edit', 'view']);
 
 /** A subject as `Kind:namespace:name`, comparable across bindings. */
 export function subjectKey(s: any, bindingNamespace?: string): string {
@@ -50,7 +55,10 @@ export function resolveRole(m: Manifests, roleRef: any, namespace?: string): Res
   const role = m.kind('ClusterRole').find((r) => r.object.metadata?.name === roleRef.name);
   if (!role) {
     const builtIn = BUILT_IN[roleRef.name];
-    return builtIn ? { name: `ClusterRole ${roleRef.name} (built-in)`, rules: builtIn } : { name: `ClusterRole ${roleRef.name}`, rules: [], unbounded: 'is not in the audited manifests' };
+    if (!builtIn) return { name: `ClusterRole ${roleRef.name}`, rules: [], unbounded: 'is not in the audited manifests' };
+    return AGGREGATED_BUILT_IN.has(roleRef.name)
+      ? { name: `ClusterRole ${roleRef.name} (built-in)`, rules: builtIn, unbounded: 'aggregates the aggregate-to-' + roleRef.name + ' ClusterRoles, so any CRD installed later can widen it' }
+      : { name: `ClusterRole ${roleRef.name} (built-in)`, rules: builtIn };
   }
   const aggregation = role.object.aggregationRule?.clusterRoleSelectors;
   if (aggregation) {
