@@ -7,7 +7,7 @@ import * as YAML from 'yaml';
 import { K8sObject, synthObjects } from './helpers/manifests';
 import { quickstart } from '../examples/quickstart/app';
 import { EXIT_FAILED, EXIT_PASSED, EXIT_USAGE, main } from '../src/audit/cli';
-import { CheckStatus, SoftTenant, TenancyAudit, TenantMember, TenantPeer, TenantPort } from 'cdk8s-tenancy';
+import { CheckStatus, SoftTenant, TenancyAudit, TENANT_LABEL, TenantMember, TenantPeer, TenantPlacement, TenantPort } from 'cdk8s-tenancy';
 
 /** Two tenants; team-a accepts team-b on 8080 and team-b may call team-a there. */
 function twoTenants(): K8sObject[] {
@@ -214,6 +214,65 @@ describe('each check fails on the hand-broken manifests it exists for', () => {
     expect(reachability.find((r) => r.from === 'team-a' && r.to === 'team-c')).toEqual({ from: 'team-a', to: 'team-c', reachable: true, declared: false, ports: 'all' });
     expect(reachability.find((r) => r.from === 'team-b' && r.to === 'team-c')!.reachable).toBe(false);
   });
+});
+
+describe('nodes.placement', () => {
+  /** team-a on dedicated nodes, team-b not. */
+  function placed(): K8sObject[] {
+    const app = new App();
+    const a = new SoftTenant(new Chart(app, 'a'), 'A', { name: 'team-a' });
+    a.addExtension(TenantPlacement.forTenant('team-a'));
+    new SoftTenant(new Chart(app, 'b'), 'B', { name: 'team-b' });
+    return JSON.parse(JSON.stringify(synthObjects(app)));
+  }
+  const pod = (namespace: string, spec: any) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: `p-${namespace}`, namespace }, spec: { containers: [], ...spec } });
+  const toleration = (tenant: string) => ({ key: TENANT_LABEL, operator: 'Equal', value: tenant, effect: 'NoSchedule' });
+  const check = (objects: any[], tenant: string) => statusOf(objects, tenant, 'nodes.placement').check;
+
+  test('applies to the placed tenant only, and passes on the library\'s output', () => {
+    expect(check(placed(), 'team-a')).toMatchObject({ status: CheckStatus.PASS, findings: [] });
+    expect(check(placed(), 'team-b').status).toBe(CheckStatus.NOT_APPLICABLE);
+    expect(TenancyAudit.auditObjects(placed()).passed).toBe(true);
+  });
+
+  test.each([
+    ['another tenant\'s pod tolerating the taint (the seed\'s malicious toleration)', (o: any[]) => [...o, pod('team-b', { tolerations: [toleration('team-a')] })],
+      /^Pod team-b\/p-team-b: tolerates the dedicated nodes of tenant 'team-a' from namespace team-b, which is not the tenant's$/],
+    ['a pod tolerating every taint', (o: any[]) => [...o, pod('monitoring', { tolerations: [{ operator: 'Exists' }] })],
+      /^Pod monitoring\/p-monitoring: tolerates the dedicated nodes of tenant 'team-a'/],
+    ['a tenant pod picking its node', (o: any[]) => [...o, pod('team-a', { nodeName: 'ip-10-0-0-1', tolerations: [toleration('team-a')] })],
+      /^Pod team-a\/p-team-a: picks node ip-10-0-0-1 itself/],
+    ['the placement guard without its binding', (o: any[]) => without(o, (x) => x.kind === 'ValidatingAdmissionPolicyBinding' && x.metadata.name === 'cdk8s-tenancy-placement'),
+      /^ValidatingAdmissionPolicy cdk8s-tenancy-placement: has no binding/],
+    ['a node labelled for the tenant without the taint', (o: any[]) => [...o, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1', labels: { [TENANT_LABEL]: 'team-a' } }, spec: {} }],
+      /^Node n1: is labelled for tenant 'team-a' but not tainted/],
+  ])('%s', (_, breakIt, message) => {
+    const c = check(breakIt(placed()), 'team-a');
+    expect(c.status).toBe(CheckStatus.FAIL);
+    expect(c.findings.map((f) => `${f.object}: ${f.message}`).join('\n')).toMatch(message);
+  });
+
+  test('a kube-system DaemonSet tolerating everything is exempt, as in the guard', () => {
+    const ds = { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'agent', namespace: 'kube-system' }, spec: { template: { spec: { tolerations: [{ operator: 'Exists' }] } } } };
+    expect(check([...placed(), ds], 'team-a').status).toBe(CheckStatus.PASS);
+  });
+
+  test('a tenant that tolerates its taint without the guard in the manifests fails', () => {
+    const app = new App();
+    new SoftTenant(new Chart(app, 'a'), 'A', { name: 'team-a' });
+    const objects = [...synthObjects(app), pod('team-a', { tolerations: [toleration('team-a')] })];
+    expect(check(objects, 'team-a').findings.map((f) => `${f.object}: ${f.message}`)).toEqual([
+      "ValidatingAdmissionPolicy cdk8s-tenancy-placement: is missing: any pod may tolerate the tenant's taint and run on its nodes",
+    ]);
+  });
+});
+
+test('mesh.control-plane fails closed where an Istio control plane exists', () => {
+  const istio = { apiVersion: 'sailoperator.io/v1', kind: 'Istio', metadata: { name: 'team-a' }, spec: {} };
+  expect(statusOf(twoTenants(), 'team-a', 'mesh.control-plane').check.status).toBe(CheckStatus.NOT_APPLICABLE);
+  const { check } = statusOf([...twoTenants(), istio], 'team-a', 'mesh.control-plane');
+  expect(check.status).toBe(CheckStatus.FAIL);
+  expect(check.findings[0].message).toMatch(/cannot verify yet/);
 });
 
 describe('input', () => {

@@ -6,7 +6,8 @@ export const KNOWN_KINDS = new Set([
   'Namespace', 'NetworkPolicy', 'ResourceQuota', 'LimitRange', 'Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding',
   'ServiceAccount', 'PriorityClass', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'RuntimeClass',
   'Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'Pod', 'Service', 'ConfigMap', 'Secret', 'Ingress',
-  'PersistentVolumeClaim', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'CustomResourceDefinition',
+  'PersistentVolumeClaim', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'CustomResourceDefinition', 'Node', 'ReplicaSet',
+  'IstioOperator', 'Istio', 'IstioRevision',
 ]);
 
 /** Namespaces of the cluster itself, never expected to carry a tenant. */
