@@ -267,6 +267,15 @@ describe('nodes.placement', () => {
   });
 });
 
+test('the guard without failurePolicy fails closed (the v1 default), with Ignore it does not', () => {
+  const o = twoTenants();
+  const guard = named(o, 'ValidatingAdmissionPolicy', 'cdk8s-tenancy-guardrails');
+  delete guard.spec.failurePolicy;
+  expect(statusOf(o, 'cluster', 'cluster.guardrails').check.status).toBe(CheckStatus.PASS);
+  guard.spec.failurePolicy = 'Ignore';
+  expect(statusOf(o, 'cluster', 'cluster.guardrails').check.findings.map((f) => f.message)).toEqual(['does not fail closed']);
+});
+
 test('mesh.control-plane fails closed where an Istio control plane exists', () => {
   const istio = { apiVersion: 'sailoperator.io/v1', kind: 'Istio', metadata: { name: 'team-a' }, spec: {} };
   expect(statusOf(twoTenants(), 'team-a', 'mesh.control-plane').check.status).toBe(CheckStatus.NOT_APPLICABLE);
@@ -303,6 +312,15 @@ describe('input', () => {
     const report = TenancyAudit.auditPaths([d, path.join(d, 'missing.yaml')]);
     expect(report.problems.map((p) => `${path.basename(p.source)}: ${p.message.split(':')[0]}`).sort())
       .toEqual(['bad.json: invalid JSON', 'bad.yaml: invalid YAML', 'missing.yaml: cannot read', 'scalar.yaml: not a Kubernetes object (no apiVersion and kind)']);
+    expect(report.passed).toBe(false);
+  });
+
+  test('a dangling link or an unreadable directory inside a directory is a problem, not a crash', () => {
+    const d = dir();
+    fs.symlinkSync(path.join(d, 'nowhere.yaml'), path.join(d, 'link.yaml'));
+    fs.symlinkSync(path.join(d, 'nowhere'), path.join(d, 'linked-dir'));
+    const report = TenancyAudit.auditPaths([d]);
+    expect(report.problems.map((p) => `${path.basename(p.source)}: ${p.message}`).sort()).toEqual(['link.yaml: cannot read: ENOENT', 'linked-dir: cannot read: ENOENT']);
     expect(report.passed).toBe(false);
   });
 

@@ -339,7 +339,8 @@ export function clusterChecks(m: Manifests, source: (o: any) => string | undefin
   const findings: AuditFinding[] = [];
   const fix = 'Apply the platform chart (TenancyPlatform) with the tenants.';
   if (!policy) findings.push({ object: `ValidatingAdmissionPolicy ${GUARDRAILS_POLICY_NAME}`, message: 'is missing: tenants are held back by RBAC alone', fix });
-  else if (policy.spec?.failurePolicy !== 'Fail') findings.push({ object: ref(policy), message: 'does not fail closed', fix: 'Set failurePolicy: Fail.', ...(source(policy) ? { source: source(policy) } : {}) });
+  // failurePolicy defaults to Fail in admissionregistration.k8s.io/v1.
+  else if (policy.spec?.failurePolicy === 'Ignore') findings.push({ object: ref(policy), message: 'does not fail closed', fix: 'Set failurePolicy: Fail.', ...(source(policy) ? { source: source(policy) } : {}) });
   if (!binding) findings.push({ object: `ValidatingAdmissionPolicyBinding for ${GUARDRAILS_POLICY_NAME}`, message: 'is missing: a policy without its binding does nothing', fix });
   else if (!(binding.spec?.validationActions ?? []).includes('Deny')) findings.push({ object: ref(binding), message: 'does not deny', fix: 'Set validationActions: [Deny].' });
   const managed = m.kind('Namespace').some((n) => n.object.metadata?.labels?.[MANAGED_BY_LABEL]);

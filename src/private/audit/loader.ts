@@ -18,26 +18,33 @@ const SKIP_DIRS = new Set(['node_modules', '.git']);
  */
 export function listFiles(paths: string[], problems: AuditInputProblem[]): string[] {
   const files: string[] = [];
-  const walk = (p: string) => {
+  const cannotRead = (p: string, e: unknown) => problems.push({ source: p, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
+  // `given`: named on the command line, read whatever its extension.
+  const walk = (p: string, given: boolean) => {
     let stat: fs.Stats;
     try {
       stat = fs.statSync(p);
     } catch (e) {
-      problems.push({ source: p, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
+      // A dangling link inside a directory: it may have held manifests.
+      cannotRead(p, e);
       return;
     }
     if (stat.isDirectory()) {
-      for (const entry of fs.readdirSync(p).sort()) {
-        if (!SKIP_DIRS.has(entry)) {
-          const child = path.join(p, entry);
-          if (fs.statSync(child).isDirectory() || MANIFEST.test(entry)) walk(child);
-        }
+      let entries: string[];
+      try {
+        entries = fs.readdirSync(p).sort();
+      } catch (e) {
+        cannotRead(p, e);
+        return;
       }
-    } else {
+      for (const entry of entries) {
+        if (!SKIP_DIRS.has(entry)) walk(path.join(p, entry), false);
+      }
+    } else if (given || MANIFEST.test(p)) {
       files.push(p);
     }
   };
-  paths.forEach(walk);
+  paths.forEach((p) => walk(p, true));
   return files;
 }
 
