@@ -10,7 +10,7 @@ export interface SourcedObject {
 }
 
 const MANIFEST = /\.(ya?ml|json)$/i;
-const SKIP_DIRS = new Set(['node_modules', '.git']);
+const SKIP_DIRS = new Set(['node_modules']);
 
 /**
  * Lists the manifest files under `paths` (files as given, directories
@@ -28,7 +28,8 @@ export function listFiles(paths: string[], problems: AuditInputProblem[]): strin
     }
     if (stat.isDirectory()) {
       for (const entry of fs.readdirSync(p).sort()) {
-        if (!SKIP_DIRS.has(entry)) {
+        // hidden entries (.git, .github, the GitOps writer's file record) are not manifests
+        if (!SKIP_DIRS.has(entry) && !entry.startsWith('.')) {
           const child = path.join(p, entry);
           if (fs.statSync(child).isDirectory() || MANIFEST.test(entry)) walk(child);
         }
