@@ -30,6 +30,9 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     `aws-cdk-lib@${AWS_CDK_LIB}`,
     // Schema validation of every synthesized object (tests only).
     'kubernetes-models@~4.5.1',
+    // Argo CD and Flux schemas; the last CommonJS majors that run on Node 20.
+    '@kubernetes-models/argo-cd@~2.7.2',
+    '@kubernetes-models/flux-cd@~2.3.4',
     // Evaluates the ValidatingAdmissionPolicies' CEL in tests; takes plain
     // objects and the Kubernetes-style syntax our policies use.
     '@marcbachmann/cel-js@^8.0.0',
@@ -67,7 +70,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   },
   eslintOptions: {
     dirs: ['src'],
-    devdirs: ['test', 'examples', 'projenrc', '.projenrc.ts'],
+    devdirs: ['test', 'examples', 'bench', 'projenrc', '.projenrc.ts'],
     ignorePatterns: ['src/imports/**'],
   },
 
@@ -87,12 +90,21 @@ const project = new cdk8s.ConstructLibraryCdk8s({
 });
 
 // The examples type-check like tests do, importing the library by name.
-new JsonFile(project, 'examples/tsconfig.json', {
-  obj: { extends: '../test/tsconfig.json', include: ['**/*.ts'] },
-});
+for (const dir of ['examples', 'bench']) {
+  new JsonFile(project, `${dir}/tsconfig.json`, {
+    obj: { extends: '../test/tsconfig.json', include: ['**/*.ts'] },
+  });
+}
 // eslint resolves `cdk8s-tenancy` through the same path mapping.
 project.tryFindObjectFile('.eslintrc.json')?.addOverride('settings.import/resolver.typescript.project',
-  ['./tsconfig.json', './test/tsconfig.json', './examples/tsconfig.json']);
+  ['./tsconfig.json', './test/tsconfig.json', './examples/tsconfig.json', './bench/tsconfig.json']);
+
+// `npm run bench`: GitOps synthesis against the yaml floor (not part of the tests).
+project.addTask('bench', {
+  description: 'Benchmark synthesizing N tenants into the GitOps layout (args: N... [--variant configured])',
+  exec: 'ts-node --transpile-only --project bench/tsconfig.json bench/bench.ts',
+  receiveArgs: true,
+});
 
 // `npm run example`: synthesizes the main example into dist/examples/.
 project.addTask('example', {

@@ -10,3 +10,4 @@ export * as aws from './aws';
 export * from './audit/audit-report';
 export * from './audit/tenancy-audit';
 export * from './placement/tenant-placement';
+export * from './gitops/tenancy-gitops';

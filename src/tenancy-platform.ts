@@ -7,7 +7,8 @@ import { invalidProp } from './private/errors';
 import { celIsProtectedKey } from './private/keys';
 import { checkDnsLabel, checkDnsSubdomain } from './private/names';
 
-const PLATFORM_SYMBOL = Symbol.for('cdk8s-tenancy.TenancyPlatform');
+/** The platform of each construct tree, by its root. */
+const PLATFORMS = new WeakMap<IConstruct, TenancyPlatform>();
 
 /**
  * The name of the guard policy and its binding. Tenants' rights are judged
@@ -93,9 +94,20 @@ export class TenancyPlatform extends Chart {
    * construct tree on first use.
    */
   public static ofApp(scope: IConstruct): TenancyPlatform {
+    // Remembered per root: scanning the root's children for every tenant
+    // would make declaring N tenants O(N^2).
     const root = scope.node.root;
-    const existing = root.node.children.find((c) => (c as any)[PLATFORM_SYMBOL] === true);
-    return (existing as TenancyPlatform | undefined) ?? new TenancyPlatform(root as Construct, 'cdk8s-tenancy');
+    return PLATFORMS.get(root) ?? new TenancyPlatform(root as Construct, 'cdk8s-tenancy');
+  }
+
+  /**
+   * Whether `x` is a platform. Not `instanceof`: cdk8s makes every Chart an
+   * `instanceof` every Chart subclass (Symbol.hasInstance).
+   *
+   * @internal
+   */
+  public static _isPlatform(x: IConstruct): boolean {
+    return PLATFORMS.get(x.node.root) === x;
   }
 
   private readonly tenants = new Map<string, string>();
@@ -109,10 +121,13 @@ export class TenancyPlatform extends Chart {
   constructor(scope: Construct, id: string, props: TenancyPlatformProps = {}) {
     super(scope, id, props);
     this.placementExemptNamespaces = props.placementExemptNamespaces ?? ['kube-system'];
-    Object.defineProperty(this, PLATFORM_SYMBOL, { value: true });
     if (scope.node.root !== scope) {
       throw invalidProp(this, 'scope', scope.node.path, 'must be the root of the construct tree (the cdk8s App): there is one platform per app.');
     }
+    if (PLATFORMS.has(scope)) {
+      throw invalidProp(this, 'scope', scope.node.path || '<root>', `already has a platform at '${PLATFORMS.get(scope)!.node.path}': there is one platform per app.`);
+    }
+    PLATFORMS.set(scope, this);
     validatingPolicy(this, GUARDRAILS_POLICY_NAME, managedLabels(), guardrailsSpec());
   }
 

@@ -14,6 +14,8 @@ const MODULES: Record<string, string> = {
   'admissionregistration.k8s.io/v1': 'kubernetes-models/admissionregistration.k8s.io/v1',
   'node.k8s.io/v1': 'kubernetes-models/node.k8s.io/v1',
   'apps/v1': 'kubernetes-models/apps/v1',
+  'argoproj.io/v1alpha1': '@kubernetes-models/argo-cd/argoproj.io/v1alpha1',
+  'kustomize.toolkit.fluxcd.io/v1': '@kubernetes-models/flux-cd/kustomize.toolkit.fluxcd.io/v1',
 };
 
 export function validateObject(obj: K8sObject): void {

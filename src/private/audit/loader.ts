@@ -10,7 +10,7 @@ export interface SourcedObject {
 }
 
 const MANIFEST = /\.(ya?ml|json)$/i;
-const SKIP_DIRS = new Set(['node_modules', '.git']);
+const SKIP_DIRS = new Set(['node_modules']);
 
 /**
  * Lists the manifest files under `paths` (files as given, directories
@@ -38,7 +38,8 @@ export function listFiles(paths: string[], problems: AuditInputProblem[]): strin
         return;
       }
       for (const entry of entries) {
-        if (!SKIP_DIRS.has(entry)) walk(path.join(p, entry), false);
+        // hidden entries (.git, .github, the GitOps writer's file record) are not manifests
+        if (!SKIP_DIRS.has(entry) && !entry.startsWith('.')) walk(path.join(p, entry), false);
       }
     } else if (given || MANIFEST.test(p)) {
       files.push(p);

@@ -1,0 +1,169 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Chart, Lazy } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-27';
+import * as YAML from 'yaml';
+import { K8sObject, synthObjects } from './helpers/manifests';
+import { validateAll, validateObject } from './helpers/schema';
+import { SoftTenant, TenancyAudit, TenancyGitOps, TenantPeer } from 'cdk8s-tenancy';
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-'));
+const read = (dir: string, file: string) => YAML.parseAllDocuments(fs.readFileSync(path.join(dir, file), 'utf8')).map((d) => d.toJS());
+
+function tenants(names: string[]): App {
+  const app = new App();
+  for (const name of names) new SoftTenant(new Chart(app, name), 'Tenant', { name });
+  return app;
+}
+
+describe('layout', () => {
+  const dir = tmp();
+  const app = tenants(['team-a', 'team-b']);
+  new Chart(app, 'shared stuff').node; // a chart without a tenant
+  new k8s.KubeConfigMap(app.node.findChild('shared stuff') as Chart, 'cm', { metadata: { name: 'x', namespace: 'tools' } });
+  const result = TenancyGitOps.write(app, { outdir: dir, progress: false });
+
+  test('the platform, one directory per tenant, other charts apart, and the record of what was written', () => {
+    expect(result.files).toEqual(['charts/shared-stuff/manifests.yaml', 'platform/manifests.yaml', 'tenants/team-a/manifests.yaml', 'tenants/team-b/manifests.yaml']);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, '.cdk8s-tenancy-files.json'), 'utf8'))).toEqual({ files: result.files });
+  });
+
+  test('each file holds exactly its chart\'s objects, as cdk8s synthesizes them', () => {
+    const reference = tenants(['team-a', 'team-b']);
+    const expected = synthObjects(reference);
+    const written = [...read(dir, 'platform/manifests.yaml'), ...read(dir, 'tenants/team-a/manifests.yaml'), ...read(dir, 'tenants/team-b/manifests.yaml')];
+    const key = (o: K8sObject) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+    expect(written.map(key).sort()).toEqual(expected.map(key).sort());
+    const byKey = (a: K8sObject, b: K8sObject) => key(a).localeCompare(key(b));
+    expect(written.sort(byKey)).toEqual(JSON.parse(JSON.stringify(expected)).sort(byKey));
+    expect(read(dir, 'tenants/team-a/manifests.yaml').every((o: K8sObject) => o.metadata.labels?.['cdk8s-tenancy.io/tenant'] === 'team-a')).toBe(true);
+  });
+
+  test('within a file, namespaces come before what lives in them', () => {
+    const objects = read(dir, 'tenants/team-a/manifests.yaml');
+    expect(objects[0].kind).toBe('Namespace');
+    expect(objects.length).toBe(result.objectCount > 0 ? objects.length : -1);
+  });
+
+  test('what was written passes the audit', () => {
+    const report = TenancyAudit.auditPaths([dir]);
+    expect(report.problems).toEqual([]);
+    expect(report.tenants.flatMap((t) => t.checks).filter((c) => c.status === 'fail')).toEqual([]);
+    expect(report.passed).toBe(true);
+  });
+});
+
+test('deterministic: the same app gives byte-identical files', () => {
+  const a = tmp();
+  const b = tmp();
+  TenancyGitOps.write(tenants(['team-a', 'team-b', 'team-c']), { outdir: a, progress: false });
+  TenancyGitOps.write(tenants(['team-a', 'team-b', 'team-c']), { outdir: b, progress: false });
+  for (const f of ['platform/manifests.yaml', 'tenants/team-b/manifests.yaml', '.cdk8s-tenancy-files.json']) {
+    expect(fs.readFileSync(path.join(a, f))).toEqual(fs.readFileSync(path.join(b, f)));
+  }
+});
+
+test('Lazy values, dependencies and validations still work', () => {
+  const app = new App();
+  const chart = new Chart(app, 'team-a');
+  const tenant = new SoftTenant(chart, 'Tenant', { name: 'team-a' });
+  const late: string[] = [];
+  new k8s.KubeConfigMap(chart, 'cm', { metadata: { name: 'cm', namespace: 'team-a' }, data: { peers: Lazy.any({ produce: () => late.join(',') }) } });
+  tenant.allowEgressTo(TenantPeer.tenant('team-b')); // added after construction: a Lazy rule list
+  late.push('added-late');
+  const dir = tmp();
+  TenancyGitOps.write(app, { outdir: dir, progress: false });
+  const objects = read(dir, 'tenants/team-a/manifests.yaml');
+  expect(objects.find((o: K8sObject) => o.kind === 'ConfigMap').data).toEqual({ peers: 'added-late' });
+  expect(objects.find((o: K8sObject) => o.metadata.name === 'allow-declared-egress').spec.egress).toEqual([{ to: [{ namespaceSelector: { matchLabels: { 'cdk8s-tenancy.io/tenant': 'team-b' } } }] }]);
+
+  chart.node.addValidation({ validate: () => ['the chart is not ready'] });
+  expect(() => TenancyGitOps.write(app, { outdir: tmp(), progress: false })).toThrow(/Validation failed with the following errors:\n {2}\[team-a\] the chart is not ready/);
+});
+
+describe('Argo CD and Flux', () => {
+  const dir = tmp();
+  TenancyGitOps.write(tenants(['team-a', 'team-b']), {
+    outdir: dir,
+    progress: false,
+    argoCd: { repoUrl: 'https://git.example.com/platform/gitops.git', path: 'clusters/prod' },
+    flux: { gitRepository: 'gitops', path: 'clusters/prod' },
+  });
+
+  test('an Application for the platform and an ApplicationSet with one Application per tenant directory', () => {
+    const [platform, set] = read(dir, 'argocd/applications.yaml');
+    validateObject(platform);
+    validateObject(set);
+    expect(platform.spec.source).toEqual({ repoURL: 'https://git.example.com/platform/gitops.git', targetRevision: 'HEAD', path: 'clusters/prod/platform' });
+    expect(set.spec.generators).toEqual([{ git: { repoURL: 'https://git.example.com/platform/gitops.git', revision: 'HEAD', directories: [{ path: 'clusters/prod/tenants/*' }] } }]);
+    expect(set.spec.template.spec.source.path).toBe('{{.path.path}}');
+  });
+
+  test('a Kustomization per tenant, each after the platform', () => {
+    const kustomizations = read(dir, 'flux/kustomizations.yaml');
+    validateAll(kustomizations);
+    expect(kustomizations.map((k: K8sObject) => [k.metadata.name, k.spec.path, k.spec.dependsOn])).toEqual([
+      ['cdk8s-tenancy-platform', './clusters/prod/platform', undefined],
+      ['tenant-team-a', './clusters/prod/tenants/team-a', [{ name: 'cdk8s-tenancy-platform' }]],
+      ['tenant-team-b', './clusters/prod/tenants/team-b', [{ name: 'cdk8s-tenancy-platform' }]],
+    ]);
+  });
+});
+
+describe('never touching what the library did not write', () => {
+  test('a directory with foreign files is refused, and nothing is written', () => {
+    const dir = tmp();
+    fs.writeFileSync(path.join(dir, 'README.md'), 'mine');
+    expect(() => TenancyGitOps.write(tenants(['team-a']), { outdir: dir, progress: false }))
+      .toThrow(/invalid outdir '.*': holds files cdk8s-tenancy did not write \(README.md\).*allowForeignFiles/);
+    expect(fs.readdirSync(dir)).toEqual(['README.md']);
+  });
+
+  test('with allowForeignFiles they stay, untouched', () => {
+    const dir = tmp();
+    fs.writeFileSync(path.join(dir, 'README.md'), 'mine');
+    TenancyGitOps.write(tenants(['team-a']), { outdir: dir, progress: false, allowForeignFiles: true });
+    expect(fs.readFileSync(path.join(dir, 'README.md'), 'utf8')).toBe('mine');
+  });
+
+  test('a tenant removed from the app has its file removed; its own previous files only', () => {
+    const dir = tmp();
+    TenancyGitOps.write(tenants(['team-a', 'team-b']), { outdir: dir, progress: false });
+    const again = TenancyGitOps.write(tenants(['team-a']), { outdir: dir, progress: false });
+    expect(again.deleted).toEqual(['tenants/team-b/manifests.yaml']);
+    expect(fs.existsSync(path.join(dir, 'tenants/team-b/manifests.yaml'))).toBe(false);
+  });
+
+  test('a tampered record cannot make it delete outside the output directory', () => {
+    const dir = tmp();
+    const outside = path.join(path.dirname(dir), `keep-${path.basename(dir)}.txt`);
+    fs.writeFileSync(outside, 'keep');
+    fs.writeFileSync(path.join(dir, '.cdk8s-tenancy-files.json'), JSON.stringify({ files: [`../${path.basename(outside)}`, '/etc/hostname'] }));
+    TenancyGitOps.write(tenants(['team-a']), { outdir: dir, progress: false });
+    expect(fs.readFileSync(outside, 'utf8')).toBe('keep');
+  });
+
+  test('two charts that would share a file', () => {
+    const app = new App();
+    new k8s.KubeConfigMap(new Chart(app, 'tools a'), 'cm', { metadata: { name: 'a' } });
+    new k8s.KubeConfigMap(new Chart(app, 'tools-a'), 'cm', { metadata: { name: 'b' } });
+    const dir = tmp();
+    expect(() => TenancyGitOps.write(app, { outdir: dir, progress: false }))
+      .toThrow(/tools-a: invalid chart id 'tools-a': would be written to charts\/tools-a\/manifests.yaml, like chart 'tools a'/);
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+});
+
+test('the benchmark runs (small N) and prints its ratios', () => {
+  const result = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(__dirname, '..', 'bench', 'bench.ts'), '10', '20'], {
+    cwd: path.join(__dirname, '..'), encoding: 'utf8', env: { ...process.env, TS_NODE_PROJECT: 'test/tsconfig.json' },
+  });
+  expect(result.stderr).toBe('');
+  expect(result.status).toBe(0);
+  const rows = result.stdout.split('\n').filter((l) => /^\s+\d+\s+\d+/.test(l));
+  expect(rows).toHaveLength(2);
+  expect(rows[1]).toMatch(/^\s+20\s+202\s+\d+\s+\d+\s+[\d.]+ ms\s+\d+\s+[\d.]+x\s+\d+$/);
+  expect(result.stdout).toMatch(/time per tenant at 20 \/ at 10: [\d.]+x/);
+});
