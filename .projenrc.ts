@@ -3,7 +3,7 @@ import { cdk8s, javascript, JsonFile } from 'projen';
 // Versions are pinned in one place so the peer ranges, the dev installs and
 // the README stay in step.
 const CDK8S = '2.70.0';
-const CONSTRUCTS = '10.5.0';
+const CONSTRUCTS = '10.5.1';
 const CDK8S_PLUS = '2.9.5';
 const AWS_CDK_LIB = '2.276.0';
 
@@ -33,6 +33,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     // Argo CD and Flux schemas; the last CommonJS majors that run on Node 20.
     '@kubernetes-models/argo-cd@~2.7.2',
     '@kubernetes-models/flux-cd@~2.3.4',
+    // AwsSolutions checks on the AWS constructs, as a validation plugin.
+    'cdk-nag@^3.0.2',
     // Evaluates the ValidatingAdmissionPolicies' CEL in tests; takes plain
     // objects and the Kubernetes-style syntax our policies use.
     '@marcbachmann/cel-js@^8.0.0',

@@ -1,2 +1,3 @@
 export * from './tenant-fargate-profile';
 export * from './sole-tenant-node-pool';
+export * from './hard-tenant-cluster';

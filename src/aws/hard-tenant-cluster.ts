@@ -1,0 +1,235 @@
+import { Stack, StackProps, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as eks from 'aws-cdk-lib/aws-eks-v2';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { App as Cdk8sApp, Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import * as ipaddr from 'ipaddr.js';
+import { TENANT_LABEL } from '../labels';
+import { HARD_TENANT_CLUSTER_ACKNOWLEDGEMENTS } from '../private/cluster-nag';
+import { invalidProp } from '../private/errors';
+import { checkDnsLabel } from '../private/names';
+import { SoftTenant, SoftTenantProps } from '../soft-tenant';
+
+/** The oldest Kubernetes release the library supports (ValidatingAdmissionPolicy GA). */
+const MIN_MINOR = 30;
+
+/**
+ * How the tenant's baseline (its SoftTenant objects and the platform guard)
+ * reaches the cluster.
+ */
+export class BaselineDelivery {
+  /**
+   * Applied by CloudFormation through the cluster's kubectl handler
+   * (`cluster.addCdk8sChart`), which needs a kubectl Lambda layer matching
+   * the cluster version, e.g. `new KubectlV33Layer(this, 'Kubectl')` from
+   * `@aws-cdk/lambda-layer-kubectl-v33`.
+   */
+  public static kubectl(kubectlLayer: lambda.ILayerVersion): BaselineDelivery {
+    return new BaselineDelivery(kubectlLayer);
+  }
+
+  /**
+   * Not applied here: write `cluster.baseline` for GitOps (e.g. with
+   * `TenancyGitOps.write`) and let Argo CD or Flux apply it. No kubectl
+   * handler is created.
+   */
+  public static gitOps(): BaselineDelivery {
+    return new BaselineDelivery();
+  }
+
+  private constructor(/** @internal */ public readonly _layer?: lambda.ILayerVersion) {}
+}
+
+/**
+ * Options shared by the clusters of many tenants (see `forTenants`).
+ */
+export interface HardTenantClusterOptions extends StackProps {
+  /** The Kubernetes version: 1.30 or newer. */
+  readonly version: eks.KubernetesVersion;
+
+  /**
+   * Open the API endpoint to these CIDRs too (PUBLIC_AND_PRIVATE). The
+   * endpoint is private unless this is given; `0.0.0.0/0` is refused.
+   *
+   * @default - private endpoint only
+   */
+  readonly publicEndpointCidrs?: string[];
+
+  /**
+   * The KMS key that encrypts the cluster's secrets.
+   *
+   * @default - a key created for this cluster, with yearly rotation
+   */
+  readonly secretsEncryptionKey?: kms.IKey;
+
+  /**
+   * The VPC.
+   *
+   * @default - a VPC for this tenant (2 AZs), with flow logs
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * IAM principal ARNs of the tenant's admins: EKS access entries with
+   * `AmazonEKSAdminPolicy` scoped to the tenant's namespaces.
+   *
+   * @default - none
+   */
+  readonly tenantAdmins?: string[];
+
+  /**
+   * IAM principal ARNs of the tenant's users: `AmazonEKSEditPolicy` scoped to
+   * the tenant's namespaces.
+   *
+   * @default - none
+   */
+  readonly tenantUsers?: string[];
+
+  /**
+   * IAM principal ARNs of the platform team: `AmazonEKSClusterAdminPolicy`,
+   * cluster-wide. The only way to get cluster admin: the identity that
+   * deploys the stack gets none (`bootstrapClusterCreatorAdminPermissions`
+   * is off) and tenants never do.
+   *
+   * @default - nobody
+   */
+  readonly platformAdmins?: string[];
+
+  /**
+   * The tenant's baseline inside its cluster (quota, network, RBAC, Pod
+   * Security), as SoftTenant props; its `name` must be the tenant.
+   *
+   * @default - a SoftTenant with the tenant's name and every default
+   */
+  readonly baseline?: SoftTenantProps;
+
+  /**
+   * How the baseline reaches the cluster.
+   *
+   * @default BaselineDelivery.gitOps()
+   */
+  readonly baselineDelivery?: BaselineDelivery;
+}
+
+/**
+ * Options for a {@link HardTenantCluster}.
+ */
+export interface HardTenantClusterProps extends HardTenantClusterOptions {
+  /** The tenant; names the stack (`tenant-<tenant>`) and the cluster. */
+  readonly tenant: string;
+}
+
+/**
+ * Hard multi-tenancy: an EKS cluster per tenant, in a stack of its own (one
+ * blast radius, one deploy and one rollback per tenant), secure by default
+ * (seed 003 "Hard multi-tenancy"; seed 001: secrets encryption, no anonymous
+ * access, audit logging): private API endpoint, every control-plane log
+ * type, secrets encrypted with KMS, authentication by access entries,
+ * tenants limited to namespace-scoped access policies, EKS Auto Mode
+ * compute, and the tenant's SoftTenant baseline inside.
+ */
+export class HardTenantCluster extends Stack {
+  /**
+   * One stack per tenant, from a list. Tenant names must be unique.
+   */
+  public static forTenants(scope: Construct, tenants: string[], props: HardTenantClusterOptions): HardTenantCluster[] {
+    const seen = new Set<string>();
+    return tenants.map((tenant, i) => {
+      if (seen.has(tenant)) throw invalidProp(scope, `tenants[${i}]`, tenant, 'is listed twice: one cluster per tenant.');
+      seen.add(tenant);
+      return new HardTenantCluster(scope, `Tenant-${tenant}`, { ...props, tenant });
+    });
+  }
+
+  /** The tenant. */
+  public readonly tenant: string;
+  /** The EKS cluster. */
+  public readonly cluster: eks.Cluster;
+  /** The key encrypting the cluster's secrets. */
+  public readonly secretsKey: kms.IKey;
+  /** The baseline chart (a cdk8s Chart of its own app), applied or to be written for GitOps. */
+  public readonly baseline: Chart;
+
+  constructor(scope: Construct, id: string, props: HardTenantClusterProps) {
+    // Checked before the stack exists, so a bad tenant emits nothing; errors
+    // name the stack-to-be.
+    const where = { node: { path: [scope.node.path, id].filter(Boolean).join('/') } } as Construct;
+    checkDnsLabel(where, 'tenant', props.tenant);
+    const minor = Number(/^1\.(\d+)$/.exec(props.version.version)?.[1]);
+    if (!(minor >= MIN_MINOR)) {
+      throw invalidProp(where, 'version', props.version.version, `is not supported: Kubernetes 1.${MIN_MINOR} or newer (ValidatingAdmissionPolicy is GA from 1.30).`);
+    }
+    for (const [i, cidr] of (props.publicEndpointCidrs ?? []).entries()) {
+      if (!ipaddr.isValidCIDR(cidr)) throw invalidProp(where, `publicEndpointCidrs[${i}]`, cidr, "must be a CIDR, e.g. '203.0.113.0/24'.");
+      if (ipaddr.parseCIDR(cidr)[1] === 0) {
+        throw invalidProp(where, `publicEndpointCidrs[${i}]`, cidr, 'opens the API endpoint to the whole internet.', 'List the networks that need the API, or leave the endpoint private.');
+      }
+    }
+    if (props.baseline && props.baseline.name !== props.tenant) {
+      throw invalidProp(where, 'baseline.name', props.baseline.name, `must be the tenant ('${props.tenant}'): the baseline is that tenant's.`);
+    }
+    if (props.publicEndpointCidrs !== undefined && props.publicEndpointCidrs.length === 0) {
+      throw invalidProp(where, 'publicEndpointCidrs', [], 'must list at least one CIDR; leave it out for a private endpoint.');
+    }
+
+    super(scope, id, { stackName: `tenant-${props.tenant}`, ...props });
+    this.tenant = props.tenant;
+
+    const vpc = props.vpc ?? new ec2.Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      flowLogs: { all: { trafficType: ec2.FlowLogTrafficType.ALL } },
+    });
+    this.secretsKey = props.secretsEncryptionKey ?? new kms.Key(this, 'SecretsKey', {
+      enableKeyRotation: true,
+      description: `Secrets encryption of the EKS cluster of tenant ${props.tenant}`,
+    });
+    const layer = props.baselineDelivery?._layer;
+    this.cluster = new eks.Cluster(this, 'Cluster', {
+      clusterName: `tenant-${props.tenant}`,
+      version: props.version,
+      vpc,
+      vpcSubnets: [{ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }],
+      endpointAccess: props.publicEndpointCidrs
+        ? eks.EndpointAccess.PUBLIC_AND_PRIVATE.onlyFrom(...props.publicEndpointCidrs)
+        : eks.EndpointAccess.PRIVATE,
+      clusterLogging: [
+        eks.ClusterLoggingTypes.API, eks.ClusterLoggingTypes.AUDIT, eks.ClusterLoggingTypes.AUTHENTICATOR,
+        eks.ClusterLoggingTypes.CONTROLLER_MANAGER, eks.ClusterLoggingTypes.SCHEDULER,
+      ],
+      secretsEncryptionKey: this.secretsKey,
+      defaultCapacityType: eks.DefaultCapacityType.AUTOMODE,
+      bootstrapClusterCreatorAdminPermissions: false,
+      kubectlProviderOptions: layer ? { kubectlLayer: layer } : undefined,
+      tags: { [TENANT_LABEL]: props.tenant },
+    });
+
+    const baselineApp = new Cdk8sApp();
+    this.baseline = new Chart(baselineApp, `tenant-${props.tenant}`);
+    const softTenant = new SoftTenant(this.baseline, 'Tenant', { ...props.baseline, name: props.tenant });
+    const namespaces = softTenant.namespaces;
+
+    const grant = (prefix: string, arns: string[] | undefined, policy: string, accessScope: eks.AccessScopeType) =>
+      (arns ?? []).forEach((principal, i) => {
+        if (!/^arn:aws[a-z-]*:(iam|sts)::\d{12}:/.test(principal)) {
+          throw invalidProp(this, `${prefix}[${i}]`, principal, 'must be an IAM role or user ARN, e.g. arn:aws:iam::123456789012:role/team-a-admins.');
+        }
+        new eks.AccessEntry(this, `${prefix}${i}`, {
+          cluster: this.cluster,
+          principal,
+          accessPolicies: [eks.AccessPolicy.fromAccessPolicyName(policy, accessScope === eks.AccessScopeType.CLUSTER
+            ? { accessScopeType: accessScope } : { accessScopeType: accessScope, namespaces })],
+        });
+      });
+    grant('tenantAdmins', props.tenantAdmins, 'AmazonEKSAdminPolicy', eks.AccessScopeType.NAMESPACE);
+    grant('tenantUsers', props.tenantUsers, 'AmazonEKSEditPolicy', eks.AccessScopeType.NAMESPACE);
+    grant('platformAdmins', props.platformAdmins, 'AmazonEKSClusterAdminPolicy', eks.AccessScopeType.CLUSTER);
+
+    if (layer) {
+      // The baseline's own app holds the tenant and its platform chart.
+      for (const chart of baselineApp.charts) this.cluster.addCdk8sChart(`Baseline-${chart.node.id}`, chart);
+    }
+    for (const ack of HARD_TENANT_CLUSTER_ACKNOWLEDGEMENTS) Validations.of(this).acknowledge(ack);
+  }
+}
