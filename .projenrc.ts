@@ -91,6 +91,14 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   gitignore: ['/examples/out/', '.ci/tmp/', '.jsii.tabl.json'],
 });
 
+// The other examples, one per setting of the seeds.
+for (const name of ['enterprise', 'saas', 'kaas']) {
+  project.addTask(`example:${name}`, {
+    description: `Synthesize examples/${name} into dist/examples/${name}`,
+    exec: `ts-node --project examples/tsconfig.json -r tsconfig-paths/register examples/${name}/app.ts`,
+  });
+}
+
 // The examples type-check like tests do, importing the library by name.
 for (const dir of ['examples', 'bench']) {
   new JsonFile(project, `${dir}/tsconfig.json`, {

@@ -1,11 +1,17 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { App as CdkApp } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { App, Testing } from 'cdk8s';
 import * as ts from 'typescript';
+import * as YAML from 'yaml';
 import { K8sObject, ofKind, synthObjects } from './helpers/manifests';
 import { validateAll } from './helpers/schema';
+import { enterprise } from '../examples/enterprise/app';
+import { kaas } from '../examples/kaas/app';
 import { quickstart } from '../examples/quickstart/app';
+import { writeSaas } from '../examples/saas/app';
 import { TenancyAudit } from 'cdk8s-tenancy';
 
 const ROOT = path.join(__dirname, '..');
@@ -38,6 +44,67 @@ describe('examples/quickstart', () => {
     expect(ofKind(objects, 'Namespace').map((n: K8sObject) => n.metadata.name)).toEqual(['team-a', 'team-a-staging']);
     expect(ofKind(objects, 'PriorityClass').map((n: K8sObject) => n.metadata.name)).toEqual(['tenant-high']);
     expect(ofKind(objects, 'RoleBinding')).toHaveLength(4);
+  });
+});
+
+describe('examples/enterprise', () => {
+  const app = Testing.app();
+  enterprise(app);
+  const objects = synthObjects(app);
+  const report = TenancyAudit.auditObjects(objects);
+
+  test('valid objects, and the audit passes', () => {
+    expect(validateAll(objects)).toBeGreaterThan(40);
+    expect(report.problems).toEqual([]);
+    expect(report.passed).toBe(true);
+  });
+
+  test('the only traffic between teams is the shop calling payments', () => {
+    expect(report.reachability.filter((r) => r.reachable).map((r) => [r.from, r.to, r.declared])).toEqual([['shop', 'payments', true]]);
+  });
+
+  test('payments runs sandboxed on its own nodes; its workload is placed', () => {
+    const ns = objects.find((o) => o.kind === 'Namespace' && o.metadata.name === 'payments')!;
+    expect(ns.metadata.labels).toMatchObject({ 'cdk8s-tenancy.io/dedicated-nodes': 'true', 'cdk8s-tenancy.io/runtime-class': 'gvisor' });
+    const api = objects.find((o) => o.kind === 'Deployment')!.spec.template.spec;
+    expect(api.runtimeClassName).toBe('gvisor');
+    expect(api.tolerations).toEqual([{ key: 'cdk8s-tenancy.io/tenant', operator: 'Equal', value: 'payments', effect: 'NoSchedule' }]);
+  });
+});
+
+describe('examples/saas', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'saas-'));
+  const result = writeSaas(dir, 50);
+
+  test('one directory per customer, plus the platform and Argo CD', () => {
+    expect(result.files.filter((f) => f.startsWith('tenants/'))).toHaveLength(50);
+    expect(result.files).toContain('platform/manifests.yaml');
+    expect(result.files).toContain('argocd/applications.yaml');
+  });
+
+  test('what it wrote is valid and passes the audit; no customer reaches another', () => {
+    const report = TenancyAudit.auditPaths([dir]);
+    expect(report.problems).toEqual([]);
+    expect(report.tenants).toHaveLength(50);
+    expect(report.passed).toBe(true);
+    expect(report.reachability.filter((r) => r.reachable)).toEqual([]);
+    const sample = YAML.parseAllDocuments(fs.readFileSync(path.join(dir, 'tenants/customer-0007/manifests.yaml'), 'utf8')).map((d: any) => d.toJS());
+    expect(validateAll(sample)).toBeGreaterThan(10);
+  });
+});
+
+describe('examples/kaas', () => {
+  const app = new CdkApp();
+  const clusters = kaas(app, { account: '123456789012', region: 'eu-west-1' });
+
+  test('a stack per customer, each with a private cluster and its baseline', () => {
+    expect(clusters.map((c) => c.stackName)).toEqual(['tenant-acme', 'tenant-globex', 'tenant-initech']);
+    for (const c of clusters) {
+      Template.fromStack(c).hasResourceProperties('AWS::EKS::Cluster', { ResourcesVpcConfig: { EndpointPrivateAccess: true, EndpointPublicAccess: false } });
+      const baseline = synthObjects(c.baseline.node.root as any);
+      validateAll(baseline);
+      expect(TenancyAudit.auditObjects(baseline).passed).toBe(true);
+    }
   });
 });
 

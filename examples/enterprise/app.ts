@@ -1,0 +1,63 @@
+// Enterprise: teams of one company share a cluster (seed 003 "Enterprise
+// setting"; seed 001's cluster admin, tenant admin and tenant user roles).
+// Every team is a SoftTenant; the payments team handles card data and gets
+// dedicated nodes and sandboxed pods; the data team runs batch jobs at a
+// priority class with its own quota. (A per-team Istio control plane is
+// planned: IstioTenantControlPlane, not yet in this library.)
+import { App, Chart, Size } from 'cdk8s';
+import { Cpu, Deployment } from 'cdk8s-plus-27';
+import {
+  SoftTenant, TenancyPlatform, TenantMember, TenantPeer, TenantPlacement, TenantPort, TenantPriorityClass, TenantSandbox,
+} from 'cdk8s-tenancy';
+
+export function enterprise(app: App): void {
+  // The cluster admin's part: guards, and the priority class teams may ask for.
+  const platform = new TenancyPlatform(app, 'platform');
+  platform.addPriorityClass('batch-high', { value: 50000, description: 'Time-bound batch jobs' });
+
+  // The shop: a web team reached through the ingress controller.
+  new SoftTenant(new Chart(app, 'shop'), 'Shop', {
+    name: 'shop',
+    namespaces: ['shop', 'shop-staging'],
+    admins: [TenantMember.group('shop-leads')],
+    users: [TenantMember.group('shop-devs')],
+    network: {
+      ingressFrom: [TenantPeer.namespace('ingress-nginx', { 'app.kubernetes.io/name': 'ingress-nginx' }, [TenantPort.tcp(8080)])],
+      egressTo: [TenantPeer.tenant('payments', [TenantPort.tcp(8443)])],
+    },
+  });
+
+  // Payments: accepts only the shop, runs on its own nodes, in gVisor.
+  const paymentsChart = new Chart(app, 'payments');
+  const payments = new SoftTenant(paymentsChart, 'Payments', {
+    name: 'payments',
+    admins: [TenantMember.group('payments-leads')],
+    users: [TenantMember.serviceAccount('ci', 'payments-deployer')],
+    network: { ingressFrom: [TenantPeer.tenant('shop', [TenantPort.tcp(8443)])] },
+    quota: { requestsCpu: Cpu.units(8), limitsCpu: Cpu.units(16), requestsMemory: Size.gibibytes(16), limitsMemory: Size.gibibytes(32) },
+  });
+  const placement = TenantPlacement.forTenant('payments');
+  const sandbox = TenantSandbox.gvisor({ overheadCpu: Cpu.millis(100), overheadMemory: Size.mebibytes(64) });
+  payments.addExtension(placement);
+  payments.addExtension(sandbox);
+  const api = new Deployment(paymentsChart, 'api', {
+    metadata: { namespace: 'payments' },
+    containers: [{ image: 'registry.example.com/payments/api:1.4.2', portNumber: 8443 }],
+  });
+  placement.applyTo(api.scheduling);
+  sandbox.applyTo(api);
+
+  // Data: batch jobs, some at a higher priority, capped by their own quota.
+  new SoftTenant(new Chart(app, 'data'), 'Data', {
+    name: 'data',
+    admins: [TenantMember.group('data-leads')],
+    priorityClasses: [TenantPriorityClass.of('batch-high', { pods: 10, requestsCpu: Cpu.units(4) })],
+  });
+}
+
+if (require.main === module) {
+  const app = new App({ outdir: 'dist/examples/enterprise' });
+  enterprise(app);
+  app.synth();
+  console.log(`Synthesized ${app.charts.length} charts into ${app.outdir}/`);
+}
