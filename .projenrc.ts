@@ -33,6 +33,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     // Argo CD and Flux schemas; the last CommonJS majors that run on Node 20.
     '@kubernetes-models/argo-cd@~2.7.2',
     '@kubernetes-models/flux-cd@~2.3.4',
+    '@kubernetes-models/istio@~2.3.0',
     // AwsSolutions checks on the AWS constructs, as a validation plugin.
     'cdk-nag@^3.0.2',
     // Evaluates the ValidatingAdmissionPolicies' CEL in tests; takes plain

@@ -11,3 +11,4 @@ export * from './audit/audit-report';
 export * from './audit/tenancy-audit';
 export * from './placement/tenant-placement';
 export * from './gitops/tenancy-gitops';
+export * from './mesh/istio-tenant-control-plane';

@@ -82,3 +82,9 @@ export class TenancyLabels {
  * protected by the guardrails policy).
  */
 export const DEDICATED_NODES_LABEL = 'cdk8s-tenancy.io/dedicated-nodes';
+
+/**
+ * The label on a tenant's Istio control-plane namespace, naming the tenant
+ * it serves (not the tenant label: the namespace is the platform's).
+ */
+export const CONTROL_PLANE_OF_LABEL = 'cdk8s-tenancy.io/control-plane-of';

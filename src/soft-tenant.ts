@@ -174,6 +174,8 @@ export class SoftTenant extends Construct {
   private readonly egressRules: NetworkPolicyRule[] = [];
   private readonly allowMetadataEndpoint: boolean;
   private readonly extensionKinds = new Set<string>();
+  /** @internal */
+  public _adminSubjects: RbacSubject[] = [];
 
   constructor(scope: Construct, id: string, props: SoftTenantProps) {
     super(scope, id);
@@ -216,6 +218,7 @@ export class SoftTenant extends Construct {
     }
     const podSecurity = (props.podSecurity ?? PodSecurityLevel.RESTRICTED)._render(this, props.podSecurityVersion ?? DEFAULT_POD_SECURITY_VERSION);
     const admins = (props.admins ?? []).map((m, i) => m._toSubject(this, `admins[${i}]`));
+    this._adminSubjects = admins;
     const users = (props.users ?? []).map((m, i) => m._toSubject(this, `users[${i}]`));
     const quotaHard = renderQuotaHard(this, props.quota ?? {});
     const containerLimits = renderContainerLimits(this, props.limitRange ?? {}, quotaHard);

@@ -111,6 +111,7 @@ export class TenancyPlatform extends Chart {
   }
 
   private readonly tenants = new Map<string, string>();
+  private readonly revisions = new Map<string, string>();
   private readonly namespaces = new Map<string, string>();
   private readonly priorityClasses = new Map<string, number>();
   private readonly runtimeClasses = new Map<string, string>();
@@ -202,6 +203,21 @@ export class TenancyPlatform extends Chart {
     this.placementGuard = true;
     this.placementExemptNamespaces.forEach((ns, i) => checkDnsLabel(this, `placementExemptNamespaces[${i}]`, ns));
     validatingPolicy(this, PLACEMENT_POLICY_NAME, managedLabels(), placementSpec(this.placementExemptNamespaces));
+  }
+
+  /**
+   * Records a tenant's mesh revision and control-plane namespace: each
+   * belongs to one tenant, and the namespace to no tenant.
+   *
+   * @internal
+   */
+  public _claimMesh(scope: IConstruct, tenant: string, revision: string, namespace: string): void {
+    const owner = this.revisions.get(revision);
+    if (owner !== undefined) throw invalidProp(scope, 'mesh revision', revision, `is already the revision of tenant '${owner}': one revision per tenant.`);
+    const nsOwner = this.namespaces.get(namespace);
+    if (nsOwner !== undefined) throw invalidProp(scope, 'mesh namespace', namespace, `already belongs to '${nsOwner}': a control-plane namespace is its tenant's alone.`);
+    this.revisions.set(revision, tenant);
+    this.namespaces.set(namespace, `mesh of ${tenant}`);
   }
 
   /**

@@ -276,12 +276,38 @@ test('the guard without failurePolicy fails closed (the v1 default), with Ignore
   expect(statusOf(o, 'cluster', 'cluster.guardrails').check.findings.map((f) => f.message)).toEqual(['does not fail closed']);
 });
 
-test('mesh.control-plane fails closed where an Istio control plane exists', () => {
-  const istio = { apiVersion: 'sailoperator.io/v1', kind: 'Istio', metadata: { name: 'team-a' }, spec: {} };
-  expect(statusOf(twoTenants(), 'team-a', 'mesh.control-plane').check.status).toBe(CheckStatus.NOT_APPLICABLE);
-  const { check } = statusOf([...twoTenants(), istio], 'team-a', 'mesh.control-plane');
-  expect(check.status).toBe(CheckStatus.FAIL);
-  expect(check.findings[0].message).toMatch(/cannot verify yet/);
+describe('mesh.control-plane', () => {
+  /** team-a with its control plane (revision team-a, discovery by tenant label); team-b without a mesh. */
+  const withMesh = () => {
+    const o = twoTenants();
+    named(o, 'Namespace', 'team-a').metadata.labels!['istio.io/rev'] = 'team-a';
+    return [...o, {
+      apiVersion: 'sailoperator.io/v1',
+      kind: 'Istio',
+      metadata: { name: 'team-a' },
+      spec: { namespace: 'istio-team-a', values: { revision: 'team-a', meshConfig: { discoverySelectors: [{ matchLabels: { 'cdk8s-tenancy.io/tenant': 'team-a' } }] } } },
+    }];
+  };
+
+  test('passes for a control plane that discovers and injects only its tenant', () => {
+    expect(statusOf(withMesh(), 'team-a', 'mesh.control-plane').check).toMatchObject({ status: CheckStatus.PASS, findings: [] });
+  });
+
+  test.each([
+    ['no discovery selectors', (o: any[]) => { delete o[o.length - 1].spec.values.meshConfig; }, /has no discoverySelectors: its istiod sees every namespace/],
+    ['discovery of every managed namespace', (o: any[]) => {
+      o[o.length - 1].spec.values.meshConfig.discoverySelectors = [{ matchLabels: { 'cdk8s-tenancy.io/managed-by': 'cdk8s-tenancy' } }];
+    }, /discovers namespace team-b of tenant 'team-b'/],
+    ['a tenant namespace without the revision label', (o: any[]) => { delete named(o, 'Namespace', 'team-a').metadata.labels!['istio.io/rev']; }, /do not all carry one istio.io\/rev label/],
+    ['another tenant injected by this revision', (o: any[]) => { named(o, 'Namespace', 'team-b').metadata.labels!['istio.io/rev'] = 'team-a'; }, /Namespace team-b: belongs to tenant 'team-b' but is injected by 'team-a's revision/],
+    ['a revision no control plane has', (o: any[]) => { named(o, 'Namespace', 'team-a').metadata.labels!['istio.io/rev'] = 'canary'; }, /is injected by revision 'canary', which no control plane in the manifests has/],
+  ])('fails on %s', (_, breakIt, message) => {
+    const o = withMesh();
+    breakIt(o);
+    const { check } = statusOf(o, 'team-a', 'mesh.control-plane');
+    expect(check.status).toBe(CheckStatus.FAIL);
+    expect(check.findings.map((f) => `${f.object}: ${f.message}`).join('\n')).toMatch(message);
+  });
 });
 
 describe('input', () => {

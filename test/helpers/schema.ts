@@ -14,6 +14,10 @@ const MODULES: Record<string, string> = {
   'admissionregistration.k8s.io/v1': 'kubernetes-models/admissionregistration.k8s.io/v1',
   'node.k8s.io/v1': 'kubernetes-models/node.k8s.io/v1',
   'apps/v1': 'kubernetes-models/apps/v1',
+  'security.istio.io/v1': '@kubernetes-models/istio/security.istio.io/v1',
+  'security.istio.io/v1beta1': '@kubernetes-models/istio/security.istio.io/v1beta1',
+  'networking.istio.io/v1beta1': '@kubernetes-models/istio/networking.istio.io/v1beta1',
+  'install.istio.io/v1alpha1': '@kubernetes-models/istio/install.istio.io/v1alpha1',
   'argoproj.io/v1alpha1': '@kubernetes-models/argo-cd/argoproj.io/v1alpha1',
   'kustomize.toolkit.fluxcd.io/v1': '@kubernetes-models/flux-cd/kustomize.toolkit.fluxcd.io/v1',
 };

@@ -2,6 +2,7 @@ import * as ipaddr from 'ipaddr.js';
 import { Manifests, ref } from './model';
 import { beyondDns, dnsRules, egressIpBlocks, formatPorts, isolated, openToAnyTenant, reach } from './network';
 import { grants, resolveRole, subjectKey, WRITE } from './rbac';
+import { selects } from './selectors';
 import { AuditFinding, CheckResult, CheckStatus } from '../../audit/audit-report';
 import { DEDICATED_NODES_LABEL, MANAGED_BY_LABEL, POD_SECURITY_EXCEPTION_ANNOTATION, TENANT_LABEL } from '../../labels';
 import { GUARDRAILS_POLICY_NAME, PLACEMENT_POLICY_NAME } from '../../tenancy-platform';
@@ -322,12 +323,45 @@ export const TENANT_CHECKS: CheckDefinition[] = [
     id: 'mesh.control-plane',
     title: 'Mesh: the tenant control plane discovers and injects only the tenant\'s namespaces',
     run: (ctx) => {
-      // Not written yet: until it is, a control plane in the manifests fails
-      // closed rather than pass unchecked.
       const planes = ['IstioOperator', 'Istio', 'IstioRevision'].flatMap((k) => ctx.m.kind(k)).map((o) => o.object);
       if (planes.length === 0) return undefined;
-      return [finding(ctx, planes[0], `is an Istio control plane, which this version of the audit cannot verify yet (${planes.length} in the manifests)`,
-        'Review discoverySelectors and the injector\'s namespace selector by hand, then skip this tenant\'s mesh check (--tenant) until the check exists.')];
+      const out: AuditFinding[] = [];
+      // A plane's revision and discovery selectors, wherever its kind keeps them.
+      const describe = (p: any) => {
+        const meshConfig = p.kind === 'IstioOperator' ? p.spec?.meshConfig : p.spec?.values?.meshConfig;
+        const revision = p.kind === 'IstioOperator' ? p.spec?.revision : p.spec?.values?.revision ?? p.metadata?.name;
+        return { revision, selectors: meshConfig?.discoverySelectors as any[] | undefined };
+      };
+      const revisions = new Set(ctx.namespaces.map((ns) => ctx.m.namespaceLabels.get(ns)?.['istio.io/rev']));
+      const revision = [...revisions][0];
+      if (revisions.size !== 1 || revision === undefined) {
+        out.push(finding(ctx, `Namespace ${ctx.namespaces.join(', ')}`, 'do not all carry one istio.io/rev label', 'Label every tenant namespace with the revision of the tenant\'s control plane.'));
+        return out;
+      }
+      const plane = planes.find((p) => describe(p).revision === revision);
+      if (!plane) {
+        out.push(finding(ctx, `Namespace ${ctx.namespaces[0]}`, `is injected by revision '${revision}', which no control plane in the manifests has`, 'Add the tenant\'s control plane, or fix the label.'));
+        return out;
+      }
+      const { selectors } = describe(plane);
+      if (!selectors || selectors.length === 0) {
+        out.push(finding(ctx, plane, 'has no discoverySelectors: its istiod sees every namespace of the cluster', 'Set meshConfig.discoverySelectors to the tenant label.'));
+        return out;
+      }
+      for (const [ns, labels] of ctx.m.namespaceLabels) {
+        const seen = selectors.some((s) => selects(s, labels));
+        const own = ctx.namespaces.includes(ns);
+        if (own && !seen) out.push(finding(ctx, plane, `does not discover the tenant's namespace ${ns}`, 'Select the tenant by its tenant label.'));
+        if (!own && seen && ctx.m.tenantOf(ns) !== undefined) {
+          out.push(finding(ctx, plane, `discovers namespace ${ns} of tenant '${ctx.m.tenantOf(ns)}'`, 'Select by the tenant label, which tenants cannot set.'));
+        }
+      }
+      for (const [ns, labels] of ctx.m.namespaceLabels) {
+        if (!ctx.namespaces.includes(ns) && labels['istio.io/rev'] === revision && ctx.m.tenantOf(ns) !== undefined) {
+          out.push(finding(ctx, `Namespace ${ns}`, `belongs to tenant '${ctx.m.tenantOf(ns)}' but is injected by '${ctx.tenant}'s revision '${revision}'`, 'Give each tenant its own revision.'));
+        }
+      }
+      return out;
     },
   },
 ];
