@@ -289,8 +289,9 @@ describe('mesh.control-plane', () => {
     }];
   };
 
-  test('passes for a control plane that discovers and injects only its tenant', () => {
+  test('passes for a control plane that discovers and injects only its tenant; a tenant outside the mesh is n/a', () => {
     expect(statusOf(withMesh(), 'team-a', 'mesh.control-plane').check).toMatchObject({ status: CheckStatus.PASS, findings: [] });
+    expect(statusOf(withMesh(), 'team-c', 'mesh.control-plane').check).toMatchObject({ status: CheckStatus.NOT_APPLICABLE, findings: [] });
   });
 
   test.each([
@@ -298,7 +299,9 @@ describe('mesh.control-plane', () => {
     ['discovery of every managed namespace', (o: any[]) => {
       o[o.length - 1].spec.values.meshConfig.discoverySelectors = [{ matchLabels: { 'cdk8s-tenancy.io/managed-by': 'cdk8s-tenancy' } }];
     }, /discovers namespace team-b of tenant 'team-b'/],
-    ['a tenant namespace without the revision label', (o: any[]) => { delete named(o, 'Namespace', 'team-a').metadata.labels!['istio.io/rev']; }, /do not all carry one istio.io\/rev label/],
+    ['a tenant namespace without the revision label', (o: any[]) => {
+      o.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a-extra', labels: { 'cdk8s-tenancy.io/tenant': 'team-a' } } });
+    }, /do not all carry one istio.io\/rev label/],
     ['another tenant injected by this revision', (o: any[]) => { named(o, 'Namespace', 'team-b').metadata.labels!['istio.io/rev'] = 'team-a'; }, /Namespace team-b: belongs to tenant 'team-b' but is injected by 'team-a's revision/],
     ['a revision no control plane has', (o: any[]) => { named(o, 'Namespace', 'team-a').metadata.labels!['istio.io/rev'] = 'canary'; }, /is injected by revision 'canary', which no control plane in the manifests has/],
   ])('fails on %s', (_, breakIt, message) => {

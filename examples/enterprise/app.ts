@@ -2,12 +2,13 @@
 // setting"; seed 001's cluster admin, tenant admin and tenant user roles).
 // Every team is a SoftTenant; the payments team handles card data and gets
 // dedicated nodes and sandboxed pods; the data team runs batch jobs at a
-// priority class with its own quota. (A per-team Istio control plane is
-// planned: IstioTenantControlPlane, not yet in this library.)
+// priority class with its own quota. Shop and payments run in a mesh, each
+// with an Istio control plane of its own.
 import { App, Chart, Size } from 'cdk8s';
 import { Cpu, Deployment } from 'cdk8s-plus-27';
 import {
-  SoftTenant, TenancyPlatform, TenantMember, TenantPeer, TenantPlacement, TenantPort, TenantPriorityClass, TenantSandbox,
+  IstioInstall, IstioTenantControlPlane, SoftTenant, TenancyPlatform, TenantMember, TenantPeer, TenantPlacement, TenantPort,
+  TenantPriorityClass, TenantSandbox,
 } from 'cdk8s-tenancy';
 
 export function enterprise(app: App): void {
@@ -16,7 +17,7 @@ export function enterprise(app: App): void {
   platform.addPriorityClass('batch-high', { value: 50000, description: 'Time-bound batch jobs' });
 
   // The shop: a web team reached through the ingress controller.
-  new SoftTenant(new Chart(app, 'shop'), 'Shop', {
+  const shop = new SoftTenant(new Chart(app, 'shop'), 'Shop', {
     name: 'shop',
     namespaces: ['shop', 'shop-staging'],
     admins: [TenantMember.group('shop-leads')],
@@ -26,6 +27,7 @@ export function enterprise(app: App): void {
       egressTo: [TenantPeer.tenant('payments', [TenantPort.tcp(8443)])],
     },
   });
+  shop.addExtension(IstioTenantControlPlane.forTenant({ install: IstioInstall.sail('v1.26.2'), allowedNamespaces: ['ingress-nginx'] }));
 
   // Payments: accepts only the shop, runs on its own nodes, in gVisor.
   const paymentsChart = new Chart(app, 'payments');
@@ -40,6 +42,7 @@ export function enterprise(app: App): void {
   const sandbox = TenantSandbox.gvisor({ overheadCpu: Cpu.millis(100), overheadMemory: Size.mebibytes(64) });
   payments.addExtension(placement);
   payments.addExtension(sandbox);
+  payments.addExtension(IstioTenantControlPlane.forTenant({ install: IstioInstall.sail('v1.26.2'), allowedNamespaces: ['shop', 'shop-staging'] }));
   const api = new Deployment(paymentsChart, 'api', {
     metadata: { namespace: 'payments' },
     containers: [{ image: 'registry.example.com/payments/api:1.4.2', portNumber: 8443 }],

@@ -333,6 +333,9 @@ export const TENANT_CHECKS: CheckDefinition[] = [
         return { revision, selectors: meshConfig?.discoverySelectors as any[] | undefined };
       };
       const revisions = new Set(ctx.namespaces.map((ns) => ctx.m.namespaceLabels.get(ns)?.['istio.io/rev']));
+      // A tenant outside the mesh: nothing to check here (a control plane that
+      // discovers its namespaces fails the check of that control plane's tenant).
+      if (revisions.size === 1 && revisions.has(undefined)) return undefined;
       const revision = [...revisions][0];
       if (revisions.size !== 1 || revision === undefined) {
         out.push(finding(ctx, `Namespace ${ctx.namespaces.join(', ')}`, 'do not all carry one istio.io/rev label', 'Label every tenant namespace with the revision of the tenant\'s control plane.'));
