@@ -1,10 +1,10 @@
 import { App, Chart } from 'cdk8s';
-import { Deployment, TaintEffect } from 'cdk8s-plus-27';
+import { Cpu, Deployment, TaintEffect } from 'cdk8s-plus-27';
 import { admit, AdmissionRequest } from './helpers/admission';
 import { find, K8sObject, synthObjects } from './helpers/manifests';
 import { validateAll } from './helpers/schema';
 import { awsEffect, kubernetesEffect } from '../src/private/taint-effect';
-import { SoftTenant, TenancyPlatform, TENANT_LABEL, TenantPlacement, TenantSandbox } from 'cdk8s-tenancy';
+import { KarpenterNodeClass, SoftTenant, TenancyPlatform, TENANT_LABEL, TenantPlacement, TenantSandbox } from 'cdk8s-tenancy';
 
 function cluster(platformProps = {}) {
   const app = new App();
@@ -162,5 +162,31 @@ describe('bad input', () => {
 
   test('an exempt namespace that is not a DNS label', () => {
     expect(() => cluster({ placementExemptNamespaces: ['Kube System'] })).toThrow(/platform: invalid placementExemptNamespaces\[0\] 'Kube System'/);
+  });
+});
+
+describe('Karpenter NodePool', () => {
+  test('nodes labelled and tainted from the same placement, on EKS Auto Mode by default', () => {
+    const chart = new Chart(new App(), 'c');
+    const placement = TenantPlacement.forTenant('team-a', { effect: TaintEffect.NO_EXECUTE });
+    placement.addKarpenterNodePool(chart, 'Nodes');
+    const [pool] = chart.toJson();
+    expect(pool.apiVersion).toBe('karpenter.sh/v1');
+    expect(pool.metadata.name).toBe('tenant-team-a');
+    expect(pool.spec.template.metadata.labels).toEqual(placement.nodeLabels);
+    const { key, value, effect } = placement.toleration;
+    expect(pool.spec.template.spec.taints).toEqual([{ key, value, effect }]);
+    expect(pool.spec.template.spec.nodeClassRef).toEqual({ group: 'eks.amazonaws.com', kind: 'NodeClass', name: 'default' });
+    expect(pool.spec.limits).toEqual({ cpu: '64', memory: '256Gi' });
+  });
+
+  test('a self-managed EC2NodeClass, and bad limits', () => {
+    const chart = new Chart(new App(), 'c');
+    TenantPlacement.forTenant('team-b').addKarpenterNodePool(chart, 'Nodes', { nodeClass: KarpenterNodeClass.ec2NodeClass('tenants') });
+    expect(chart.toJson()[0].spec.template.spec.nodeClassRef).toEqual({ group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'tenants' });
+    expect(() => TenantPlacement.forTenant('team-c').addKarpenterNodePool(chart, 'Bad', { limitsCpu: Cpu.units(-4) }))
+      .toThrow(/c: invalid limitsCpu '-4': must be a non-negative Kubernetes quantity/);
+    expect(() => TenantPlacement.forTenant('team-c').addKarpenterNodePool(chart, 'Bad2', { nodeClass: KarpenterNodeClass.ec2NodeClass('Bad_Name') }))
+      .toThrow(/c: invalid nodeClass name 'Bad_Name'/);
   });
 });

@@ -1,8 +1,10 @@
-import { LabeledNode, NodeLabelQuery, NodeTaintQuery, PodScheduling, TaintedNode, TaintEffect } from 'cdk8s-plus-27';
-import { IConstruct } from 'constructs';
-import { DEDICATED_NODES_LABEL, TENANT_LABEL } from '../labels';
+import { ApiObject, Size } from 'cdk8s';
+import { Cpu, LabeledNode, NodeLabelQuery, NodeTaintQuery, PodScheduling, TaintedNode, TaintEffect } from 'cdk8s-plus-27';
+import { Construct, IConstruct } from 'constructs';
+import { DEDICATED_NODES_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, TENANT_LABEL } from '../labels';
 import { invalidProp } from '../private/errors';
 import { checkDnsLabel } from '../private/names';
+import { quantity } from '../private/quantity';
 import { awsEffect } from '../private/taint-effect';
 import { ITenantExtension, SoftTenant } from '../soft-tenant';
 
@@ -16,6 +18,59 @@ export interface TenantPlacementOptions {
    * @default TaintEffect.NO_SCHEDULE
    */
   readonly effect?: TaintEffect;
+}
+
+/**
+ * The node class a Karpenter NodePool launches nodes from.
+ */
+export class KarpenterNodeClass {
+  /**
+   * EKS Auto Mode's built-in node class (`eks.amazonaws.com/NodeClass`).
+   *
+   * @param name @default 'default'
+   */
+  public static eksAutoMode(name: string = 'default'): KarpenterNodeClass {
+    return new KarpenterNodeClass('eks.amazonaws.com', 'NodeClass', name);
+  }
+
+  /**
+   * A self-managed Karpenter `EC2NodeClass` (`karpenter.k8s.aws`).
+   */
+  public static ec2NodeClass(name: string): KarpenterNodeClass {
+    return new KarpenterNodeClass('karpenter.k8s.aws', 'EC2NodeClass', name);
+  }
+
+  private constructor(
+    /** @internal */ public readonly _group: string,
+    /** @internal */ public readonly _kind: string,
+    /** @internal */ public readonly _name: string,
+  ) {}
+}
+
+/**
+ * Options for a tenant's Karpenter NodePool.
+ */
+export interface KarpenterNodePoolOptions {
+  /**
+   * Where nodes come from.
+   *
+   * @default KarpenterNodeClass.eksAutoMode()
+   */
+  readonly nodeClass?: KarpenterNodeClass;
+
+  /**
+   * The most CPU the tenant's nodes may add up to.
+   *
+   * @default Cpu.units(64)
+   */
+  readonly limitsCpu?: Cpu;
+
+  /**
+   * The most memory the tenant's nodes may add up to.
+   *
+   * @default Size.gibibytes(256)
+   */
+  readonly limitsMemory?: Size;
 }
 
 /**
@@ -118,6 +173,37 @@ export class TenantPlacement implements ITenantExtension {
   public applyTo(scheduling: PodScheduling): void {
     scheduling.tolerate(new TaintedNode([NodeTaintQuery.is(TENANT_LABEL, this.tenant, { effect: this.effect })]));
     scheduling.attract(new LabeledNode([NodeLabelQuery.is(TENANT_LABEL, this.tenant)]));
+  }
+
+  /**
+   * Emits a Karpenter `NodePool` (karpenter.sh/v1) whose nodes carry the
+   * tenant's label and taint: the common way to get per-tenant nodes with
+   * EKS Auto Mode or Karpenter. Nodes scale with the tenant's pods, within
+   * the limits.
+   */
+  public addKarpenterNodePool(scope: Construct, id: string, options: KarpenterNodePoolOptions = {}): ApiObject {
+    this._check(scope);
+    const nodeClass = options.nodeClass ?? KarpenterNodeClass.eksAutoMode();
+    const cpu = quantity(scope, 'limitsCpu', (options.limitsCpu ?? Cpu.units(64)).amount);
+    const memory = quantity(scope, 'limitsMemory', (options.limitsMemory ?? Size.gibibytes(256)).asString());
+    checkDnsLabel(scope, 'nodeClass name', nodeClass._name);
+    return new ApiObject(scope, id, {
+      apiVersion: 'karpenter.sh/v1',
+      kind: 'NodePool',
+      metadata: { name: `tenant-${this.tenant}`, labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [TENANT_LABEL]: this.tenant } },
+      spec: {
+        template: {
+          metadata: { labels: this.nodeLabels },
+          spec: {
+            nodeClassRef: { group: nodeClass._group, kind: nodeClass._kind, name: nodeClass._name },
+            taints: [{ key: this.taintKey, value: this.tenant, effect: this.effect }],
+            requirements: [{ key: 'kubernetes.io/os', operator: 'In', values: ['linux'] }],
+          },
+        },
+        limits: { cpu, memory },
+        disruption: { consolidationPolicy: 'WhenEmptyOrUnderutilized', consolidateAfter: '1m' },
+      },
+    });
   }
 
   /**
