@@ -156,6 +156,20 @@ describe('never touching what the library did not write', () => {
   });
 });
 
+describe('bad options', () => {
+  test.each([
+    ['an empty outdir', { outdir: '' }, /invalid outdir '': must name a directory/],
+    ['an Argo CD repo that is not a Git URL', { argoCd: { repoUrl: 'gitops' } }, /invalid argoCd.repoUrl 'gitops': must be a Git URL/],
+    ['an Argo CD path leaving the repository', { argoCd: { repoUrl: 'https://git.example.com/x.git', path: '../other' } }, /invalid argoCd.path '..\/other': must be a relative path/],
+    ['a Flux GitRepository that is not a name', { flux: { gitRepository: 'My Repo' } }, /invalid flux.gitRepository 'My Repo': must be the name of a Flux GitRepository/],
+    ['a Flux interval that is not a duration', { flux: { gitRepository: 'gitops', interval: 'hourly' } }, /invalid flux.interval 'hourly': must be a Go duration/],
+  ])('%s', (_, options, message) => {
+    const dir = tmp();
+    expect(() => TenancyGitOps.write(tenants(['team-a']), { outdir: dir, progress: false, ...options } as any)).toThrow(message);
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+});
+
 test('the benchmark runs (small N) and prints its ratios', () => {
   const result = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(__dirname, '..', 'bench', 'bench.ts'), '10', '20'], {
     cwd: path.join(__dirname, '..'), encoding: 'utf8', env: { ...process.env, TS_NODE_PROJECT: 'test/tsconfig.json' },

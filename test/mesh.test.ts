@@ -102,6 +102,8 @@ describe('bad input', () => {
     ['a revision over 63 characters', apply({ revision: 'r'.repeat(64) }), /invalid mesh revision 'r{64}': must be a DNS-1123 label of 1 to 63/],
     ['an unsupported Istio version', apply({ install: IstioInstall.sail('v1.18.0') }), /invalid mesh version 'v1.18.0': must be an Istio release of v1.24/],
     ['a version that is not one', apply({ install: IstioInstall.istioOperator('latest') }), /invalid mesh version 'latest'/],
+    ['an allowed namespace that is not a DNS label', apply({ allowedNamespaces: ['Ingress NS'] }), /invalid mesh allowedNamespaces\[0\] 'Ingress NS'/],
+    ['a control-plane namespace that is not a DNS label', apply({ namespace: 'Istio_A' }), /invalid mesh namespace 'Istio_A'/],
     ['a control-plane namespace that is the tenant\'s', apply({ namespace: 'team-a-api' }, 'team-a', ['team-a', 'team-a-api']), /invalid mesh namespace 'team-a-api': is one of the tenant's own namespaces/],
   ])('%s', (_, call, message) => {
     expect(call).toThrow(message);

@@ -132,6 +132,7 @@ export class TenancyGitOps {
    */
   public static write(app: App, options: TenancyGitOpsOptions): TenancyGitOpsResult {
     const outdir = options.outdir;
+    TenancyGitOps.checkOptions(app, options);
     const units = TenancyGitOps.plan(app);
     const previous = TenancyGitOps.previousFiles(outdir);
     TenancyGitOps.checkForeignFiles(app, outdir, previous, options.allowForeignFiles ?? false);
@@ -174,6 +175,32 @@ export class TenancyGitOps {
     for (const f of deleted) fs.rmSync(path.join(outdir, f), { force: true });
     fs.writeFileSync(path.join(outdir, GITOPS_MANIFEST_FILE), JSON.stringify({ files }, undefined, 2) + '\n');
     return { files, deleted, objectCount, bytes };
+  }
+
+  private static checkOptions(app: App, options: TenancyGitOpsOptions): void {
+    if (typeof options.outdir !== 'string' || options.outdir.trim() === '') {
+      throw invalidProp(app, 'outdir', options.outdir, 'must name a directory.');
+    }
+    const checkPath = (prop: string, p: string | undefined) => {
+      if (p !== undefined && (p === '' || path.isAbsolute(p) || p.split('/').includes('..'))) {
+        throw invalidProp(app, prop, p, "must be a relative path inside the repository, without '..'.");
+      }
+    };
+    if (options.argoCd) {
+      if (!/^(https:\/\/|ssh:\/\/|git@)\S+$/.test(options.argoCd.repoUrl ?? '')) {
+        throw invalidProp(app, 'argoCd.repoUrl', options.argoCd.repoUrl, 'must be a Git URL (https://, ssh:// or git@host:path).');
+      }
+      checkPath('argoCd.path', options.argoCd.path);
+    }
+    if (options.flux) {
+      if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(options.flux.gitRepository ?? '') || options.flux.gitRepository.length > 63) {
+        throw invalidProp(app, 'flux.gitRepository', options.flux.gitRepository, 'must be the name of a Flux GitRepository (a DNS-1123 label).');
+      }
+      checkPath('flux.path', options.flux.path);
+      if (options.flux.interval !== undefined && !/^(\d+(ms|s|m|h))+$/.test(options.flux.interval)) {
+        throw invalidProp(app, 'flux.interval', options.flux.interval, "must be a Go duration such as '10m' or '1h30m'.");
+      }
+    }
   }
 
   /** Where each chart goes; refuses charts that would land in one file. */
