@@ -1,11 +1,12 @@
 import { App as CdkApp, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { synthObjects } from './helpers/manifests';
 import { validateAll } from './helpers/schema';
-import { HARD_TENANT_CLUSTER_ACKNOWLEDGEMENTS } from '../src/private/cluster-nag';
+import { hardTenantClusterAcknowledgements } from '../src/private/cluster-nag';
 import { aws, TENANT_LABEL } from 'cdk8s-tenancy';
 
 const env = { account: '111111111111', region: 'eu-west-1' };
@@ -96,6 +97,53 @@ describe('HardTenantCluster configured', () => {
   });
 });
 
+describe('HardTenantCluster compute', () => {
+  const build = (compute: aws.TenantClusterCompute) => {
+    const cluster = new aws.HardTenantCluster(new CdkApp(), 'TeamA', { env, tenant: 'team-a', version: eks.KubernetesVersion.V1_33, compute });
+    return { cluster, template: Template.fromStack(cluster) };
+  };
+
+  test('a managed node group in the private subnets, labelled for the tenant, instead of Auto Mode', () => {
+    const { cluster, template } = build(aws.TenantClusterCompute.nodeGroup({ minSize: 3 }));
+    template.resourceCountIs('AWS::EKS::Nodegroup', 1);
+    template.hasResourceProperties('AWS::EKS::Nodegroup', {
+      NodegroupName: 'tenant-team-a',
+      ScalingConfig: { MinSize: 3, MaxSize: 4, DesiredSize: 3 },
+      InstanceTypes: ['m7i.large'],
+      CapacityType: 'ON_DEMAND',
+      Labels: { [TENANT_LABEL]: 'team-a' },
+      Subnets: [{ Ref: Match.stringLikeRegexp('VpcPrivateSubnet1') }, { Ref: Match.stringLikeRegexp('VpcPrivateSubnet2') }],
+    });
+    const props = Object.values(template.findResources('AWS::EKS::Cluster'))[0].Properties;
+    expect(props.ComputeConfig?.Enabled).not.toBe(true);
+    expect(cluster.nodegroup).toBeDefined();
+  });
+
+  test('no compute: the platform adds its own, e.g. a SoleTenantNodePool', () => {
+    build(aws.TenantClusterCompute.none()).template.resourceCountIs('AWS::EKS::Nodegroup', 0);
+    const cluster = new aws.HardTenantCluster(new CdkApp(), 'TeamA', { env, tenant: 'team-a', version: eks.KubernetesVersion.V1_33, compute: aws.TenantClusterCompute.none() });
+    expect(cluster.nodegroup).toBeUndefined();
+    new aws.SoleTenantNodePool(cluster, 'Pool', { cluster: cluster.cluster, tenant: 'team-a' });
+    Template.fromStack(cluster).hasResourceProperties('AWS::EKS::Nodegroup', {
+      Labels: Match.objectLike({ [TENANT_LABEL]: 'team-a' }),
+      Taints: [{ Key: TENANT_LABEL, Value: 'team-a', Effect: 'NO_SCHEDULE' }],
+    });
+  });
+
+  test('many tenants in one shared VPC: no VPC per tenant, each cluster in its private subnets', () => {
+    const app = new CdkApp();
+    const network = new Stack(app, 'Network', { env });
+    const vpc = new ec2.Vpc(network, 'Shared', { maxAzs: 2 });
+    const stacks = aws.HardTenantCluster.forTenants(app, ['team-a', 'team-b'], { env, version: eks.KubernetesVersion.V1_33, vpc });
+    for (const stack of stacks) {
+      const template = Template.fromStack(stack);
+      template.resourceCountIs('AWS::EC2::VPC', 0);
+      const subnets = Object.values(template.findResources('AWS::EKS::Cluster'))[0].Properties.ResourcesVpcConfig.SubnetIds;
+      expect(JSON.stringify(subnets)).toMatch(/Fn::ImportValue.*SharedPrivateSubnet1.*SharedPrivateSubnet2/);
+    }
+  });
+});
+
 describe('cdk-nag AwsSolutions', () => {
   const nag = (configure: (app: CdkApp) => void) => {
     const app = new CdkApp();
@@ -113,28 +161,61 @@ describe('cdk-nag AwsSolutions', () => {
     expect(nag(build)).not.toThrow();
   });
 
-  test('a bare eks-v2 cluster has exactly the acknowledged findings, plus the one HardTenantCluster fixes', () => {
+  const kubectlLayer = (stack: Stack) => lambda.LayerVersion.fromLayerVersionArn(stack, 'Kubectl', 'arn:aws:lambda:eu-west-1:111111111111:layer:kubectl-v33:1');
+
+  test.each([
+    ['a managed node group', { compute: aws.TenantClusterCompute.nodeGroup() }],
+    ['no compute of its own', { compute: aws.TenantClusterCompute.none() }],
+    ['the baseline applied with kubectl', { kubectl: true }],
+  ])('%s has no unacknowledged finding', (_, o: { compute?: aws.TenantClusterCompute; kubectl?: boolean }) => {
+    expect(nag((app) => new aws.HardTenantCluster(app, 'TeamA', {
+      env, tenant: 'team-a', version: eks.KubernetesVersion.V1_33, compute: o.compute,
+      baselineDelivery: o.kubectl ? aws.BaselineDelivery.kubectl(kubectlLayer(new Stack(app, 'Layers', { env }))) : undefined,
+    }))).not.toThrow();
+  });
+
+  /*
+   * Each acknowledgement answers a finding that really occurs: the same
+   * eks-v2 resources, built bare in a stack without acknowledgements, raise
+   * exactly the acknowledged findings (plus VPC7, which HardTenantCluster
+   * fixes with flow logs rather than acknowledges).
+   */
+  test.each([
+    ['Auto Mode', 'autoMode', false],
+    ['a managed node group', 'nodeGroup', false],
+    ['Auto Mode with the kubectl provider', 'autoMode', true],
+  ] as const)('%s: a bare eks-v2 cluster has exactly the acknowledged findings, plus the one HardTenantCluster fixes', (_, compute, kubectl) => {
     const app = new CdkApp();
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-    new aws.HardTenantCluster(app, 'TeamA', { env, tenant: 'team-a', version: eks.KubernetesVersion.V1_33 });
-    // a second stack with the same cluster resources, minus the acknowledgements
     const bare = new Stack(app, 'Bare', { env });
-    new eks.Cluster(bare, 'Cluster', { version: eks.KubernetesVersion.V1_33, defaultCapacityType: eks.DefaultCapacityType.AUTOMODE });
+    const cluster = new eks.Cluster(bare, 'Cluster', {
+      version: eks.KubernetesVersion.V1_33,
+      ...compute === 'autoMode'
+        ? { defaultCapacityType: eks.DefaultCapacityType.AUTOMODE }
+        : { defaultCapacityType: eks.DefaultCapacityType.NODEGROUP, defaultCapacity: 0 },
+      kubectlProviderOptions: kubectl ? { kubectlLayer: kubectlLayer(bare) } : undefined,
+    });
+    if (compute === 'nodeGroup') cluster.addNodegroupCapacity('Nodes');
     let message = '';
     try { app.synth(); } catch (e) { message = (e as Error).message; }
     const found = [...new Set([...message.matchAll(/Acknowledge with '(AwsSolutions::[^']+)'/g)].map((m) => m[1]))].sort();
-    // A bare eks-v2 cluster also fails VPC7 (no flow log), which HardTenantCluster fixes rather than acknowledges.
-    expect(found).toEqual([...HARD_TENANT_CLUSTER_ACKNOWLEDGEMENTS.map((a) => a.id), 'AwsSolutions::AwsSolutions-VPC7'].sort());
-    expect(message).toMatch(/ERROR[^\n]*\n\s+Bare\//);
-    expect(message).not.toMatch(/ERROR[^\n]*\n\s+TeamA\//);
+    const expected = hardTenantClusterAcknowledgements(compute, kubectl).map((a) => a.id);
+    expect(found).toEqual([...expected, 'AwsSolutions::AwsSolutions-VPC7'].sort());
   });
 
   test('the acknowledgements are exactly the expected ones, each with a reason', () => {
-    expect(HARD_TENANT_CLUSTER_ACKNOWLEDGEMENTS.map((a) => a.id.replace(/^AwsSolutions::AwsSolutions-IAM4\[Policy::arn:<AWS::Partition>:iam::aws:policy\/(.*)\]$/, '$1'))).toEqual([
+    const policies = (compute: 'autoMode' | 'nodeGroup' | 'none') => hardTenantClusterAcknowledgements(compute, false)
+      .map((a) => a.id.replace(/^AwsSolutions::AwsSolutions-IAM4\[Policy::arn:<AWS::Partition>:iam::aws:policy\/(.*)\]$/, '$1'));
+    expect(policies('autoMode')).toEqual([
       'AmazonEKSClusterPolicy', 'AmazonEKSComputePolicy', 'AmazonEKSBlockStoragePolicy', 'AmazonEKSLoadBalancingPolicy',
       'AmazonEKSNetworkingPolicy', 'AmazonEKSWorkerNodePolicy', 'AmazonEC2ContainerRegistryReadOnly',
     ]);
-    for (const a of HARD_TENANT_CLUSTER_ACKNOWLEDGEMENTS) expect(a.reason).toMatch(/is the AWS managed policy EKS requires on the .* role/);
+    expect(policies('nodeGroup')).toEqual(['AmazonEKSClusterPolicy', 'AmazonEKSWorkerNodePolicy', 'AmazonEKS_CNI_Policy', 'AmazonEC2ContainerRegistryReadOnly']);
+    expect(policies('none')).toEqual(['AmazonEKSClusterPolicy']);
+    for (const a of hardTenantClusterAcknowledgements('autoMode', false)) expect(a.reason).toMatch(/is the AWS managed policy EKS requires on the .* role/);
+    const kubectl = hardTenantClusterAcknowledgements('none', true).slice(1);
+    expect(kubectl).toHaveLength(5);
+    for (const a of kubectl) expect(a.reason).toMatch(/is part of the AWS CDK kubectl provider .*BaselineDelivery.gitOps\(\) creates no kubectl provider/);
   });
 });
 
@@ -147,9 +228,15 @@ describe('HardTenantCluster bad input', () => {
     ['a tenant name that cannot name a stack or cluster', { tenant: 'Team_A' }, /TeamA: invalid tenant 'Team_A': must be a DNS-1123 label/],
     ['a baseline for another tenant', { baseline: { name: 'team-b' } }, /invalid baseline.name 'team-b': must be the tenant \('team-a'\)/],
     ['a tenant admin that is not an IAM ARN', { tenantAdmins: ['team-a-admins'] }, /invalid tenantAdmins\[0\] 'team-a-admins': must be an IAM role or user ARN/],
+    ['a node group without nodes', { compute: aws.TenantClusterCompute.nodeGroup({ minSize: 0 }) }, /TeamA: invalid compute minSize 0: must be a whole number of at least 1/],
+    ['a node group smaller at most than at least', { compute: aws.TenantClusterCompute.nodeGroup({ minSize: 3, maxSize: 2 }) }, /invalid compute maxSize 2: must be a whole number from minSize \(3\) to 1000/],
+    ['a node group over the EKS limit', { compute: aws.TenantClusterCompute.nodeGroup({ maxSize: 1001 }) }, /invalid compute maxSize 1001/],
+    ['a node group without instance types', { compute: aws.TenantClusterCompute.nodeGroup({ instanceTypes: [] }) }, /invalid compute instanceTypes \[\]: must list at least one instance type/],
   ])('%s', (_, override, message) => {
     const app = new CdkApp();
     expect(() => new aws.HardTenantCluster(app, 'TeamA', { env, tenant: 'team-a', version: eks.KubernetesVersion.V1_33, ...override })).toThrow(message);
+    // Nothing emitted: the stack of a refused tenant does not exist, even partly (tenant admins are checked once the stack exists).
+    if (!('tenantAdmins' in override)) expect(app.node.children).toHaveLength(0);
   });
 
   test('colliding tenants in forTenants', () => {

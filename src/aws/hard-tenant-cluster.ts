@@ -7,10 +7,11 @@ import { App as Cdk8sApp, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as ipaddr from 'ipaddr.js';
 import { TENANT_LABEL } from '../labels';
-import { HARD_TENANT_CLUSTER_ACKNOWLEDGEMENTS } from '../private/cluster-nag';
+import { hardTenantClusterAcknowledgements } from '../private/cluster-nag';
 import { invalidProp } from '../private/errors';
 import { checkDnsLabel } from '../private/names';
 import { SoftTenant, SoftTenantProps } from '../soft-tenant';
+import { TenantClusterCompute } from './tenant-cluster-compute';
 
 /** The oldest Kubernetes release the library supports (ValidatingAdmissionPolicy GA). */
 const MIN_MINOR = 30;
@@ -48,6 +49,13 @@ export class BaselineDelivery {
 export interface HardTenantClusterOptions extends StackProps {
   /** The Kubernetes version: 1.30 or newer. */
   readonly version: eks.KubernetesVersion;
+
+  /**
+   * Where the tenant's pods run.
+   *
+   * @default TenantClusterCompute.autoMode()
+   */
+  readonly compute?: TenantClusterCompute;
 
   /**
    * Open the API endpoint to these CIDRs too (PUBLIC_AND_PRIVATE). The
@@ -151,6 +159,8 @@ export class HardTenantCluster extends Stack {
   public readonly secretsKey: kms.IKey;
   /** The baseline chart (a cdk8s Chart of its own app), applied or to be written for GitOps. */
   public readonly baseline: Chart;
+  /** The managed node group, with `TenantClusterCompute.nodeGroup()`. */
+  public readonly nodegroup?: eks.Nodegroup;
 
   constructor(scope: Construct, id: string, props: HardTenantClusterProps) {
     // Checked before the stack exists, so a bad tenant emits nothing; errors
@@ -173,6 +183,9 @@ export class HardTenantCluster extends Stack {
     if (props.publicEndpointCidrs !== undefined && props.publicEndpointCidrs.length === 0) {
       throw invalidProp(where, 'publicEndpointCidrs', [], 'must list at least one CIDR; leave it out for a private endpoint.');
     }
+
+    const compute = props.compute ?? TenantClusterCompute.autoMode();
+    compute._check(where);
 
     super(scope, id, { stackName: `tenant-${props.tenant}`, ...props });
     this.tenant = props.tenant;
@@ -199,11 +212,13 @@ export class HardTenantCluster extends Stack {
         eks.ClusterLoggingTypes.CONTROLLER_MANAGER, eks.ClusterLoggingTypes.SCHEDULER,
       ],
       secretsEncryptionKey: this.secretsKey,
-      defaultCapacityType: eks.DefaultCapacityType.AUTOMODE,
+      ...compute._clusterProps(),
       bootstrapClusterCreatorAdminPermissions: false,
       kubectlProviderOptions: layer ? { kubectlLayer: layer } : undefined,
       tags: { [TENANT_LABEL]: props.tenant },
     });
+
+    this.nodegroup = compute._addTo(this.cluster, props.tenant);
 
     const baselineApp = new Cdk8sApp();
     this.baseline = new Chart(baselineApp, `tenant-${props.tenant}`);
@@ -230,6 +245,6 @@ export class HardTenantCluster extends Stack {
       // The baseline's own app holds the tenant and its platform chart.
       for (const chart of baselineApp.charts) this.cluster.addCdk8sChart(`Baseline-${chart.node.id}`, chart);
     }
-    for (const ack of HARD_TENANT_CLUSTER_ACKNOWLEDGEMENTS) Validations.of(this).acknowledge(ack);
+    for (const ack of hardTenantClusterAcknowledgements(compute._kind, layer !== undefined)) Validations.of(this).acknowledge(ack);
   }
 }
