@@ -169,7 +169,10 @@ describe('cdk-nag AwsSolutions', () => {
     ['the baseline applied with kubectl', { kubectl: true }],
   ])('%s has no unacknowledged finding', (_, o: { compute?: aws.TenantClusterCompute; kubectl?: boolean }) => {
     expect(nag((app) => new aws.HardTenantCluster(app, 'TeamA', {
-      env, tenant: 'team-a', version: eks.KubernetesVersion.V1_33, compute: o.compute,
+      env,
+      tenant: 'team-a',
+      version: eks.KubernetesVersion.V1_33,
+      compute: o.compute,
       baselineDelivery: o.kubectl ? aws.BaselineDelivery.kubectl(kubectlLayer(new Stack(app, 'Layers', { env }))) : undefined,
     }))).not.toThrow();
   });
