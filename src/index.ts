@@ -11,4 +11,5 @@ export * from './audit/audit-report';
 export * from './audit/tenancy-audit';
 export * from './placement/tenant-placement';
 export * from './gitops/tenancy-gitops';
+export * from './gitops/tenancy-gitops-writer';
 export * from './mesh/istio-tenant-control-plane';

@@ -70,7 +70,9 @@ export function readFile(file: string, problems: AuditInputProblem[]): SourcedOb
       return [];
     }
   } else {
-    for (const doc of YAML.parseAllDocuments(text)) {
+    // YAML 1.1, as kubectl and the API server read it: `on` and `yes` are
+    // booleans there, so they must be here too.
+    for (const doc of YAML.parseAllDocuments(text, { version: '1.1' })) {
       if (doc.errors.length > 0) {
         const err = doc.errors[0];
         problems.push({ source: file, message: `invalid YAML: ${err.message.split('\n')[0]}${err.linePos ? ` (line ${err.linePos[0].line})` : ''}` });

@@ -1,0 +1,73 @@
+import type { ArgoCdOptions, FluxOptions } from '../../gitops/tenancy-gitops';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../../labels';
+
+/*
+ * The objects that point Argo CD or Flux at the written layout. Plain
+ * objects (not ApiObjects): they describe the output, they are not part of
+ * any chart.
+ */
+
+function labels() {
+  return { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE };
+}
+
+export function argoCdObjects(o: ArgoCdOptions, root: string, platform: boolean): any[] {
+  const namespace = o.namespace ?? 'argocd';
+  const revision = o.revision ?? 'HEAD';
+  const project = o.project ?? 'default';
+  const server = o.destinationServer ?? 'https://kubernetes.default.svc';
+  const objects: any[] = [];
+  if (platform) {
+    objects.push({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Application',
+      metadata: { name: 'cdk8s-tenancy-platform', namespace, labels: labels() },
+      spec: {
+        project,
+        source: { repoURL: o.repoUrl, targetRevision: revision, path: `${root}/platform` },
+        destination: { server },
+        syncPolicy: { automated: { prune: true, selfHeal: true } },
+      },
+    });
+  }
+  objects.push({
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'ApplicationSet',
+    metadata: { name: 'cdk8s-tenancy-tenants', namespace, labels: labels() },
+    spec: {
+      goTemplate: true,
+      generators: [{ git: { repoURL: o.repoUrl, revision, directories: [{ path: `${root}/tenants/*` }] } }],
+      template: {
+        metadata: { name: 'tenant-{{.path.basename}}', labels: labels() },
+        spec: {
+          project,
+          source: { repoURL: o.repoUrl, targetRevision: revision, path: '{{.path.path}}' },
+          destination: { server },
+          syncPolicy: { automated: { prune: true, selfHeal: true } },
+        },
+      },
+    },
+  });
+  return objects;
+}
+
+export function fluxObjects(o: FluxOptions, root: string, tenants: string[], platform: boolean): any[] {
+  const namespace = o.namespace ?? 'flux-system';
+  const interval = o.interval ?? '10m';
+  const kustomization = (name: string, dir: string, dependsOn: string[]) => ({
+    apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+    kind: 'Kustomization',
+    metadata: { name, namespace, labels: labels() },
+    spec: {
+      interval,
+      path: `./${root}/${dir}`,
+      prune: true,
+      sourceRef: { kind: 'GitRepository', name: o.gitRepository },
+      ...(dependsOn.length > 0 ? { dependsOn: dependsOn.map((d) => ({ name: d })) } : {}),
+    },
+  });
+  return [
+    ...(platform ? [kustomization('cdk8s-tenancy-platform', 'platform', [])] : []),
+    ...tenants.map((t) => kustomization(`tenant-${t}`, `tenants/${t}`, platform ? ['cdk8s-tenancy-platform'] : [])),
+  ];
+}
