@@ -178,12 +178,14 @@ describe('Karpenter NodePool', () => {
     expect(pool.spec.template.spec.taints).toEqual([{ key, value, effect }]);
     expect(pool.spec.template.spec.nodeClassRef).toEqual({ group: 'eks.amazonaws.com', kind: 'NodeClass', name: 'default' });
     expect(pool.spec.limits).toEqual({ cpu: '64', memory: '256Gi' });
+    expect(validateAll(chart.toJson())).toBe(1);
   });
 
   test('a self-managed EC2NodeClass, and bad limits', () => {
     const chart = new Chart(new App(), 'c');
     TenantPlacement.forTenant('team-b').addKarpenterNodePool(chart, 'Nodes', { nodeClass: KarpenterNodeClass.ec2NodeClass('tenants') });
     expect(chart.toJson()[0].spec.template.spec.nodeClassRef).toEqual({ group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'tenants' });
+    expect(validateAll(chart.toJson())).toBe(1);
     expect(() => TenantPlacement.forTenant('team-c').addKarpenterNodePool(chart, 'Bad', { limitsCpu: Cpu.units(-4) }))
       .toThrow(/c: invalid limitsCpu '-4': must be a non-negative Kubernetes quantity/);
     expect(() => TenantPlacement.forTenant('team-c').addKarpenterNodePool(chart, 'Bad2', { nodeClass: KarpenterNodeClass.ec2NodeClass('Bad_Name') }))
