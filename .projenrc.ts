@@ -44,6 +44,11 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     // Evaluates the ValidatingAdmissionPolicies' CEL in tests; takes plain
     // objects and the Kubernetes-style syntax our policies use.
     '@marcbachmann/cel-js@^8.0.0',
+    // Evaluates the JMESPath preconditions of the Kyverno mutations in tests
+    // (the reference JavaScript implementation; Kyverno's is a Go port of
+    // the same spec). Small, CommonJS, no dependencies.
+    'jmespath@^0.16.0',
+    '@types/jmespath',
     'ts-node',
     'tsconfig-paths',
   ],

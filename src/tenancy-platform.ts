@@ -2,12 +2,12 @@ import { Chart, ChartProps } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { LIBRARY_KEY_PREFIX, MANAGED_BY_LABEL, MANAGED_BY_VALUE, POD_SECURITY_LABEL_PREFIX, RUNTIME_CLASS_LABEL } from './labels';
+import { PlacementEngine } from './placement/placement-engine';
 import { validatingPolicy } from './private/admission-v1';
 import { invalidProp } from './private/errors';
 import { celIsProtectedKey } from './private/keys';
 import { checkDnsLabel, checkDnsSubdomain } from './private/names';
 import { PLACEMENT_POLICY_NAME } from './private/placement/rules';
-import { vapGuard } from './private/placement/vap';
 
 /** The platform of each construct tree, by its root. */
 const PLATFORMS = new WeakMap<IConstruct, TenancyPlatform>();
@@ -27,7 +27,8 @@ export const SANDBOX_POLICY_NAME = 'cdk8s-tenancy-sandbox';
 
 /**
  * The name of the placement guard that keeps pods on the nodes of their own
- * tenant (the ValidatingAdmissionPolicy and its binding).
+ * tenant: the ValidatingAdmissionPolicy and its binding, the Kyverno
+ * ClusterPolicy or the Gatekeeper Constraint, by engine.
  */
 export { PLACEMENT_POLICY_NAME };
 
@@ -43,6 +44,17 @@ export interface TenancyPlatformProps extends ChartProps {
    * @default ['kube-system']
    */
   readonly placementExemptNamespaces?: string[];
+
+  /**
+   * The admission engine that holds pods to their tenant's dedicated nodes
+   * once a tenant has a `TenantPlacement`. Kyverno and Gatekeeper also add
+   * the toleration and node affinity to the tenant's pods; the
+   * ValidatingAdmissionPolicy only checks them (workloads use
+   * `TenantPlacement.applyTo`). The engine must be installed in the cluster.
+   *
+   * @default PlacementEngine.validatingAdmissionPolicy()
+   */
+  readonly placementEngine?: PlacementEngine;
 }
 
 /**
@@ -121,9 +133,19 @@ export class TenancyPlatform extends Chart {
   private placementGuard = false;
   private readonly placementExemptNamespaces: string[];
 
+  /**
+   * The engine of the placement guard.
+   */
+  public readonly placementEngine: PlacementEngine;
+
   constructor(scope: Construct, id: string, props: TenancyPlatformProps = {}) {
     super(scope, id, props);
     this.placementExemptNamespaces = props.placementExemptNamespaces ?? ['kube-system'];
+    this.placementEngine = props.placementEngine ?? PlacementEngine.validatingAdmissionPolicy();
+    if (!(this.placementEngine instanceof PlacementEngine)) {
+      throw invalidProp(this, 'placementEngine', this.placementEngine, 'is not a PlacementEngine.',
+        'Use PlacementEngine.validatingAdmissionPolicy(), PlacementEngine.kyverno() or PlacementEngine.gatekeeper().');
+    }
     if (scope.node.root !== scope) {
       throw invalidProp(this, 'scope', scope.node.path, 'must be the root of the construct tree (the cdk8s App): there is one platform per app.');
     }
@@ -196,7 +218,8 @@ export class TenancyPlatform extends Chart {
   }
 
   /**
-   * Adds, once, the guard that keeps pods on the nodes of their own tenant.
+   * Adds, once, the guard that keeps pods on the nodes of their own tenant,
+   * with the platform's placement engine.
    *
    * @internal
    */
@@ -204,7 +227,7 @@ export class TenancyPlatform extends Chart {
     if (this.placementGuard) return;
     this.placementExemptNamespaces.forEach((ns, i) => checkDnsLabel(this, `placementExemptNamespaces[${i}]`, ns));
     this.placementGuard = true;
-    vapGuard(this, managedLabels(), this.placementExemptNamespaces);
+    this.placementEngine._addGuard(this, this.placementExemptNamespaces);
   }
 
   /**
