@@ -11,7 +11,7 @@ import type { TenantPlacement } from '../../placement/tenant-placement';
 // `Assign` (mutations.gatekeeper.sh/v1, stable since 3.10).
 
 /** The kind of the Constraint; the template's name is its lowercase. */
-const CONSTRAINT_KIND = 'Cdk8sTenancyPlacement';
+export const CONSTRAINT_KIND = 'Cdk8sTenancyPlacement';
 
 /**
  * The guard: a ConstraintTemplate whose CEL source is the shared rules, and
