@@ -274,15 +274,3 @@ describe('names', () => {
     }
   });
 });
-
-describe('bad input', () => {
-  test.each([
-    ['an object that is not a PlacementEngine', {}],
-    ['a string', 'kyverno'],
-  ])('placementEngine: %s', (_, value) => {
-    const app = new App();
-    expect(() => new TenancyPlatform(app, 'platform', { placementEngine: value as any }))
-      .toThrow(/platform: invalid placementEngine .*: is not a PlacementEngine\. Use PlacementEngine\.validatingAdmissionPolicy\(\), PlacementEngine\.kyverno\(\) or PlacementEngine\.gatekeeper\(\)/);
-    expect(app.charts.flatMap((ch) => ch.toJson())).toEqual([]);
-  });
-});
