@@ -34,11 +34,21 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     '@kubernetes-models/argo-cd@~2.7.2',
     '@kubernetes-models/flux-cd@~2.3.4',
     '@kubernetes-models/istio@~2.3.0',
+    // Kyverno (placement engine) and Karpenter (NodePool) schemas. Their
+    // only releases with the CRDs we emit are ES modules (exports with just
+    // the `import` condition); jest maps and transforms them below.
+    '@kubernetes-models/kyverno@2.0.0',
+    '@kubernetes-models/karpenter@2.0.0',
     // AwsSolutions checks on the AWS constructs, as a validation plugin.
     'cdk-nag@^3.0.2',
     // Evaluates the ValidatingAdmissionPolicies' CEL in tests; takes plain
     // objects and the Kubernetes-style syntax our policies use.
     '@marcbachmann/cel-js@^8.0.0',
+    // Evaluates the JMESPath preconditions of the Kyverno mutations in tests
+    // (the reference JavaScript implementation; Kyverno's is a Go port of
+    // the same spec). Small, CommonJS, no dependencies.
+    'jmespath@^0.16.0',
+    '@types/jmespath',
     'ts-node',
     'tsconfig-paths',
   ],
@@ -57,12 +67,19 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     jestConfig: {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       moduleNameMapper: { '^cdk8s-tenancy$': '<rootDir>/src' },
-      // The CEL evaluator ships as ES modules only; let ts-jest turn it into
-      // CommonJS like the rest of the test code.
-      transformIgnorePatterns: ['/node_modules/(?!@marcbachmann/cel-js/)'],
+      // The CEL evaluator and the Kyverno and Karpenter schemas ship as ES
+      // modules only; let ts-jest turn them into CommonJS like the rest of
+      // the test code (transpiling only: they are not ours to type-check).
+      // The schemas export only for `import`, hence the resolver.
+      resolver: '<rootDir>/test/helpers/esm-only-resolver.js',
+      // (Nested dependencies of those packages are ES modules too.)
+      transformIgnorePatterns: ['^(?!.*/node_modules/(@marcbachmann/cel-js|@kubernetes-models/(kyverno|karpenter))/).*/node_modules/'],
       transform: {
         '^.+/@marcbachmann/cel-js/.+\\.js$': new javascript.Transform('ts-jest', {
           tsconfig: { allowJs: true, module: 'commonjs' },
+        }),
+        '^.+/@kubernetes-models/(kyverno|karpenter)/.+\\.js$': new javascript.Transform('ts-jest', {
+          tsconfig: { allowJs: true, module: 'commonjs', target: 'es2022', isolatedModules: true },
         }),
       },
     },

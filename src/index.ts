@@ -10,6 +10,7 @@ export * as aws from './aws';
 export * from './audit/audit-report';
 export * from './audit/tenancy-audit';
 export * from './placement/tenant-placement';
+export * from './placement/placement-engine';
 export * from './gitops/tenancy-gitops';
 export * from './gitops/tenancy-gitops-writer';
 export * from './mesh/istio-tenant-control-plane';

@@ -1,11 +1,13 @@
 import { Chart, ChartProps } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
-import { DEDICATED_NODES_LABEL, LIBRARY_KEY_PREFIX, MANAGED_BY_LABEL, MANAGED_BY_VALUE, POD_SECURITY_LABEL_PREFIX, RUNTIME_CLASS_LABEL, TENANT_LABEL } from './labels';
+import { LIBRARY_KEY_PREFIX, MANAGED_BY_LABEL, MANAGED_BY_VALUE, POD_SECURITY_LABEL_PREFIX, RUNTIME_CLASS_LABEL } from './labels';
+import { PlacementEngine } from './placement/placement-engine';
 import { validatingPolicy } from './private/admission-v1';
 import { invalidProp } from './private/errors';
 import { celIsProtectedKey } from './private/keys';
 import { checkDnsLabel, checkDnsSubdomain } from './private/names';
+import { PLACEMENT_POLICY_NAME } from './private/placement/rules';
 
 /** The platform of each construct tree, by its root. */
 const PLATFORMS = new WeakMap<IConstruct, TenancyPlatform>();
@@ -24,10 +26,11 @@ export const GUARDRAILS_POLICY_NAME = 'cdk8s-tenancy-guardrails';
 export const SANDBOX_POLICY_NAME = 'cdk8s-tenancy-sandbox';
 
 /**
- * The name of the policy (and binding) that keeps pods on the nodes of
- * their own tenant.
+ * The name of the placement guard that keeps pods on the nodes of their own
+ * tenant: the ValidatingAdmissionPolicy and its binding, the Kyverno
+ * ClusterPolicy or the Gatekeeper Constraint, by engine.
  */
-export const PLACEMENT_POLICY_NAME = 'cdk8s-tenancy-placement';
+export { PLACEMENT_POLICY_NAME };
 
 /**
  * Options for the cluster-wide part of the tenancy.
@@ -41,6 +44,17 @@ export interface TenancyPlatformProps extends ChartProps {
    * @default ['kube-system']
    */
   readonly placementExemptNamespaces?: string[];
+
+  /**
+   * The admission engine that holds pods to their tenant's dedicated nodes
+   * once a tenant has a `TenantPlacement`. Kyverno and Gatekeeper also add
+   * the toleration and node affinity to the tenant's pods; the
+   * ValidatingAdmissionPolicy only checks them (workloads use
+   * `TenantPlacement.applyTo`). The engine must be installed in the cluster.
+   *
+   * @default PlacementEngine.validatingAdmissionPolicy()
+   */
+  readonly placementEngine?: PlacementEngine;
 }
 
 /**
@@ -119,9 +133,19 @@ export class TenancyPlatform extends Chart {
   private placementGuard = false;
   private readonly placementExemptNamespaces: string[];
 
+  /**
+   * The engine of the placement guard.
+   */
+  public readonly placementEngine: PlacementEngine;
+
   constructor(scope: Construct, id: string, props: TenancyPlatformProps = {}) {
     super(scope, id, props);
     this.placementExemptNamespaces = props.placementExemptNamespaces ?? ['kube-system'];
+    this.placementEngine = props.placementEngine ?? PlacementEngine.validatingAdmissionPolicy();
+    if (!(this.placementEngine instanceof PlacementEngine)) {
+      throw invalidProp(this, 'placementEngine', this.placementEngine, 'is not a PlacementEngine.',
+        'Use PlacementEngine.validatingAdmissionPolicy(), PlacementEngine.kyverno() or PlacementEngine.gatekeeper().');
+    }
     if (scope.node.root !== scope) {
       throw invalidProp(this, 'scope', scope.node.path, 'must be the root of the construct tree (the cdk8s App): there is one platform per app.');
     }
@@ -194,15 +218,16 @@ export class TenancyPlatform extends Chart {
   }
 
   /**
-   * Adds, once, the guard that keeps pods on the nodes of their own tenant.
+   * Adds, once, the guard that keeps pods on the nodes of their own tenant,
+   * with the platform's placement engine.
    *
    * @internal
    */
   public _ensurePlacementGuard(): void {
     if (this.placementGuard) return;
-    this.placementGuard = true;
     this.placementExemptNamespaces.forEach((ns, i) => checkDnsLabel(this, `placementExemptNamespaces[${i}]`, ns));
-    validatingPolicy(this, PLACEMENT_POLICY_NAME, managedLabels(), placementSpec(this.placementExemptNamespaces));
+    this.placementGuard = true;
+    this.placementEngine._addGuard(this, this.placementExemptNamespaces);
   }
 
   /**
@@ -328,60 +353,5 @@ function sandboxSpec() {
       messageExpression: `'pods in namespace ' + namespaceObject.metadata.name + ' must set spec.runtimeClassName to ' + ${label}`,
       reason: 'Forbidden' as const,
     }],
-  };
-}
-
-/**
- * The placement guard (seed 003, part 3: "policy-based management for node
- * selection"). Taints repel, affinity attracts, but a tenant can write its
- * own toleration (seed 001): this policy makes the three agree. It fails
- * closed, like the others: a pod the API server cannot judge is not placed.
- */
-function placementSpec(exempt: string[]) {
-  const T = JSON.stringify(TENANT_LABEL);
-  const D = JSON.stringify(DEDICATED_NODES_LABEL);
-  const required = 'object.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution';
-  return {
-    failurePolicy: 'Fail' as const,
-    matchConstraints: {
-      resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE' as const, 'UPDATE' as const], resources: ['pods'] }],
-      namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn' as const, values: exempt }] },
-    },
-    variables: [
-      { name: 'nsLabels', expression: 'namespaceObject != null && has(namespaceObject.metadata.labels) ? namespaceObject.metadata.labels : {}' },
-      { name: 'dedicated', expression: `${D} in variables.nsLabels && variables.nsLabels[${D}] == 'true'` },
-      { name: 'tenant', expression: `${T} in variables.nsLabels ? variables.nsLabels[${T}] : ''` },
-      { name: 'tolerations', expression: 'has(object.spec.tolerations) ? object.spec.tolerations : []' },
-    ],
-    validations: [
-      {
-        expression: "variables.tolerations.all(t, (has(t.key) && t.key != '') || !has(t.operator) || t.operator != 'Exists')",
-        message: 'pods may not tolerate every taint (operator Exists without a key): that includes every tenant\'s dedicated nodes',
-        reason: 'Forbidden' as const,
-      },
-      {
-        expression: `variables.tolerations.all(t, !has(t.key) || t.key != ${T} || (variables.dedicated && has(t.value) && t.value == variables.tenant && (!has(t.operator) || t.operator == 'Equal')))`,
-        messageExpression: `'pods in namespace ' + namespaceObject.metadata.name + ' may only tolerate the ${TENANT_LABEL} taint of their own tenant, with operator Equal'`,
-        reason: 'Forbidden' as const,
-      },
-      {
-        expression: `!has(object.spec.nodeSelector) || !(${T} in object.spec.nodeSelector) || (variables.dedicated && object.spec.nodeSelector[${T}] == variables.tenant)`,
-        message: 'pods may not select another tenant\'s nodes',
-        reason: 'Forbidden' as const,
-      },
-      {
-        expression: "!variables.dedicated || request.operation != 'CREATE' || !has(object.spec.nodeName)",
-        message: 'pods of a tenant with dedicated nodes may not choose their node (spec.nodeName): the scheduler places them',
-        reason: 'Forbidden' as const,
-      },
-      {
-        expression: `!variables.dedicated || (variables.tolerations.exists(t, has(t.key) && t.key == ${T} && has(t.value) && t.value == variables.tenant)`
-          + ` && has(object.spec.affinity) && has(object.spec.affinity.nodeAffinity) && has(${required})`
-          + ` && ${required}.nodeSelectorTerms.all(term, has(term.matchExpressions)`
-          + ` && term.matchExpressions.exists(e, e.key == ${T} && e.operator == 'In' && e.values == [variables.tenant])))`,
-        messageExpression: '\'pods in namespace \' + namespaceObject.metadata.name + \' must tolerate and require the nodes of tenant \' + variables.tenant + \': use TenantPlacement.applyTo(workload.scheduling)\'',
-        reason: 'Forbidden' as const,
-      },
-    ],
   };
 }

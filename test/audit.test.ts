@@ -7,7 +7,7 @@ import * as YAML from 'yaml';
 import { K8sObject, synthObjects } from './helpers/manifests';
 import { quickstart } from '../examples/quickstart/app';
 import { EXIT_FAILED, EXIT_PASSED, EXIT_USAGE, main } from '../src/audit/cli';
-import { CheckStatus, SoftTenant, TenancyAudit, TENANT_LABEL, TenantMember, TenantPeer, TenantPlacement, TenantPort } from 'cdk8s-tenancy';
+import { CheckStatus, PlacementEngine, SoftTenant, TenancyAudit, TenancyPlatform, TENANT_LABEL, TenantMember, TenantPeer, TenantPlacement, TenantPort } from 'cdk8s-tenancy';
 
 /** Two tenants; team-a accepts team-b on 8080 and team-b may call team-a there. */
 function twoTenants(): K8sObject[] {
@@ -255,6 +255,61 @@ describe('nodes.placement', () => {
   test('a kube-system DaemonSet tolerating everything is exempt, as in the guard', () => {
     const ds = { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'agent', namespace: 'kube-system' }, spec: { template: { spec: { tolerations: [{ operator: 'Exists' }] } } } };
     expect(check([...placed(), ds], 'team-a').status).toBe(CheckStatus.PASS);
+  });
+
+  describe.each([
+    ['Kyverno', () => PlacementEngine.kyverno()],
+    ['Gatekeeper', () => PlacementEngine.gatekeeper()],
+  ])('with the %s engine', (_, engine) => {
+    /** placed(), with the engine's guard instead of the ValidatingAdmissionPolicy. */
+    function placedWith(exempt = ['kube-system']): K8sObject[] {
+      const app = new App();
+      new TenancyPlatform(app, 'platform', { placementEngine: engine(), placementExemptNamespaces: exempt });
+      new SoftTenant(new Chart(app, 'a'), 'A', { name: 'team-a' }).addExtension(TenantPlacement.forTenant('team-a'));
+      new SoftTenant(new Chart(app, 'b'), 'B', { name: 'team-b' });
+      return JSON.parse(JSON.stringify(synthObjects(app)));
+    }
+    const everything = { template: { spec: { tolerations: [{ operator: 'Exists' }] } } };
+    const agent = (namespace: string) => ({ apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'agent', namespace }, spec: everything });
+
+    test('its guard counts: the check passes, every kind is known', () => {
+      const report = TenancyAudit.auditObjects(placedWith());
+      expect(check(placedWith(), 'team-a')).toMatchObject({ status: CheckStatus.PASS, findings: [] });
+      expect([report.passed, report.unknownKinds]).toEqual([true, []]);
+    });
+
+    test('its exempt namespaces are the guard\'s, as for the ValidatingAdmissionPolicy', () => {
+      expect(check([...placedWith(['kube-system', 'monitoring']), agent('monitoring')], 'team-a').status).toBe(CheckStatus.PASS);
+      expect(check([...placedWith(), agent('monitoring')], 'team-a').findings.map((f) => f.message))
+        .toEqual(["tolerates the dedicated nodes of tenant 'team-a' from namespace monitoring, which is not the tenant's"]);
+    });
+
+    test('without its guard, the check fails as missing', () => {
+      const guardKinds = ['ClusterPolicy', 'ConstraintTemplate', 'Cdk8sTenancyPlacement'];
+      const objects = without(placedWith(), (o) => guardKinds.includes(o.kind) && o.metadata.name.startsWith('cdk8s') && !o.metadata.labels?.[TENANT_LABEL]);
+      expect(check(objects, 'team-a').findings.map((f) => `${f.object}: ${f.message}`))
+        .toEqual(["ValidatingAdmissionPolicy cdk8s-tenancy-placement: is missing: any pod may tolerate the tenant's taint and run on its nodes"]);
+    });
+  });
+
+  test.each([
+    ['a Kyverno guard failing open', PlacementEngine.kyverno(), (o: any[]) => { named(o, 'ClusterPolicy', 'cdk8s-tenancy-placement').spec.webhookConfiguration.failurePolicy = 'Ignore'; },
+      'ClusterPolicy cdk8s-tenancy-placement: does not fail closed'],
+    ['a Kyverno guard that only audits', PlacementEngine.kyverno(), (o: any[]) => { named(o, 'ClusterPolicy', 'cdk8s-tenancy-placement').spec.rules[0].validate.failureAction = 'Audit'; },
+      'ClusterPolicy cdk8s-tenancy-placement: does not enforce (failureAction Audit only reports)'],
+    ['a Gatekeeper Constraint in dry run', PlacementEngine.gatekeeper(), (o: any[]) => { named(o, 'Cdk8sTenancyPlacement', 'cdk8s-tenancy-placement').spec.enforcementAction = 'dryrun'; },
+      'Cdk8sTenancyPlacement cdk8s-tenancy-placement: does not deny (enforcementAction dryrun)'],
+    ['a Gatekeeper template failing open', PlacementEngine.gatekeeper(), (o: any[]) => { named(o, 'ConstraintTemplate', 'cdk8stenancyplacement').spec.targets[0].code[0].source.failurePolicy = 'Ignore'; },
+      'Cdk8sTenancyPlacement cdk8s-tenancy-placement: does not fail closed'],
+    ['a Gatekeeper Constraint without its template', PlacementEngine.gatekeeper(), (o: any[]) => o.splice(o.findIndex((x) => x.kind === 'ConstraintTemplate'), 1),
+      'Cdk8sTenancyPlacement cdk8s-tenancy-placement: has no ConstraintTemplate cdk8stenancyplacement with CEL rules: the Constraint checks nothing'],
+  ])('%s fails the check', (_, engine, breakIt, message) => {
+    const app = new App();
+    new TenancyPlatform(app, 'platform', { placementEngine: engine });
+    new SoftTenant(new Chart(app, 'a'), 'A', { name: 'team-a' }).addExtension(TenantPlacement.forTenant('team-a'));
+    const objects = JSON.parse(JSON.stringify(synthObjects(app)));
+    breakIt(objects);
+    expect(check(objects, 'team-a').findings.map((f) => `${f.object}: ${f.message}`)).toEqual([message]);
   });
 
   test('a tenant that tolerates its taint without the guard in the manifests fails', () => {

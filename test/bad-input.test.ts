@@ -164,4 +164,14 @@ describe('TenancyPlatform', () => {
     const app = new App();
     expect(() => new TenancyPlatform(new Chart(app, 'c'), 'p')).toThrow(/c\/p: invalid scope 'c': must be the root of the construct tree/);
   });
+
+  test.each([
+    ['an object that is not a PlacementEngine', {}, /p: invalid placementEngine \{\}: is not a PlacementEngine\./],
+    ['an engine\'s name as a string', 'kyverno', /p: invalid placementEngine 'kyverno': is not a PlacementEngine\./],
+  ])('placementEngine: %s', (_, value, message) => {
+    const app = new App();
+    expect(() => new TenancyPlatform(app, 'p', { placementEngine: value as any }))
+      .toThrow(new RegExp(`${message.source} Use PlacementEngine\\.validatingAdmissionPolicy\\(\\), PlacementEngine\\.kyverno\\(\\) or PlacementEngine\\.gatekeeper\\(\\)\\.$`));
+    expect(app.charts.flatMap((c) => c.toJson())).toEqual([]);
+  });
 });

@@ -117,11 +117,19 @@ describe('the placement guard, evaluated', () => {
     }), /must tolerate and require the nodes of tenant team-a/],
     ['another tenant\'s pod selecting team-a\'s nodes', request(ns('team-b'), { nodeSelector: { [TENANT_LABEL]: 'team-a' } }), /may not select another tenant's nodes/],
     ['a bad pod created by the GitOps controller', request(ns('team-a'), {}, argocd), /must tolerate and require/],
+    ['another tenant\'s pod choosing a node (kubelets do not check NoSchedule taints)', request(ns('team-b'), { nodeName: 'ip-10-0-9-9' }), /may not choose their node/],
   ])('rejects %s', (_, req, message) => {
     const result = admit(objects, req);
     expect(result.errors).toEqual([]);
     expect(result.allowed).toBe(false);
     expect(result.denials.map((d) => d.message).join('\n')).toMatch(message);
+  });
+
+  test('a pod whose namespace the engine does not pass is refused, not guessed at', () => {
+    // Without the namespace the tenant's bare pod would look like no tenant's.
+    const result = admit(objects, { ...request(ns('team-a'), {}), namespaceObject: null });
+    expect(result.errors).toEqual([]);
+    expect(result.denials.map((d) => d.message)).toEqual([expect.stringMatching(/cannot see the pod's namespace/)]);
   });
 
   test('exempt namespaces are configurable', () => {
@@ -178,12 +186,14 @@ describe('Karpenter NodePool', () => {
     expect(pool.spec.template.spec.taints).toEqual([{ key, value, effect }]);
     expect(pool.spec.template.spec.nodeClassRef).toEqual({ group: 'eks.amazonaws.com', kind: 'NodeClass', name: 'default' });
     expect(pool.spec.limits).toEqual({ cpu: '64', memory: '256Gi' });
+    expect(validateAll(chart.toJson())).toBe(1);
   });
 
   test('a self-managed EC2NodeClass, and bad limits', () => {
     const chart = new Chart(new App(), 'c');
     TenantPlacement.forTenant('team-b').addKarpenterNodePool(chart, 'Nodes', { nodeClass: KarpenterNodeClass.ec2NodeClass('tenants') });
     expect(chart.toJson()[0].spec.template.spec.nodeClassRef).toEqual({ group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'tenants' });
+    expect(validateAll(chart.toJson())).toBe(1);
     expect(() => TenantPlacement.forTenant('team-c').addKarpenterNodePool(chart, 'Bad', { limitsCpu: Cpu.units(-4) }))
       .toThrow(/c: invalid limitsCpu '-4': must be a non-negative Kubernetes quantity/);
     expect(() => TenantPlacement.forTenant('team-c').addKarpenterNodePool(chart, 'Bad2', { nodeClass: KarpenterNodeClass.ec2NodeClass('Bad_Name') }))

@@ -95,10 +95,13 @@ export interface PlacementToleration {
  * - the nodes carry the label and the taint `cdk8s-tenancy.io/tenant=<tenant>`;
  * - the tenant's pods tolerate that taint and require that label (node
  *   affinity);
- * - the platform's placement guard (a ValidatingAdmissionPolicy) rejects
- *   pods outside the tenant that tolerate its taint or every taint, and
- *   tenant pods that pick a node themselves (`spec.nodeName`), point at
- *   another tenant's nodes, or lack the toleration and affinity.
+ * - the platform's placement guard rejects pods outside the tenant that
+ *   tolerate its taint or every taint, pods that pick a node themselves
+ *   (`spec.nodeName`), and tenant pods that point at another tenant's nodes
+ *   or lack the toleration and affinity. Its engine is the platform's
+ *   `placementEngine`: a ValidatingAdmissionPolicy (the default), Kyverno or
+ *   Gatekeeper; the last two also add the toleration and affinity to the
+ *   tenant's pods.
  *
  * The seeds warn that a tenant can add a toleration itself (seed 001): the
  * guard is what makes the taint a boundary rather than a hint.
@@ -207,8 +210,9 @@ export class TenantPlacement implements ITenantExtension {
   }
 
   /**
-   * Marks the tenant's namespaces as running on dedicated nodes and adds the
-   * platform's placement guard.
+   * Marks the tenant's namespaces as running on dedicated nodes, adds the
+   * platform's placement guard and, with a mutating placement engine, the
+   * tenant's mutation (in the tenant's chart).
    */
   public applyToTenant(tenant: SoftTenant): void {
     this._check(tenant);
@@ -217,6 +221,7 @@ export class TenantPlacement implements ITenantExtension {
         `Use TenantPlacement.forTenant('${tenant.name}').`);
     }
     tenant.platform._ensurePlacementGuard();
+    tenant.platform.placementEngine._addMutation(tenant, this);
     tenant._setLibraryNamespaceLabel(DEDICATED_NODES_LABEL, 'true');
   }
 

@@ -126,17 +126,10 @@ function matchesResources(match: any, req: AdmissionRequest): boolean {
   return true;
 }
 
-/**
- * Runs every bound ValidatingAdmissionPolicy in `manifests` on `req`.
- */
-export function admit(manifests: K8sObject[], req: AdmissionRequest): AdmissionResult {
-  const policies = new Map(manifests.filter((o) => o.kind === 'ValidatingAdmissionPolicy').map((p) => [p.metadata.name, p]));
-  const bindings = manifests.filter((o) => o.kind === 'ValidatingAdmissionPolicyBinding');
-  const denials: { policy: string; message: string }[] = [];
-  const errors: { policy: string; error: string }[] = [];
-  const evaluated: string[] = [];
-  const context: Record<string, unknown> = {
-    object: toCel(req.object ?? null),
+/** The CEL variables every engine gives its expressions (before `variables`). */
+function celContext(req: AdmissionRequest, object = req.object): Record<string, unknown> {
+  return {
+    object: toCel(object ?? null),
     oldObject: toCel(req.oldObject ?? null),
     namespaceObject: toCel(req.namespaceObject ?? null),
     request: toCel({
@@ -149,6 +142,61 @@ export function admit(manifests: K8sObject[], req: AdmissionRequest): AdmissionR
     }),
     authorizer: new Authorizer(req.authorizer ?? (() => false)),
   };
+}
+
+interface Rules {
+  readonly matchConditions?: { expression: string }[];
+  readonly variables?: { name: string; expression: string }[];
+  readonly validations?: { expression: string; message?: string; messageExpression?: string }[];
+}
+
+/**
+ * Evaluates match conditions, then variables in order, then validations,
+ * as the Kubernetes CEL admission library does (and with it Kyverno's
+ * validate.cel and Gatekeeper's K8sNativeValidation). Returns whether the
+ * conditions held; denial messages and CEL errors go to `out`.
+ */
+function runRules(name: string, rules: Rules, context: Record<string, unknown>, failClosed: boolean, denies: boolean,
+  out: { denials: AdmissionResult['denials']; errors: AdmissionResult['errors'] }, extraVariables: Record<string, unknown> = {}): boolean {
+  let conditionsHold = false;
+  try {
+    conditionsHold = (rules.matchConditions ?? []).every((c) => ENV.evaluate(c.expression, context) === true);
+    if (!conditionsHold) return false;
+    const variables: Record<string, unknown> = { ...extraVariables };
+    for (const v of rules.variables ?? []) {
+      variables[v.name] = ENV.evaluate(v.expression, { ...context, variables });
+    }
+    for (const validation of rules.validations ?? []) {
+      const result = ENV.evaluate(validation.expression, { ...context, variables });
+      if (typeof result !== 'boolean') throw new Error(`validation '${validation.expression}' returned ${String(result)}, not a bool`);
+      if (!result && denies) {
+        const message = validation.messageExpression
+          ? String(ENV.evaluate(validation.messageExpression, { ...context, variables }))
+          : validation.message ?? `failed expression: ${validation.expression}`;
+        out.denials.push({ policy: name, message });
+      }
+    }
+  } catch (e) {
+    const error = (e as Error).message;
+    out.errors.push({ policy: name, error });
+    if (failClosed && denies) out.denials.push({ policy: name, message: `policy evaluation failed: ${error}` });
+  }
+  return conditionsHold;
+}
+
+function outcome(out: { denials: AdmissionResult['denials']; errors: AdmissionResult['errors'] }, evaluated: string[]): AdmissionResult {
+  return { allowed: out.denials.length === 0, denials: out.denials, evaluated, errors: out.errors };
+}
+
+/**
+ * Runs every bound ValidatingAdmissionPolicy in `manifests` on `req`.
+ */
+export function admit(manifests: K8sObject[], req: AdmissionRequest): AdmissionResult {
+  const policies = new Map(manifests.filter((o) => o.kind === 'ValidatingAdmissionPolicy').map((p) => [p.metadata.name, p]));
+  const bindings = manifests.filter((o) => o.kind === 'ValidatingAdmissionPolicyBinding');
+  const out = { denials: [], errors: [] };
+  const evaluated: string[] = [];
+  const context = celContext(req);
   for (const binding of bindings) {
     const policy = policies.get(binding.spec.policyName);
     if (!policy) continue; // a binding to a missing policy does nothing
@@ -156,31 +204,106 @@ export function admit(manifests: K8sObject[], req: AdmissionRequest): AdmissionR
     const name = policy.metadata.name;
     if (!matchesResources(spec.matchConstraints, req) || !matchesResources(binding.spec.matchResources, req)) continue;
     const denies = (binding.spec.validationActions as string[]).includes('Deny');
-    const fail = (error: string) => {
-      errors.push({ policy: name, error });
-      if (spec.failurePolicy !== 'Ignore' && denies) denials.push({ policy: name, message: `policy evaluation failed: ${error}` });
-    };
-    try {
-      const conditionsHold = (spec.matchConditions ?? []).every((c: any) => ENV.evaluate(c.expression, context) === true);
-      if (!conditionsHold) continue;
-      evaluated.push(name);
-      const variables: Record<string, unknown> = {};
-      for (const v of spec.variables ?? []) {
-        variables[v.name] = ENV.evaluate(v.expression, { ...context, variables });
+    if (runRules(name, spec, context, spec.failurePolicy !== 'Ignore', denies, out)) evaluated.push(name);
+  }
+  return outcome(out, evaluated);
+}
+
+/** The kind of the object under review. */
+function kindOf(req: AdmissionRequest): string {
+  return (req.object ?? req.oldObject)?.kind ?? '';
+}
+
+/** A Kyverno `match`/`exclude` block (`any` or `all` of resource filters). */
+function kyvernoMatches(block: any, req: AdmissionRequest): boolean {
+  const one = (filter: any) => {
+    const r = filter.resources ?? {};
+    if (r.kinds && !r.kinds.includes(kindOf(req))) return false;
+    if (r.operations && !r.operations.includes(req.operation)) return false;
+    if (r.namespaces && !r.namespaces.includes(req.namespace)) return false;
+    if (r.namespaceSelector && !matchesSelector(r.namespaceSelector, req.namespaceObject?.metadata?.labels ?? {})) return false;
+    return true;
+  };
+  if (block.any) return block.any.some(one);
+  if (block.all) return block.all.every(one);
+  throw new Error(`unsupported Kyverno match block ${JSON.stringify(block)}`);
+}
+
+/**
+ * A model of Kyverno (1.13+) running the `validate.cel` rules of its
+ * ClusterPolicies at admission: `match` and `exclude` resource filters
+ * (kinds, operations, namespaces, namespaceSelector), `celPreconditions`,
+ * then `cel.variables` and `cel.expressions` with the Kubernetes CEL
+ * variables (`namespaceObject` included). A rule with `failureAction:
+ * Enforce` denies; an evaluation error denies when the policy fails closed.
+ */
+export function kyvernoAdmit(manifests: K8sObject[], req: AdmissionRequest): AdmissionResult {
+  const out = { denials: [], errors: [] };
+  const evaluated: string[] = [];
+  const context = celContext(req);
+  for (const policy of manifests.filter((o) => o.apiVersion === 'kyverno.io/v1' && o.kind === 'ClusterPolicy')) {
+    const spec = policy.spec;
+    const failClosed = (spec.webhookConfiguration?.failurePolicy ?? spec.failurePolicy ?? 'Fail') !== 'Ignore';
+    for (const rule of spec.rules ?? []) {
+      const rules = rule.validate?.cel;
+      if (!rules) continue;
+      if (!kyvernoMatches(rule.match, req) || (rule.exclude && kyvernoMatches(rule.exclude, req))) continue;
+      const enforce = (rule.validate.failureAction ?? spec.validationFailureAction ?? 'Audit') === 'Enforce';
+      const name = `${policy.metadata.name}/${rule.name}`;
+      const celRules = { matchConditions: rule.celPreconditions, variables: rules.variables, validations: rules.expressions };
+      if (runRules(name, celRules, context, failClosed, enforce, out)) {
+        evaluated.push(name);
       }
-      for (const validation of spec.validations ?? []) {
-        const result = ENV.evaluate(validation.expression, { ...context, variables });
-        if (typeof result !== 'boolean') throw new Error(`validation '${validation.expression}' returned ${String(result)}, not a bool`);
-        if (!result && denies) {
-          const message = validation.messageExpression
-            ? String(ENV.evaluate(validation.messageExpression, { ...context, variables }))
-            : validation.message ?? `failed expression: ${validation.expression}`;
-          denials.push({ policy: name, message });
-        }
-      }
-    } catch (e) {
-      fail((e as Error).message);
     }
   }
-  return { allowed: denials.length === 0, denials, evaluated, errors };
+  return outcome(out, evaluated);
+}
+
+/** A Gatekeeper `match` block (kinds, scope, namespaces, excludedNamespaces, namespaceSelector). */
+function gatekeeperMatches(match: any, req: AdmissionRequest): boolean {
+  const object = req.object ?? req.oldObject;
+  const group = req.resource.group;
+  if (match.kinds && !match.kinds.some((k: any) => (k.apiGroups ?? ['*']).some((g: string) => g === '*' || g === group)
+    && (k.kinds ?? ['*']).some((x: string) => x === '*' || x === object?.kind))) return false;
+  if (match.scope === 'Namespaced' && !req.namespace) return false;
+  if (match.scope === 'Cluster' && req.namespace) return false;
+  if (match.namespaces && !match.namespaces.includes(req.namespace)) return false;
+  if (match.excludedNamespaces && match.excludedNamespaces.includes(req.namespace)) return false;
+  if (match.namespaceSelector && !matchesSelector(match.namespaceSelector, req.namespaceObject?.metadata?.labels ?? {})) return false;
+  if ((match.namespaces ?? []).concat(match.excludedNamespaces ?? []).some((n: string) => n.includes('*'))) throw new Error('namespace globs are not modelled');
+  return true;
+}
+
+/**
+ * A model of OPA Gatekeeper (3.22+) running ConstraintTemplates with the
+ * CEL engine (`K8sNativeValidation`) in its validating webhook: each
+ * Constraint of the template's kind whose `match` selects the request runs
+ * the source's `matchCondition`, then `variables.params` (the Constraint's
+ * parameters) and `variables.anyObject`, the source's variables, and its
+ * validations. Gatekeeper clears `object` on DELETE. `namespaceObject` is
+ * what the request carries: pass null to model Gatekeeper before 3.22.
+ */
+export function gatekeeperAdmit(manifests: K8sObject[], req: AdmissionRequest): AdmissionResult {
+  const out = { denials: [], errors: [] };
+  const evaluated: string[] = [];
+  const object = req.operation === 'DELETE' ? null : req.object;
+  const context = celContext(req, object);
+  for (const template of manifests.filter((o) => o.apiVersion === 'templates.gatekeeper.sh/v1' && o.kind === 'ConstraintTemplate')) {
+    const kind = template.spec.crd.spec.names.kind;
+    if (template.metadata.name !== kind.toLowerCase()) throw new Error(`ConstraintTemplate ${template.metadata.name} must be named ${kind.toLowerCase()}`);
+    const code = template.spec.targets[0].code.find((c: any) => c.engine === 'K8sNativeValidation');
+    if (!code) continue;
+    const source = code.source;
+    for (const constraint of manifests.filter((o) => o.apiVersion === 'constraints.gatekeeper.sh/v1beta1' && o.kind === kind)) {
+      if (!gatekeeperMatches(constraint.spec?.match ?? {}, req)) continue;
+      const denies = (constraint.spec?.enforcementAction ?? 'deny') === 'deny';
+      const name = `${kind}/${constraint.metadata.name}`;
+      const params = { params: toCel(constraint.spec?.parameters ?? null), anyObject: toCel(object ?? req.oldObject ?? null) };
+      if (runRules(name, { matchConditions: source.matchCondition, variables: source.variables, validations: source.validations },
+        context, (source.failurePolicy ?? 'Fail') !== 'Ignore', denies, out, params)) {
+        evaluated.push(name);
+      }
+    }
+  }
+  return outcome(out, evaluated);
 }

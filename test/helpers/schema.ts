@@ -20,6 +20,10 @@ const MODULES: Record<string, string> = {
   'install.istio.io/v1alpha1': '@kubernetes-models/istio/install.istio.io/v1alpha1',
   'argoproj.io/v1alpha1': '@kubernetes-models/argo-cd/argoproj.io/v1alpha1',
   'kustomize.toolkit.fluxcd.io/v1': '@kubernetes-models/flux-cd/kustomize.toolkit.fluxcd.io/v1',
+  // ES modules only: loaded through the resolver and transform in the jest
+  // config (.projenrc.ts).
+  'karpenter.sh/v1': '@kubernetes-models/karpenter/karpenter.sh/v1',
+  'kyverno.io/v1': '@kubernetes-models/kyverno/kyverno.io/v1',
 };
 
 export function validateObject(obj: K8sObject): void {

@@ -1,6 +1,7 @@
 import * as ipaddr from 'ipaddr.js';
 import { Manifests, ref } from './model';
 import { beyondDns, dnsRules, egressIpBlocks, formatPorts, isolated, openToAnyTenant, reach } from './network';
+import { placementGuards } from './placement-guard';
 import { grants, resolveRole, subjectKey, WRITE } from './rbac';
 import { selects } from './selectors';
 import { AuditFinding, CheckResult, CheckStatus } from '../../audit/audit-report';
@@ -280,22 +281,20 @@ export const TENANT_CHECKS: CheckDefinition[] = [
       const named = workloads.filter((w) => (w.spec.tolerations ?? []).some((t: any) => t.key === TENANT_LABEL && t.value === ctx.tenant));
       if (dedicated.length === 0 && nodes.length === 0 && named.length === 0) return undefined;
       const out: AuditFinding[] = [];
-      // The guard is what makes the taint a boundary: a tenant can write its own toleration.
-      const policy = ctx.m.kind('ValidatingAdmissionPolicy').find((p) => p.object.metadata?.name === PLACEMENT_POLICY_NAME)?.object;
-      const binding = ctx.m.kind('ValidatingAdmissionPolicyBinding').find((b) => b.object.spec?.policyName === PLACEMENT_POLICY_NAME)?.object;
-      if (!policy || !binding || !(binding.spec?.validationActions ?? []).includes('Deny') || policy.spec?.failurePolicy === 'Ignore') {
-        out.push(finding(ctx, policy ?? `ValidatingAdmissionPolicy ${PLACEMENT_POLICY_NAME}`,
-          !policy ? 'is missing: any pod may tolerate the tenant\'s taint and run on its nodes'
-            : !binding ? 'has no binding: a policy without its binding does nothing'
-              : policy.spec?.failurePolicy === 'Ignore' ? 'does not fail closed' : 'is bound without Deny',
-          'Apply the platform chart with the placement (TenantPlacement adds the guard and its binding).'));
+      // The guard is what makes the taint a boundary: a tenant can write its
+      // own toleration. Any engine's will do (ValidatingAdmissionPolicy,
+      // Kyverno, Gatekeeper), as long as it denies and fails closed.
+      const guards = placementGuards(ctx.m);
+      const fix = 'Apply the platform chart with the placement (TenantPlacement adds the guard of the platform\'s placement engine).';
+      if (guards.length === 0) {
+        out.push(finding(ctx, `ValidatingAdmissionPolicy ${PLACEMENT_POLICY_NAME}`, 'is missing: any pod may tolerate the tenant\'s taint and run on its nodes', fix));
       }
-      // Namespaces the guard leaves alone (node agents), as the policy says.
-      const exempt: string[] = (policy?.spec?.matchConstraints?.namespaceSelector?.matchExpressions ?? [])
-        .filter((e: any) => e.key === 'kubernetes.io/metadata.name' && e.operator === 'NotIn').flatMap((e: any) => e.values ?? []);
+      for (const g of guards.filter((x) => x.problem)) out.push(finding(ctx, g.object, g.problem!, fix));
+      // Namespaces the guard leaves alone (node agents), as the guard says.
+      const exempt = guards.length > 0 ? guards.flatMap((g) => g.exempt) : ['kube-system'];
       for (const w of workloads.filter((x) => tolerates(x.spec, ctx.tenant))) {
         const ns = w.object.metadata?.namespace;
-        if (ns && !ctx.namespaces.includes(ns) && !(policy ? exempt : ['kube-system']).includes(ns)) {
+        if (ns && !ctx.namespaces.includes(ns) && !exempt.includes(ns)) {
           out.push(finding(ctx, w.object, `tolerates the dedicated nodes of tenant '${ctx.tenant}' from namespace ${ns}, which is not the tenant's`,
             `Remove the toleration for ${TENANT_LABEL}=${ctx.tenant} (or tolerating every taint).`));
         }

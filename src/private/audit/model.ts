@@ -8,6 +8,8 @@ export const KNOWN_KINDS = new Set([
   'Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'Pod', 'Service', 'ConfigMap', 'Secret', 'Ingress',
   'PersistentVolumeClaim', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'CustomResourceDefinition', 'Node', 'ReplicaSet',
   'IstioOperator', 'Istio', 'IstioRevision',
+  // The placement guard and mutations of the Kyverno and Gatekeeper engines.
+  'ClusterPolicy', 'ConstraintTemplate', 'Cdk8sTenancyPlacement', 'Assign',
 ]);
 
 /** Namespaces of the cluster itself, never expected to carry a tenant. */

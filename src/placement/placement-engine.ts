@@ -1,0 +1,90 @@
+import { Construct } from 'constructs';
+import type { TenantPlacement } from './tenant-placement';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, TENANT_LABEL } from '../labels';
+import { gatekeeperGuard, gatekeeperMutation } from '../private/placement/gatekeeper';
+import { kyvernoGuard, kyvernoMutation } from '../private/placement/kyverno';
+import { vapGuard } from '../private/placement/vap';
+
+/**
+ * The admission engine that holds pods to their tenant's dedicated nodes
+ * (seed 003, part 3), one for the whole cluster, chosen on
+ * `TenancyPlatformProps.placementEngine`.
+ *
+ * Every engine runs the same validation rules (one CEL text): pods outside a
+ * tenant may not tolerate its taint or every taint, no pod may pick its node
+ * (`spec.nodeName`), and a tenant's pods must tolerate and require its
+ * nodes, and no other tenant's. The mutating engines also add the
+ * toleration and the node affinity to the tenant's pods, so workloads need
+ * no `TenantPlacement.applyTo`. Each engine fails closed.
+ *
+ * @example
+ * import { App } from 'cdk8s';
+ * import { PlacementEngine, TenancyPlatform } from 'cdk8s-tenancy';
+ *
+ * const app = new App();
+ * new TenancyPlatform(app, 'platform', { placementEngine: PlacementEngine.kyverno() });
+ */
+export class PlacementEngine {
+  /**
+   * A ValidatingAdmissionPolicy (Kubernetes 1.30+): run by the API server,
+   * no webhook to install or keep up. Validates only: workloads place
+   * themselves with `TenantPlacement.applyTo`.
+   */
+  public static validatingAdmissionPolicy(): PlacementEngine {
+    return new PlacementEngine('ValidatingAdmissionPolicy', false);
+  }
+
+  /**
+   * Kyverno (1.13 to 1.19): one ClusterPolicy validating with the shared
+   * CEL rules, and per tenant a ClusterPolicy that adds its toleration and
+   * node affinity to the pods of its namespaces.
+   */
+  public static kyverno(): PlacementEngine {
+    return new PlacementEngine('Kyverno', true);
+  }
+
+  /**
+   * OPA Gatekeeper (3.22+): a ConstraintTemplate with the shared CEL rules
+   * and its Constraint, and per tenant two `Assign` mutators (toleration and
+   * node affinity), as in seed 003.
+   */
+  public static gatekeeper(): PlacementEngine {
+    return new PlacementEngine('Gatekeeper', true);
+  }
+
+  private constructor(
+    /** The engine's name, as its project spells it. */
+    public readonly name: string,
+    /** Whether the engine adds the toleration and node affinity to the tenant's pods itself. */
+    public readonly mutates: boolean,
+  ) {}
+
+  /**
+   * Adds the cluster-wide guard to the platform chart.
+   *
+   * @internal
+   */
+  public _addGuard(scope: Construct, exemptNamespaces: string[]): void {
+    const labels = { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE };
+    switch (this.name) {
+      case 'Kyverno': return kyvernoGuard(scope, labels, exemptNamespaces);
+      case 'Gatekeeper': return gatekeeperGuard(scope, labels, exemptNamespaces);
+      default: return vapGuard(scope, labels, exemptNamespaces);
+    }
+  }
+
+  /**
+   * Adds a tenant's mutation, in the tenant's own chart (so a GitOps file
+   * per tenant holds it), if the engine mutates.
+   *
+   * @internal
+   */
+  public _addMutation(scope: Construct, placement: TenantPlacement): void {
+    const labels = { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [TENANT_LABEL]: placement.tenant };
+    switch (this.name) {
+      case 'Kyverno': return kyvernoMutation(scope, labels, placement);
+      case 'Gatekeeper': return gatekeeperMutation(scope, labels, placement);
+      default: return;
+    }
+  }
+}

@@ -1,0 +1,276 @@
+import { App, Chart } from 'cdk8s';
+import { admit, AdmissionRequest, AdmissionResult, gatekeeperAdmit, kyvernoAdmit } from './helpers/admission';
+import { find, K8sObject, synthObjects } from './helpers/manifests';
+import { gatekeeperMutate, kyvernoMutate, MutationRequest, parseLocation } from './helpers/mutation';
+import { validateAll } from './helpers/schema';
+import { PlacementEngine, SoftTenant, TenancyPlatform, TENANT_LABEL, TenantPlacement } from 'cdk8s-tenancy';
+
+/**
+ * Gatekeeper's kinds have no published schema package, and its CRDs may not
+ * be copied into this repository: they are kept out of schema validation by
+ * this list, and held by the targeted assertions and evaluations below.
+ */
+const NO_SCHEMA = ['templates.gatekeeper.sh/v1', 'constraints.gatekeeper.sh/v1beta1', 'mutations.gatekeeper.sh/v1'];
+const validatable = (objects: K8sObject[]) => objects.filter((o) => !NO_SCHEMA.includes(o.apiVersion));
+
+/** team-a and team-c on dedicated nodes, team-b not, one engine for the cluster. */
+function cluster(placementEngine?: PlacementEngine, platformProps: Record<string, unknown> = {}) {
+  const app = new App();
+  new TenancyPlatform(app, 'platform', { placementEngine, ...platformProps });
+  const placements: Record<string, TenantPlacement> = {};
+  for (const [name, namespaces, placed] of [['team-a', ['team-a', 'team-a-batch'], true], ['team-b', ['team-b'], false], ['team-c', ['team-c'], true]] as const) {
+    const tenant = new SoftTenant(new Chart(app, name), 'Tenant', { name, namespaces: [...namespaces] });
+    if (placed) {
+      placements[name] = TenantPlacement.forTenant(name);
+      tenant.addExtension(placements[name]);
+    }
+  }
+  return { app, objects: synthObjects(app), a: placements['team-a'], c: placements['team-c'] };
+}
+
+/** The objects of one chart of the app. */
+const inChart = (app: App, id: string) => app.charts.find((c) => c.node.id === id)!.toJson() as K8sObject[];
+
+const kubeSystem = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kube-system', labels: { 'kubernetes.io/metadata.name': 'kube-system' } } };
+const argocd = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'argocd', labels: { 'kubernetes.io/metadata.name': 'argocd' } } };
+const pod = (namespace: string, spec: Record<string, unknown> = {}) => ({
+  apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace }, spec: { containers: [{ name: 'c', image: 'nginx' }], ...spec },
+});
+const required = (...terms: unknown[]) => ({ nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms } } });
+const request = (namespace: any, object: Record<string, any>, operation: 'CREATE' | 'UPDATE' | 'DELETE' = 'CREATE', username = 'alice'): AdmissionRequest => ({
+  operation,
+  resource: { group: '', version: 'v1', resource: 'pods' },
+  namespace: namespace.metadata.name,
+  object: operation === 'DELETE' ? null : object,
+  oldObject: operation === 'CREATE' ? null : object,
+  namespaceObject: namespace,
+  userInfo: { username },
+});
+
+type Admit = (manifests: K8sObject[], req: AdmissionRequest) => AdmissionResult;
+type Mutate = (manifests: K8sObject[], req: MutationRequest) => Record<string, any>;
+
+const ENGINES: [string, () => PlacementEngine, Admit, Mutate][] = [
+  ['Kyverno', () => PlacementEngine.kyverno(), kyvernoAdmit, kyvernoMutate],
+  ['Gatekeeper', () => PlacementEngine.gatekeeper(), gatekeeperAdmit, gatekeeperMutate],
+];
+
+describe.each(ENGINES)('%s', (engineName, engine, engineAdmit, mutate) => {
+  const { app, objects, a, c } = cluster(engine());
+  const ns = (name: string) => find(objects, 'Namespace', name);
+  /** What the engine does to a pod: mutate (in its namespace), then validate. */
+  const submit = (namespace: any, spec: Record<string, unknown>, operation: 'CREATE' | 'UPDATE' = 'CREATE', username = 'alice') => {
+    const mutated = mutate(objects, { pod: pod(namespace.metadata.name, spec), namespace, operation });
+    return { mutated, result: engineAdmit(objects, request(namespace, mutated, operation, username)) };
+  };
+
+  test('every object is valid against its schema, except the listed Gatekeeper kinds', () => {
+    const checked = validatable(objects);
+    expect(validateAll(checked)).toBe(checked.length);
+    expect(objects.length - checked.length).toBe(engineName === 'Gatekeeper' ? 2 + 2 * 2 : 0);
+  });
+
+  test('one engine: no ValidatingAdmissionPolicy for placement, the guard in the platform chart, each mutation in its tenant\'s chart', () => {
+    expect(objects.filter((o) => o.kind.startsWith('ValidatingAdmissionPolicy') && o.metadata.name === 'cdk8s-tenancy-placement')).toEqual([]);
+    const platform = inChart(app, 'platform').filter((o) => !o.apiVersion.startsWith('admissionregistration') && !o.apiVersion.startsWith('scheduling'));
+    const teamA = inChart(app, 'team-a').filter((o) => o.metadata.labels?.[TENANT_LABEL] === 'team-a' && !o.metadata.namespace && o.kind !== 'Namespace');
+    const teamB = inChart(app, 'team-b').filter((o) => !o.metadata.namespace && o.kind !== 'Namespace');
+    if (engineName === 'Kyverno') {
+      expect(platform.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['ClusterPolicy/cdk8s-tenancy-placement']);
+      expect(teamA.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['ClusterPolicy/cdk8s-tenancy-placement-team-a']);
+    } else {
+      expect(platform.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['ConstraintTemplate/cdk8stenancyplacement', 'Cdk8sTenancyPlacement/cdk8s-tenancy-placement']);
+      expect(teamA.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['Assign/cdk8s-tenancy-placement-team-a-toleration', 'Assign/cdk8s-tenancy-placement-team-a-affinity']);
+    }
+    expect(teamB).toEqual([]);
+  });
+
+  test('the validation is the ValidatingAdmissionPolicy\'s CEL, expression for expression', () => {
+    const vap = find(cluster().objects, 'ValidatingAdmissionPolicy', 'cdk8s-tenancy-placement').spec;
+    const rules = engineName === 'Kyverno'
+      ? (({ variables, expressions }) => ({ variables, validations: expressions }))(find(objects, 'ClusterPolicy', 'cdk8s-tenancy-placement').spec.rules[0].validate.cel)
+      : find(objects, 'ConstraintTemplate', 'cdk8stenancyplacement').spec.targets[0].code[0].source;
+    expect(rules.variables).toEqual(vap.variables);
+    expect(rules.validations.map((v: any) => [v.expression, v.message, v.messageExpression]))
+      .toEqual(vap.validations.map((v: any) => [v.expression, v.message, v.messageExpression]));
+  });
+
+  test('mutates a bare tenant pod onto its nodes, with values from the placement, and admits it', () => {
+    const { mutated, result } = submit(ns('team-a'), {});
+    expect(mutated.spec.tolerations).toEqual([a.toleration]);
+    expect(mutated.spec.affinity).toEqual(required(a.nodeSelectorTerm));
+    expect(result).toMatchObject({ allowed: true, errors: [] });
+    // Without the mutation the same pod is refused: the mutation is what admits it.
+    expect(engineAdmit(objects, request(ns('team-a'), pod('team-a')))).toMatchObject({ allowed: false, errors: [] });
+  });
+
+  test('keeps the pod\'s other tolerations, adds its own once, and points every required term at the tenant\'s nodes', () => {
+    const gpu = { key: 'gpu', operator: 'Exists', effect: 'NoSchedule' };
+    const { mutated, result } = submit(ns('team-a-batch'), { tolerations: [gpu, a.toleration], affinity: required({ matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] }) });
+    expect(mutated.spec.tolerations).toEqual([gpu, a.toleration]);
+    expect(mutated.spec.affinity).toEqual(required(a.nodeSelectorTerm));
+    expect(result).toMatchObject({ allowed: true, errors: [] });
+  });
+
+  test('leaves pods of other namespaces untouched, and gives another placed tenant its own values', () => {
+    for (const [namespace, spec] of [[ns('team-b'), {}], [kubeSystem, { tolerations: [{ operator: 'Exists' }] }], [argocd, {}]] as const) {
+      expect(mutate(objects, { pod: pod(namespace.metadata.name, spec), namespace })).toEqual(pod(namespace.metadata.name, spec));
+    }
+    const other = mutate(objects, { pod: pod('team-c'), namespace: ns('team-c') });
+    expect([other.spec.tolerations, other.spec.affinity]).toEqual([[c.toleration], required(c.nodeSelectorTerm)]);
+  });
+
+  test.each([
+    ['a kube-system DaemonSet pod tolerating every taint', kubeSystem, { tolerations: [{ operator: 'Exists' }] }, 'system:serviceaccount:kube-system:daemon-set-controller'],
+    ['the GitOps controller\'s own pod', argocd, {}, 'system:serviceaccount:kube-system:replicaset-controller'],
+    ['a tenant pod created by the GitOps controller', 'team-a', {}, 'system:serviceaccount:argocd:argocd-application-controller'],
+    ['a pod of a tenant without dedicated nodes', 'team-b', { tolerations: [{ key: 'gpu', operator: 'Exists', effect: 'NoSchedule' }] }, 'alice'],
+  ])('admits %s', (_, namespace, spec, username) => {
+    const { result } = submit(typeof namespace === 'string' ? ns(namespace) : namespace, spec, 'CREATE', username);
+    expect(result).toMatchObject({ allowed: true, errors: [] });
+  });
+
+  test('a scheduled tenant pod can still be updated (nodeName is set by then)', () => {
+    const scheduled = { ...mutate(objects, { pod: pod('team-a'), namespace: ns('team-a') }).spec, nodeName: 'ip-10-0-1-1' };
+    expect(engineAdmit(objects, request(ns('team-a'), pod('team-a', scheduled), 'UPDATE'))).toMatchObject({ allowed: true, errors: [] });
+  });
+
+  const malicious = { operator: 'Exists' };
+  test.each([
+    ['the seed\'s malicious toleration (Exists, no key) outside any tenant', () => ns('team-b'), { tolerations: [malicious] }, /may not tolerate every taint/],
+    ['the same inside a tenant with dedicated nodes', () => ns('team-a'), { tolerations: [malicious] }, /may not tolerate every taint/],
+    ['another tenant\'s pod tolerating team-a\'s taint', () => ns('team-b'), { tolerations: [a.toleration] }, /may only tolerate the cdk8s-tenancy.io\/tenant taint of their own tenant/],
+    ['a tenant pod choosing its node', () => ns('team-a'), { nodeName: 'ip-10-0-9-9' }, /may not choose their node/],
+    ['any pod choosing its node', () => ns('team-b'), { nodeName: 'ip-10-0-9-9' }, /may not choose their node/],
+    ['a tenant pod selecting team-c\'s nodes', () => ns('team-a'), { nodeSelector: { [TENANT_LABEL]: 'team-c' } }, /may not select another tenant's nodes/],
+    ['another tenant\'s pod selecting team-a\'s nodes', () => ns('team-b'), { nodeSelector: { [TENANT_LABEL]: 'team-a' } }, /may not select another tenant's nodes/],
+  ])('rejects, mutated or not, %s', (_, namespace, spec, message) => {
+    for (const result of [submit(namespace(), spec).result, engineAdmit(objects, request(namespace(), pod(namespace().metadata.name, spec)))]) {
+      expect(result.errors).toEqual([]);
+      expect(result.allowed).toBe(false);
+      expect(result.denials.map((d) => d.message).join('\n')).toMatch(message);
+    }
+  });
+
+  test.each([
+    ['team-c\'s toleration', { tolerations: [{ key: TENANT_LABEL, operator: 'Equal', value: 'team-c', effect: 'NoSchedule' }] }, /their own tenant/],
+    ['an affinity term to team-c\'s nodes', { ...{ tolerations: [] }, affinity: required({ matchExpressions: [{ key: TENANT_LABEL, operator: 'In', values: ['team-c'] }] }) }, /must tolerate and require the nodes of tenant team-a/],
+    ['no toleration or affinity', {}, /must tolerate and require the nodes of tenant team-a/],
+  ])('the validation alone (mutation webhook down) rejects a tenant pod with %s', (_, spec, message) => {
+    const result = engineAdmit(objects, request(ns('team-a'), pod('team-a', spec)));
+    expect([result.allowed, result.errors]).toEqual([false, []]);
+    expect(result.denials.map((d) => d.message).join('\n')).toMatch(message);
+  });
+
+  test('a tenant pod tolerating another tenant\'s taint never gets through the mutation either', () => {
+    const { mutated, result } = submit(ns('team-a'), { tolerations: [c.toleration] });
+    // Gatekeeper replaces the toleration of the same key; Kyverno appends and the validation refuses.
+    expect(result.allowed ? mutated.spec.tolerations : 'rejected').toEqual(engineName === 'Gatekeeper' ? [a.toleration] : 'rejected');
+  });
+
+  test('a pod the engine cannot judge is refused (fails closed)', () => {
+    const result = engineAdmit(objects, request(ns('team-b'), pod('team-b', { tolerations: 'not-a-list' })));
+    expect(result.allowed).toBe(false);
+    expect(result.denials[0].message).toMatch(/policy evaluation failed/);
+  });
+
+  test('exempt namespaces are configurable', () => {
+    const custom = cluster(engine(), { placementExemptNamespaces: ['kube-system', 'monitoring'] }).objects;
+    const monitoring = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'monitoring', labels: { 'kubernetes.io/metadata.name': 'monitoring' } } };
+    expect(engineAdmit(custom, request(monitoring, pod('monitoring', { tolerations: [malicious] })))).toMatchObject({ allowed: true, evaluated: [] });
+    expect(engineAdmit(objects, request(monitoring, pod('monitoring', { tolerations: [malicious] }))).allowed).toBe(false);
+  });
+});
+
+describe('Kyverno specifics', () => {
+  const { objects, a } = cluster(PlacementEngine.kyverno());
+  const guard = find(objects, 'ClusterPolicy', 'cdk8s-tenancy-placement');
+  const mutation = find(objects, 'ClusterPolicy', 'cdk8s-tenancy-placement-team-a');
+
+  test('fails closed and enforces; pod rules only (no autogen for Deployments)', () => {
+    for (const policy of [guard, mutation]) {
+      expect(policy.spec.webhookConfiguration).toEqual({ failurePolicy: 'Fail' });
+      expect(policy.metadata.annotations).toEqual({ 'pod-policies.kyverno.io/autogen-controllers': 'none' });
+    }
+    expect(guard.spec.rules.map((r: any) => r.validate.failureAction)).toEqual(['Enforce']);
+    expect(guard.spec.rules[0].exclude).toEqual({ any: [{ resources: { namespaces: ['kube-system'] } }] });
+  });
+
+  test('mutates on CREATE only: a pod\'s affinity cannot change afterwards', () => {
+    const existing = pod('team-a', { tolerations: [{ key: 'gpu', operator: 'Exists' }] });
+    expect(kyvernoMutate(objects, { pod: existing, namespace: find(objects, 'Namespace', 'team-a'), operation: 'UPDATE' })).toEqual(existing);
+    expect(mutation.spec.rules.map((r: any) => r.match.any[0].resources.operations)).toEqual([['CREATE'], ['CREATE']]);
+  });
+
+  test('the toleration\'s precondition is what keeps it from being added twice', () => {
+    const withoutPrecondition = objects.map((o) => (o === mutation
+      ? { ...o, spec: { ...o.spec, rules: o.spec.rules.map(({ preconditions, ...r }: any) => r) } } : o));
+    const twice = kyvernoMutate(withoutPrecondition, { pod: pod('team-a', { tolerations: [a.toleration] }), namespace: find(objects, 'Namespace', 'team-a') });
+    expect(twice.spec.tolerations).toEqual([a.toleration, a.toleration]);
+  });
+});
+
+describe('Gatekeeper specifics', () => {
+  const { objects, a } = cluster(PlacementEngine.gatekeeper());
+  const template = find(objects, 'ConstraintTemplate', 'cdk8stenancyplacement');
+  const source = template.spec.targets[0].code[0].source;
+
+  test('fails closed: CEL errors deny, and the rules also run as an API-server VAP (generateVAP)', () => {
+    expect([source.failurePolicy, source.generateVAP]).toEqual(['Fail', true]);
+    expect(find(objects, 'Cdk8sTenancyPlacement', 'cdk8s-tenancy-placement').spec).toEqual({
+      enforcementAction: 'deny',
+      match: { scope: 'Namespaced', kinds: [{ apiGroups: [''], kinds: ['Pod'] }], excludedNamespaces: ['kube-system'] },
+    });
+    expect(source.validations.every((v: any) => !('reason' in v))).toBe(true);
+  });
+
+  test('Gatekeeper before 3.22 passes no namespaceObject: tenant pods are refused, not waved through', () => {
+    const teamA = find(objects, 'Namespace', 'team-a');
+    const result = gatekeeperAdmit(objects, { ...request(teamA, pod('team-a')), namespaceObject: null });
+    expect(result.denials.map((d) => d.message)).toEqual([expect.stringMatching(/cannot see the pod's namespace/)]);
+  });
+
+  test('DELETE is not judged (Gatekeeper clears the object then)', () => {
+    const teamA = find(objects, 'Namespace', 'team-a');
+    expect(gatekeeperAdmit(objects, request(teamA, pod('team-a'), 'DELETE'))).toEqual({ allowed: true, denials: [], evaluated: [], errors: [] });
+  });
+
+  test('the Assign locations, as Gatekeeper parses them', () => {
+    const locations = objects.filter((o) => o.kind === 'Assign' && o.metadata.labels?.[TENANT_LABEL] === 'team-a').map((o) => o.spec.location);
+    expect(locations.map(parseLocation)).toEqual([
+      [{ field: 'spec' }, { field: 'tolerations' }, { keyField: 'key', keyValue: TENANT_LABEL }],
+      ['spec', 'affinity', 'nodeAffinity', 'requiredDuringSchedulingIgnoredDuringExecution', 'nodeSelectorTerms'].map((field) => ({ field })),
+    ]);
+    expect(objects.filter((o) => o.kind === 'Assign' && o.metadata.labels?.[TENANT_LABEL] === 'team-a').map((o) => o.spec.parameters.assign.value))
+      .toEqual([a.toleration, [a.nodeSelectorTerm]]);
+  });
+});
+
+describe('the default engine', () => {
+  test('is the ValidatingAdmissionPolicy, and it mutates nothing', () => {
+    const { app, objects } = cluster();
+    expect(find(objects, 'ValidatingAdmissionPolicy', 'cdk8s-tenancy-placement').spec.failurePolicy).toBe('Fail');
+    expect(objects.filter((o) => ['ClusterPolicy', 'Assign', 'ConstraintTemplate'].includes(o.kind))).toEqual([]);
+    expect((app.charts.find((ch) => ch.node.id === 'platform') as TenancyPlatform).placementEngine.mutates).toBe(false);
+    const teamA = find(objects, 'Namespace', 'team-a');
+    expect(admit(objects, request(teamA, pod('team-a')))).toMatchObject({ allowed: false, errors: [] });
+  });
+});
+
+describe('names', () => {
+  test('stay within 63 characters and apart for long tenant names', () => {
+    const long = (suffix: string) => `${'t'.repeat(60)}-${suffix}`;
+    const names = (engine: PlacementEngine) => {
+      const app = new App();
+      new TenancyPlatform(app, 'platform', { placementEngine: engine });
+      for (const name of [long('a'), long('b')]) {
+        new SoftTenant(new Chart(app, name), 'T', { name }).addExtension(TenantPlacement.forTenant(name));
+      }
+      return synthObjects(app).filter((o) => ['ClusterPolicy', 'Assign'].includes(o.kind) && o.metadata.labels?.[TENANT_LABEL]).map((o) => o.metadata.name);
+    };
+    for (const list of [names(PlacementEngine.kyverno()), names(PlacementEngine.gatekeeper())]) {
+      expect(list.every((n) => n.length <= 63 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(n))).toBe(true);
+      expect(new Set(list).size).toBe(list.length);
+    }
+  });
+});
