@@ -20,6 +20,10 @@ const validatable = (objects: K8sObject[]) => objects.filter((o) => o.apiVersion
 describe('IstioTenantControlPlane with the Sail operator', () => {
   const objects = meshes();
 
+  test('the two-tenant output, pinned (a snapshot: the assertions below say why it is right)', () => {
+    expect(objects).toMatchSnapshot();
+  });
+
   test('every object with a published schema is valid (Sail has none on npm: checked by assertions below)', () => {
     expect(validateAll(validatable(objects))).toBe(objects.length - 2);
   });

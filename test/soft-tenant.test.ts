@@ -347,7 +347,7 @@ describe('the API other constructs build on', () => {
     t.addNamespaceLabel('istio.io/rev', 'team-a');
     t.allowEgressTo(TenantPeer.namespace('istio-team-a', undefined, [TenantPort.tcp(15012)]));
     const objects = synthObjects(app);
-    expect(find(objects, 'Namespace', 'a2').metadata.labels['istio.io/rev']).toBe('team-a');
+    expect(find(objects, 'Namespace', 'a2').metadata.labels!['istio.io/rev']).toBe('team-a');
     expect(find(objects, 'NetworkPolicy', 'allow-declared-egress', 'a1').spec.egress).toEqual([
       { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'istio-team-a' } } }], ports: [{ protocol: 'TCP', port: 15012 }] },
     ]);
