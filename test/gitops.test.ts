@@ -270,3 +270,32 @@ test('the benchmark runs (small N) and prints its ratios', () => {
   expect(rows[3]).toMatch(/^stream\s+20\s+202\s+\d+\s+\d+\s+\d+\s+[\d.]+ ms\s+\d+\s+\d+\s+[\d.]+x\s+[\d.]+x\s+\d+$/);
   expect(result.stdout).toMatch(/stream: time per tenant at 20 \/ at 10: wall [\d.]+x, cpu [\d.]+x/);
 });
+
+describe('progress', () => {
+  const run = (env: { tty: boolean; ci?: string }) => {
+    const saved = { tty: process.stderr.isTTY, ci: process.env.CI };
+    const out: string[] = [];
+    const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: any) => { out.push(String(chunk)); return true; });
+    try {
+      (process.stderr as any).isTTY = env.tty;
+      if (env.ci === undefined) delete process.env.CI; else process.env.CI = env.ci;
+      TenancyGitOps.write(tenants(['team-a', 'team-b']), { outdir: tmp() });
+    } finally {
+      spy.mockRestore();
+      (process.stderr as any).isTTY = saved.tty;
+      if (saved.ci === undefined) delete process.env.CI; else process.env.CI = saved.ci;
+    }
+    return out.join('');
+  };
+
+  test('on a terminal: how far it got, and the total at the end', () => {
+    const text = run({ tty: true });
+    expect(text).toMatch(/\rwrote 1 of 3 charts/);
+    expect(text).toMatch(/\rwrote 3 files \(2 tenants\)\n$/);
+  });
+
+  test('quiet in CI and when not a terminal', () => {
+    expect(run({ tty: true, ci: 'true' })).toBe('');
+    expect(run({ tty: false })).toBe('');
+  });
+});
