@@ -27,7 +27,10 @@ export function enterprise(app: App): void {
       egressTo: [TenantPeer.tenant('payments', [TenantPort.tcp(8443)])],
     },
   });
-  shop.addExtension(IstioTenantControlPlane.forTenant({ install: IstioInstall.sail('v1.26.2'), allowedNamespaces: ['ingress-nginx'] }));
+  // One Istio control plane per team, installed with `istioctl install -f`
+  // (IstioInstall.sail(...) gives the Sail operator's Istio resource instead).
+  const mesh = IstioInstall.istioOperator('v1.26.2');
+  shop.addExtension(IstioTenantControlPlane.forTenant({ install: mesh, allowedNamespaces: ['ingress-nginx'] }));
 
   // Payments: accepts only the shop, runs on its own nodes, in gVisor.
   const paymentsChart = new Chart(app, 'payments');
@@ -42,7 +45,7 @@ export function enterprise(app: App): void {
   const sandbox = TenantSandbox.gvisor({ overheadCpu: Cpu.millis(100), overheadMemory: Size.mebibytes(64) });
   payments.addExtension(placement);
   payments.addExtension(sandbox);
-  payments.addExtension(IstioTenantControlPlane.forTenant({ install: IstioInstall.sail('v1.26.2'), allowedNamespaces: ['shop', 'shop-staging'] }));
+  payments.addExtension(IstioTenantControlPlane.forTenant({ install: mesh, allowedNamespaces: ['shop', 'shop-staging'] }));
   const api = new Deployment(paymentsChart, 'api', {
     metadata: { namespace: 'payments' },
     containers: [{ image: 'registry.example.com/payments/api:1.4.2', portNumber: 8443 }],
