@@ -176,6 +176,8 @@ export class SoftTenant extends Construct {
   private readonly extensionKinds = new Set<string>();
   /** @internal */
   public _adminSubjects: RbacSubject[] = [];
+  /** The enforced Pod Security level (`restricted`, `baseline`, `privileged`). @internal */
+  public readonly _podSecurityLevel: string;
 
   constructor(scope: Construct, id: string, props: SoftTenantProps) {
     super(scope, id);
@@ -216,6 +218,7 @@ export class SoftTenant extends Construct {
       checkLabel(this, 'annotations', key, '');
       checkNotLibraryKey(this, 'annotations', key);
     }
+    this._podSecurityLevel = (props.podSecurity ?? PodSecurityLevel.RESTRICTED)._level;
     const podSecurity = (props.podSecurity ?? PodSecurityLevel.RESTRICTED)._render(this, props.podSecurityVersion ?? DEFAULT_POD_SECURITY_VERSION);
     const admins = (props.admins ?? []).map((m, i) => m._toSubject(this, `admins[${i}]`));
     this._adminSubjects = admins;
@@ -356,6 +359,19 @@ export class SoftTenant extends Construct {
     for (const ns of this.namespaceObjects) {
       ns.metadata.addLabel(key, value);
     }
+  }
+
+  /**
+   * Removes the members' RoleBindings from one of the tenant's namespaces,
+   * for extensions that run something of the platform's there (a virtual
+   * cluster's control plane): members then get only what the extension
+   * grants.
+   *
+   * @internal
+   */
+  public _withholdMemberAccess(namespace: string): void {
+    const scope = this.node.findChild(namespace);
+    for (const role of ['tenant-admin', 'tenant-user']) scope.node.tryRemoveChild(`RoleBinding-${role}`);
   }
 
   /**
