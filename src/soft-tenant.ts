@@ -6,7 +6,7 @@ import { PodSecurityLevel } from './pod-security';
 import { invalidProp } from './private/errors';
 import { isProtectedKey } from './private/keys';
 import { checkDnsLabel, checkLabel, isReservedNamespace } from './private/names';
-import { NetworkPolicyRule } from './private/network';
+import { NetworkPolicyRule, policyPorts } from './private/network';
 import { renderContainerLimits, renderQuotaHard } from './private/quota';
 import { RbacRule, RbacSubject, TENANT_ADMIN_RULES, TENANT_USER_RULES } from './private/rbac';
 import { TenancyPlatform } from './tenancy-platform';
@@ -402,10 +402,9 @@ export class SoftTenant extends Construct {
    * placement) can add peers after construction.
    */
   private createDeclaredPeerPolicy(direction: 'Ingress' | 'Egress', rules: NetworkPolicyRule[]): void {
-    const ports = (r: NetworkPolicyRule) => r.ports?.map((p) => ({ ...p, port: k8s.IntOrString.fromNumber(p.port) }));
     const render = direction === 'Ingress'
-      ? { ingress: Lazy.any({ produce: () => rules.map((r) => ({ from: r.peers, ports: ports(r) })) }) }
-      : { egress: Lazy.any({ produce: () => rules.map((r) => ({ to: r.peers, ports: ports(r) })) }) };
+      ? { ingress: Lazy.any({ produce: () => rules.map((r) => ({ from: r.peers, ports: policyPorts(r) })) }) }
+      : { egress: Lazy.any({ produce: () => rules.map((r) => ({ to: r.peers, ports: policyPorts(r) })) }) };
     for (const namespace of this.namespaceObjects) {
       const policy = new k8s.KubeNetworkPolicy(this.node.findChild(namespace.name), `AllowDeclared${direction}`, {
         metadata: { name: `allow-declared-${direction.toLowerCase()}`, namespace: namespace.name, labels: this.labels },

@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { CONTROL_PLANE_OF_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../labels';
 import { invalidProp } from '../private/errors';
 import { checkDnsLabel } from '../private/names';
+import { policyPorts } from '../private/network';
 import { findLockedPath, LOCKED_VALUE_PATHS, mergeValues, secureValues } from '../private/vcluster-values';
 import { ITenantExtension, SoftTenant } from '../soft-tenant';
 import { TenantPeer, TenantPort } from '../tenant-network';
@@ -213,7 +214,7 @@ export class VirtualTenantCluster implements ITenantExtension {
       spec: {
         podSelector: { matchLabels: { app: 'vcluster', release: name } },
         policyTypes: ['Egress'],
-        egress: apiServerRules.map((r) => ({ to: r.peers, ports: r.ports?.map((p) => ({ ...p, port: k8s.IntOrString.fromNumber(p.port) })) })),
+        egress: apiServerRules.map((r) => ({ to: r.peers, ports: policyPorts(r) })),
       },
     });
   }
