@@ -33,6 +33,11 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     // Argo CD and Flux schemas; the last CommonJS majors that run on Node 20.
     '@kubernetes-models/argo-cd@~2.7.2',
     '@kubernetes-models/flux-cd@~2.3.4',
+    // Flux helm.toolkit.fluxcd.io/v2 and source.toolkit.fluxcd.io/v1 (the
+    // HelmRelease of a virtual cluster): only in 4.x, which is ES modules
+    // only. Installed under an alias so the Kustomization checks keep the
+    // CommonJS 2.3 line; jest maps and transforms it like Kyverno below.
+    '@kubernetes-models/flux-cd-4@npm:@kubernetes-models/flux-cd@4.0.0',
     '@kubernetes-models/istio@~2.3.0',
     // Kyverno (placement engine) and Karpenter (NodePool) schemas. Their
     // only releases with the CRDs we emit are ES modules (exports with just
@@ -67,18 +72,18 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     jestConfig: {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       moduleNameMapper: { '^cdk8s-tenancy$': '<rootDir>/src' },
-      // The CEL evaluator and the Kyverno and Karpenter schemas ship as ES
+      // The CEL evaluator and the Kyverno, Karpenter and Flux 4 schemas ship as ES
       // modules only; let ts-jest turn them into CommonJS like the rest of
       // the test code (transpiling only: they are not ours to type-check).
       // The schemas export only for `import`, hence the resolver.
       resolver: '<rootDir>/test/helpers/esm-only-resolver.js',
       // (Nested dependencies of those packages are ES modules too.)
-      transformIgnorePatterns: ['^(?!.*/node_modules/(@marcbachmann/cel-js|@kubernetes-models/(kyverno|karpenter))/).*/node_modules/'],
+      transformIgnorePatterns: ['^(?!.*/node_modules/(@marcbachmann/cel-js|@kubernetes-models/(kyverno|karpenter|flux-cd-4))/).*/node_modules/'],
       transform: {
         '^.+/@marcbachmann/cel-js/.+\\.js$': new javascript.Transform('ts-jest', {
           tsconfig: { allowJs: true, module: 'commonjs' },
         }),
-        '^.+/@kubernetes-models/(kyverno|karpenter)/.+\\.js$': new javascript.Transform('ts-jest', {
+        '^.+/@kubernetes-models/(kyverno|karpenter|flux-cd-4)/.+\\.js$': new javascript.Transform('ts-jest', {
           tsconfig: { allowJs: true, module: 'commonjs', target: 'es2022', isolatedModules: true },
         }),
       },
@@ -110,7 +115,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
 });
 
 // The other examples, one per setting of the seeds.
-for (const name of ['enterprise', 'saas', 'kaas']) {
+for (const name of ['enterprise', 'saas', 'kaas', 'vcluster']) {
   project.addTask(`example:${name}`, {
     description: `Synthesize examples/${name} into dist/examples/${name}`,
     exec: `ts-node --project examples/tsconfig.json -r tsconfig-paths/register examples/${name}/app.ts`,

@@ -6,7 +6,7 @@ import { PodSecurityLevel } from './pod-security';
 import { invalidProp } from './private/errors';
 import { isProtectedKey } from './private/keys';
 import { checkDnsLabel, checkLabel, isReservedNamespace } from './private/names';
-import { NetworkPolicyRule } from './private/network';
+import { NetworkPolicyRule, policyPorts } from './private/network';
 import { renderContainerLimits, renderQuotaHard } from './private/quota';
 import { RbacRule, RbacSubject, TENANT_ADMIN_RULES, TENANT_USER_RULES } from './private/rbac';
 import { TenancyPlatform } from './tenancy-platform';
@@ -176,6 +176,8 @@ export class SoftTenant extends Construct {
   private readonly extensionKinds = new Set<string>();
   /** @internal */
   public _adminSubjects: RbacSubject[] = [];
+  /** The enforced Pod Security level (`restricted`, `baseline`, `privileged`). @internal */
+  public readonly _podSecurityLevel: string;
 
   constructor(scope: Construct, id: string, props: SoftTenantProps) {
     super(scope, id);
@@ -216,6 +218,7 @@ export class SoftTenant extends Construct {
       checkLabel(this, 'annotations', key, '');
       checkNotLibraryKey(this, 'annotations', key);
     }
+    this._podSecurityLevel = (props.podSecurity ?? PodSecurityLevel.RESTRICTED)._level;
     const podSecurity = (props.podSecurity ?? PodSecurityLevel.RESTRICTED)._render(this, props.podSecurityVersion ?? DEFAULT_POD_SECURITY_VERSION);
     const admins = (props.admins ?? []).map((m, i) => m._toSubject(this, `admins[${i}]`));
     this._adminSubjects = admins;
@@ -359,6 +362,19 @@ export class SoftTenant extends Construct {
   }
 
   /**
+   * Removes the members' RoleBindings from one of the tenant's namespaces,
+   * for extensions that run something of the platform's there (a virtual
+   * cluster's control plane): members then get only what the extension
+   * grants.
+   *
+   * @internal
+   */
+  public _withholdMemberAccess(namespace: string): void {
+    const scope = this.node.findChild(namespace);
+    for (const role of ['tenant-admin', 'tenant-user']) scope.node.tryRemoveChild(`RoleBinding-${role}`);
+  }
+
+  /**
    * Applies an extension (placement, mesh, sandbox) to the tenant; one of
    * each kind.
    */
@@ -386,10 +402,9 @@ export class SoftTenant extends Construct {
    * placement) can add peers after construction.
    */
   private createDeclaredPeerPolicy(direction: 'Ingress' | 'Egress', rules: NetworkPolicyRule[]): void {
-    const ports = (r: NetworkPolicyRule) => r.ports?.map((p) => ({ ...p, port: k8s.IntOrString.fromNumber(p.port) }));
     const render = direction === 'Ingress'
-      ? { ingress: Lazy.any({ produce: () => rules.map((r) => ({ from: r.peers, ports: ports(r) })) }) }
-      : { egress: Lazy.any({ produce: () => rules.map((r) => ({ to: r.peers, ports: ports(r) })) }) };
+      ? { ingress: Lazy.any({ produce: () => rules.map((r) => ({ from: r.peers, ports: policyPorts(r) })) }) }
+      : { egress: Lazy.any({ produce: () => rules.map((r) => ({ to: r.peers, ports: policyPorts(r) })) }) };
     for (const namespace of this.namespaceObjects) {
       const policy = new k8s.KubeNetworkPolicy(this.node.findChild(namespace.name), `AllowDeclared${direction}`, {
         metadata: { name: `allow-declared-${direction.toLowerCase()}`, namespace: namespace.name, labels: this.labels },

@@ -12,6 +12,7 @@ import { enterprise } from '../examples/enterprise/app';
 import { kaas } from '../examples/kaas/app';
 import { quickstart } from '../examples/quickstart/app';
 import { writeSaas } from '../examples/saas/app';
+import { vcluster } from '../examples/vcluster/app';
 import { TenancyAudit } from 'cdk8s-tenancy';
 
 const ROOT = path.join(__dirname, '..');
@@ -115,6 +116,27 @@ describe('examples/kaas', () => {
       validateAll(baseline);
       expect(TenancyAudit.auditObjects(baseline).passed).toBe(true);
     }
+  });
+});
+
+describe('examples/vcluster', () => {
+  const app = Testing.app();
+  vcluster(app);
+  const objects = synthObjects(app);
+
+  test('valid objects, and the audit passes', () => {
+    expect(validateAll(objects)).toBe(objects.length);
+    const report = TenancyAudit.auditObjects(objects);
+    expect(report.problems).toEqual([]);
+    expect(report.passed).toBe(true);
+    expect(report.reachability.filter((r) => r.reachable)).toEqual([]);
+  });
+
+  test('one virtual cluster per tenant: Argo CD for platform-team, Flux for research', () => {
+    expect(ofKind(objects, 'Application').map((o) => [o.metadata.name, o.spec.project, o.spec.destination.namespace])).toEqual([['vcluster-platform-team', 'tenants', 'platform-team-vc']]);
+    expect(ofKind(objects, 'HelmRelease').map((o) => [o.metadata.name, o.spec.interval, o.spec.targetNamespace])).toEqual([['vcluster-research', '30m', 'research']]);
+    expect(ofKind(objects, 'Role').filter((r) => r.metadata.name === 'vcluster-kubeconfig-reader').map((r) => [r.metadata.namespace, r.rules[0].resourceNames]))
+      .toEqual([['platform-team-vc', ['vc-platform-team']], ['research', ['vc-research']]]);
   });
 });
 

@@ -24,6 +24,9 @@ const MODULES: Record<string, string> = {
   // config (.projenrc.ts).
   'karpenter.sh/v1': '@kubernetes-models/karpenter/karpenter.sh/v1',
   'kyverno.io/v1': '@kubernetes-models/kyverno/kyverno.io/v1',
+  // Flux 4.x (an npm alias of @kubernetes-models/flux-cd): the only line with these versions.
+  'helm.toolkit.fluxcd.io/v2': '@kubernetes-models/flux-cd-4/helm.toolkit.fluxcd.io/v2',
+  'source.toolkit.fluxcd.io/v1': '@kubernetes-models/flux-cd-4/source.toolkit.fluxcd.io/v1',
 };
 
 export function validateObject(obj: K8sObject): void {
