@@ -1,5 +1,5 @@
 /*
- * npm run bench [-- N...] [--variant default|configured] [--disk]
+ * npm run bench [-- N...] [--variant default|configured] [--disk] [--only write|writer]
  *
  * default: `new SoftTenant(chart, 'Tenant', { name })`; configured: two
  * namespaces, members, peers, a priority class, a placement and an Istio
@@ -103,7 +103,7 @@ function main(args: string[]) {
     process.stdout.write(JSON.stringify(measure(args[1] as Mode, Number(args[2]), variant, base)) + '\n');
     return;
   }
-  const sizes = args.filter((a, i) => /^\d+$/.test(a) && args[i - 1] !== '--variant').map(Number);
+  const sizes = args.filter((a, i) => /^\d+$/.test(a) && !['--variant', '--only'].includes(args[i - 1])).map(Number);
   const ns = sizes.length > 0 ? sizes : [100, 1000, 10000];
   const run = (mode: Mode, n: number) => {
     const childArgs = ['--child', mode, String(n), '--variant', variant, ...(args.includes('--disk') ? ['--disk'] : [])];
@@ -114,12 +114,16 @@ function main(args: string[]) {
     }
     return JSON.parse(child.stdout);
   };
+  const onlyAt = args.indexOf('--only');
+  const only = onlyAt >= 0 ? args[onlyAt + 1] : undefined;
+  if (only !== undefined && only !== 'write' && only !== 'writer') throw new Error(`--only ${only}: use 'write' or 'writer'`);
+  const ways: Mode[] = only === 'write' ? ['write'] : only === 'writer' ? ['stream'] : ['write', 'stream'];
   console.log(`variant: ${variant}; output in ${base}; node ${process.version}; ${os.cpus().length} cpus`);
   console.log('mode    tenants  objects       bytes   wall ms    cpu ms  cpu/tenant  floor wall  floor cpu  wall/floor  cpu/floor  peak RSS MB');
   const rows: any[] = [];
   for (const n of ns) {
     const floor = run('floor', n);
-    for (const mode of ['write', 'stream'] as Mode[]) {
+    for (const mode of ways) {
       const r = run(mode, n);
       if (r.bytes !== floor.bytes) throw new Error(`${mode} wrote ${r.bytes} bytes, the floor ${floor.bytes}: not the same output`);
       rows.push(r);
@@ -128,7 +132,7 @@ function main(args: string[]) {
   }
   if (ns.length >= 2) {
     const [a, b] = ns.slice(-2);
-    for (const mode of ['write', 'stream']) {
+    for (const mode of ways) {
       const at = (n: number) => rows.find((r) => r.mode === mode && r.n === n);
       const ratio = (k: 'wallMs' | 'cpuMs') => ((at(b)[k] / b) / (at(a)[k] / a)).toFixed(2);
       console.log(`${mode}: time per tenant at ${b} / at ${a}: wall ${ratio('wallMs')}x, cpu ${ratio('cpuMs')}x`);
