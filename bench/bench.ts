@@ -28,7 +28,7 @@ import * as YAML from 'yaml';
 import { IstioInstall, IstioTenantControlPlane, SoftTenant, TenancyGitOps, TenancyGitOpsWriter, TenantMember, TenantPeer, TenantPlacement, TenantPort, TenantPriorityClass } from '../src';
 import { synthChart } from '../src/private/gitops/synth-chart';
 
-type Mode = 'write' | 'stream' | 'floor';
+type Mode = 'write' | 'writer' | 'floor';
 
 function tenant(app: App, i: number, variant: string): Chart {
   const name = `tenant-${i}`;
@@ -61,7 +61,7 @@ function measure(mode: Mode, n: number, variant: string, base: string) {
   let objects = 0;
   let bytes = 0;
   const app = new App();
-  if (mode === 'stream') {
+  if (mode === 'writer') {
     const writer = TenancyGitOpsWriter.open(app, { outdir: out, progress: false });
     for (let i = 0; i < n; i++) writer.add(tenant(app, i, variant));
     ({ objectCount: objects, bytes } = writer.close());
@@ -117,7 +117,7 @@ function main(args: string[]) {
   const onlyAt = args.indexOf('--only');
   const only = onlyAt >= 0 ? args[onlyAt + 1] : undefined;
   if (only !== undefined && only !== 'write' && only !== 'writer') throw new Error(`--only ${only}: use 'write' or 'writer'`);
-  const ways: Mode[] = only === 'write' ? ['write'] : only === 'writer' ? ['stream'] : ['write', 'stream'];
+  const ways: Mode[] = only === 'write' ? ['write'] : only === 'writer' ? ['writer'] : ['write', 'writer'];
   console.log(`variant: ${variant}; output in ${base}; node ${process.version}; ${os.cpus().length} cpus`);
   console.log('mode    tenants  objects       bytes   wall ms    cpu ms  cpu/tenant  floor wall  floor cpu  wall/floor  cpu/floor  peak RSS MB');
   const rows: any[] = [];
