@@ -14,3 +14,4 @@ export * from './placement/placement-engine';
 export * from './gitops/tenancy-gitops';
 export * from './gitops/tenancy-gitops-writer';
 export * from './mesh/istio-tenant-control-plane';
+export * from './selfservice/tenant-self-service';
