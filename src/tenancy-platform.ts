@@ -1,7 +1,7 @@
 import { Chart, ChartProps, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
-import { LIBRARY_KEY_PREFIX, MANAGED_BY_LABEL, MANAGED_BY_VALUE, POD_SECURITY_LABEL_PREFIX, RUNTIME_CLASS_LABEL } from './labels';
+import { LIBRARY_KEY_PREFIX, MANAGED_BY_LABEL, TENANT_LABEL, MANAGED_BY_VALUE, POD_SECURITY_LABEL_PREFIX, RUNTIME_CLASS_LABEL } from './labels';
 import { PlacementEngine } from './placement/placement-engine';
 import { validatingPolicy } from './private/admission-v1';
 import { invalidProp } from './private/errors';
@@ -33,6 +33,12 @@ export const SANDBOX_POLICY_NAME = 'cdk8s-tenancy-sandbox';
  * create through HNC inside their tenant (see `TenantSelfService`).
  */
 export const SELF_SERVICE_POLICY_NAME = 'cdk8s-tenancy-self-service';
+
+/**
+ * The name of the policy (and binding) that admits no pod into a namespace
+ * HNC created until it carries its tenant and Pod Security labels.
+ */
+export const SELF_SERVICE_PODS_POLICY_NAME = 'cdk8s-tenancy-self-service-pods';
 
 /**
  * The name of the placement guard that keeps pods on the nodes of their own
@@ -271,6 +277,7 @@ export class TenancyPlatform extends Chart {
     });
     const roots = Lazy.any({ produce: () => JSON.stringify(Object.fromEntries([...this.selfServiceRoots].map(([ns, l]) => [ns, l()]))) });
     validatingPolicy(this, SELF_SERVICE_POLICY_NAME, managedLabels(), selfServiceSpec(roots));
+    validatingPolicy(this, SELF_SERVICE_PODS_POLICY_NAME, managedLabels(), selfServicePodsSpec());
   }
 
   /**
@@ -478,6 +485,34 @@ function selfServiceSpec(roots: string) {
         reason: 'Forbidden' as const,
       },
     ],
+  };
+}
+
+/**
+ * HNC creates a namespace bare and labels it in a second write, and copies
+ * RoleBindings and NetworkPolicies in no set order: until the labels are
+ * there, the namespace has no Pod Security level of its own (the cluster
+ * default applies) and no tenant. No pod gets in before, whoever creates it
+ * (the ReplicaSet controller included). It applies to every namespace HNC
+ * created, tenant or not: run HNC's other trees with these labels too.
+ */
+function selfServicePodsSpec() {
+  const annotations = 'namespaceObject.metadata.annotations';
+  const labels = 'namespaceObject.metadata.labels';
+  return {
+    failurePolicy: 'Fail' as const,
+    matchConstraints: {
+      resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE' as const], resources: ['pods'] }],
+    },
+    matchConditions: [{
+      name: 'in-a-namespace-hnc-created',
+      expression: `namespaceObject != null && has(${annotations}) && ${JSON.stringify(SUBNAMESPACE_OF_ANNOTATION)} in ${annotations}`,
+    }],
+    validations: [{
+      expression: `has(${labels}) && ${JSON.stringify(TENANT_LABEL)} in ${labels} && 'pod-security.kubernetes.io/enforce' in ${labels}`,
+      messageExpression: `'namespace ' + namespaceObject.metadata.name + ' was created by HNC and has no ${TENANT_LABEL} and Pod Security labels yet: no pods until HNC sets them'`,
+      reason: 'Forbidden' as const,
+    }],
   };
 }
 

@@ -102,10 +102,10 @@ describe('TenantSelfService.hnc()', () => {
     expect(ofKind(objects, 'RoleBinding', 'team-b').map((b) => b.metadata.name)).not.toContain('tenant-self-service');
   });
 
-  test('the guard is a v1 policy with its binding, failing closed, added once', () => {
-    expect(ofKind(objects, 'ValidatingAdmissionPolicy').filter((p) => p.metadata.name === 'cdk8s-tenancy-self-service')).toHaveLength(1);
-    expect(find(objects, 'ValidatingAdmissionPolicy', 'cdk8s-tenancy-self-service').spec.failurePolicy).toBe('Fail');
-    expect(find(objects, 'ValidatingAdmissionPolicyBinding', 'cdk8s-tenancy-self-service').spec).toEqual({ policyName: 'cdk8s-tenancy-self-service', validationActions: ['Deny'] });
+  test.each(['cdk8s-tenancy-self-service', 'cdk8s-tenancy-self-service-pods'])('the guard %s is a v1 policy with its binding, failing closed, added once', (name) => {
+    expect(ofKind(objects, 'ValidatingAdmissionPolicy').filter((p) => p.metadata.name === name)).toHaveLength(1);
+    expect(find(objects, 'ValidatingAdmissionPolicy', name).spec.failurePolicy).toBe('Fail');
+    expect(find(objects, 'ValidatingAdmissionPolicyBinding', name).spec).toEqual({ policyName: name, validationActions: ['Deny'] });
   });
 
   test('only the listed parents get self-service', () => {
@@ -197,6 +197,36 @@ describe('the self-service guard, evaluated', () => {
     expect(result.denials.map((d) => d.policy)).toEqual([GUARDRAILS]);
     const relabel = admit(objects, nsRequest('UPDATE', labelled, ns('feature', { ...labelled.metadata.labels, [TENANT_LABEL]: 'team-b' }, 'team-a'), tenantAdmin));
     expect(relabel.denials.map((d) => d.policy).sort()).toEqual([GUARDRAILS, SELF_SERVICE]);
+  });
+
+  describe('no pods in a namespace HNC created until it is labelled', () => {
+    const replicaSetController = { username: 'system:serviceaccount:kube-system:replicaset-controller' };
+    const pod = (namespace: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace }, spec: { containers: [{ name: 'web', image: 'nginx' }] } });
+    const podRequest = (namespaceObject: any, userInfo: AdmissionRequest['userInfo']): AdmissionRequest => ({
+      operation: 'CREATE',
+      object: pod(namespaceObject.metadata.name),
+      oldObject: null,
+      namespaceObject,
+      userInfo,
+      namespace: namespaceObject.metadata.name,
+      resource: { group: '', version: 'v1', resource: 'pods' },
+    });
+
+    test.each([['a tenant admin', tenantAdmin], ['the ReplicaSet controller', replicaSetController], ['the platform', argocd]])('refused while bare, whoever creates it: %s', (_, user) => {
+      const result = admit(objects, { ...podRequest(bare, user), authorizer: platformRbac });
+      expect(result.errors).toEqual([]);
+      expect(result.denials).toEqual([{
+        policy: 'cdk8s-tenancy-self-service-pods',
+        message: 'namespace feature was created by HNC and has no cdk8s-tenancy.io/tenant and Pod Security labels yet: no pods until HNC sets them',
+      }]);
+    });
+
+    test('admitted once labelled (the sandbox guard then holds it to the RuntimeClass); static namespaces are not concerned', () => {
+      const sandboxed = { ...pod('feature'), spec: { ...pod('feature').spec, runtimeClassName: 'gvisor' } };
+      expect(admit(objects, { ...podRequest(labelled, replicaSetController), object: sandboxed }).denials).toEqual([]);
+      expect(admit(objects, podRequest(labelled, replicaSetController)).denials.map((d) => d.policy)).toEqual(['cdk8s-tenancy-sandbox']);
+      expect(admit(objects, podRequest(teamB, tenantAdmin)).evaluated).toEqual([]);
+    });
   });
 
   test('HNC may write propagated copies of managed objects and its own objects\' status', () => {
