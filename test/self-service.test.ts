@@ -57,15 +57,16 @@ describe('TenantSelfService.hnc()', () => {
       kind: 'HierarchyConfiguration',
       metadata: { name: 'hierarchy', namespace: 'team-a', labels },
       spec: {
-        labels: [
-          { key: 'pod-security.kubernetes.io/audit', value: 'restricted' },
-          { key: 'pod-security.kubernetes.io/audit-version', value: 'v1.30' },
-          { key: 'pod-security.kubernetes.io/enforce', value: 'restricted' },
-          { key: 'pod-security.kubernetes.io/enforce-version', value: 'v1.30' },
-          { key: 'pod-security.kubernetes.io/warn', value: 'restricted' },
-          { key: 'pod-security.kubernetes.io/warn-version', value: 'v1.30' },
-          { key: 'cdk8s-tenancy.io/tenant', value: 'team-a' },
-        ].sort((x, y) => x.key.localeCompare(y.key)),
+        // HNC's managed labels are a list of {key, value}.
+        labels: Object.entries({
+          'cdk8s-tenancy.io/tenant': 'team-a',
+          'pod-security.kubernetes.io/audit': 'restricted',
+          'pod-security.kubernetes.io/audit-version': 'v1.30',
+          'pod-security.kubernetes.io/enforce': 'restricted',
+          'pod-security.kubernetes.io/enforce-version': 'v1.30',
+          'pod-security.kubernetes.io/warn': 'restricted',
+          'pod-security.kubernetes.io/warn-version': 'v1.30',
+        }).map(([key, value]) => ({ key, value })),
       },
     });
   });
