@@ -115,7 +115,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
 });
 
 // The other examples, one per setting of the seeds.
-for (const name of ['enterprise', 'saas', 'kaas', 'vcluster']) {
+for (const name of ['enterprise', 'saas', 'kaas', 'vcluster', 'selfservice']) {
   project.addTask(`example:${name}`, {
     description: `Synthesize examples/${name} into dist/examples/${name}`,
     exec: `ts-node --project examples/tsconfig.json -r tsconfig-paths/register examples/${name}/app.ts`,

@@ -15,3 +15,4 @@ export * from './gitops/tenancy-gitops';
 export * from './gitops/tenancy-gitops-writer';
 export * from './mesh/istio-tenant-control-plane';
 export * from './vcluster/virtual-tenant-cluster';
+export * from './selfservice/tenant-self-service';

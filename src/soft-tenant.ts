@@ -375,6 +375,20 @@ export class SoftTenant extends Construct {
   }
 
   /**
+   * The library's labels of one of the tenant's namespaces that namespaces
+   * created under it inherit: all its `cdk8s-tenancy.io/*` and Pod Security
+   * labels but the managed-by label (those are the tenant's, not the
+   * platform's). Call at synth, once every extension has labelled.
+   *
+   * @internal
+   */
+  public _inheritedNamespaceLabels(namespace: string): Record<string, string> {
+    const ns = this.namespaceObjects.find((n) => n.name === namespace)!;
+    const labels: Record<string, string> = ns.metadata.toJson().labels ?? {};
+    return Object.fromEntries(Object.entries(labels).filter(([k]) => isProtectedKey(k) && k !== MANAGED_BY_LABEL));
+  }
+
+  /**
    * Applies an extension (placement, mesh, sandbox) to the tenant; one of
    * each kind.
    */

@@ -1,11 +1,14 @@
-import { Chart, ChartProps } from 'cdk8s';
+import { Chart, ChartProps, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
-import { LIBRARY_KEY_PREFIX, MANAGED_BY_LABEL, MANAGED_BY_VALUE, POD_SECURITY_LABEL_PREFIX, RUNTIME_CLASS_LABEL } from './labels';
+import { LIBRARY_KEY_PREFIX, MANAGED_BY_LABEL, TENANT_LABEL, MANAGED_BY_VALUE, POD_SECURITY_LABEL_PREFIX, RUNTIME_CLASS_LABEL } from './labels';
 import { PlacementEngine } from './placement/placement-engine';
 import { validatingPolicy } from './private/admission-v1';
 import { invalidProp } from './private/errors';
-import { celIsProtectedKey } from './private/keys';
+import {
+  celIsPropagatedCopy, DEFAULT_HNC_USERNAME, HNC_GROUP, HncConfiguration, SUBNAMESPACE_OF_ANNOTATION, TREE_LABEL_SUFFIX,
+} from './private/hnc';
+import { celIsProtectedKey, celProtectedKept } from './private/keys';
 import { checkDnsLabel, checkDnsSubdomain } from './private/names';
 import { PLACEMENT_POLICY_NAME } from './private/placement/rules';
 
@@ -24,6 +27,18 @@ export const GUARDRAILS_POLICY_NAME = 'cdk8s-tenancy-guardrails';
  * namespaces to their RuntimeClass.
  */
 export const SANDBOX_POLICY_NAME = 'cdk8s-tenancy-sandbox';
+
+/**
+ * The name of the policy (and binding) that keeps the namespaces tenants
+ * create through HNC inside their tenant (see `TenantSelfService`).
+ */
+export const SELF_SERVICE_POLICY_NAME = 'cdk8s-tenancy-self-service';
+
+/**
+ * The name of the policy (and binding) that admits no pod into a namespace
+ * HNC created until it carries its tenant and Pod Security labels.
+ */
+export const SELF_SERVICE_PODS_POLICY_NAME = 'cdk8s-tenancy-self-service-pods';
 
 /**
  * The name of the placement guard that keeps pods on the nodes of their own
@@ -55,6 +70,16 @@ export interface TenancyPlatformProps extends ChartProps {
    * @default PlacementEngine.validatingAdmissionPolicy()
    */
   readonly placementEngine?: PlacementEngine;
+
+  /**
+   * The user the Hierarchical Namespace Controller (HNC) runs as, once a
+   * tenant has `TenantSelfService`: the guardrails let it write propagated
+   * copies and namespaces, and the self-service guard holds the namespaces it
+   * writes to their tenant's labels.
+   *
+   * @default 'system:serviceaccount:hnc-system:default' (HNC's default install)
+   */
+  readonly hncUsername?: string;
 }
 
 /**
@@ -130,6 +155,10 @@ export class TenancyPlatform extends Chart {
   private readonly priorityClasses = new Map<string, number>();
   private readonly runtimeClasses = new Map<string, string>();
   private sandboxGuard = false;
+  private selfServiceGuard = false;
+  /** Self-service parent namespace -> the library's labels its descendants must carry. */
+  private readonly selfServiceRoots = new Map<string, () => Record<string, string>>();
+  private readonly hncUsername: string;
   private placementGuard = false;
   private readonly placementExemptNamespaces: string[];
 
@@ -142,6 +171,12 @@ export class TenancyPlatform extends Chart {
     super(scope, id, props);
     this.placementExemptNamespaces = props.placementExemptNamespaces ?? ['kube-system'];
     this.placementEngine = props.placementEngine ?? PlacementEngine.validatingAdmissionPolicy();
+    this.hncUsername = props.hncUsername ?? DEFAULT_HNC_USERNAME;
+    const sa = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(this.hncUsername);
+    if (!sa || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(sa[1]) || sa[1].length > 63 || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(sa[2]) || sa[2].length > 253) {
+      throw invalidProp(this, 'hncUsername', this.hncUsername, "must be a service account's user name, 'system:serviceaccount:<namespace>:<name>'.",
+        `HNC's default install runs as '${DEFAULT_HNC_USERNAME}'.`);
+    }
     if (!(this.placementEngine instanceof PlacementEngine)) {
       throw invalidProp(this, 'placementEngine', this.placementEngine, 'is not a PlacementEngine.',
         'Use PlacementEngine.validatingAdmissionPolicy(), PlacementEngine.kyverno() or PlacementEngine.gatekeeper().');
@@ -153,7 +188,7 @@ export class TenancyPlatform extends Chart {
       throw invalidProp(this, 'scope', scope.node.path || '<root>', `already has a platform at '${PLATFORMS.get(scope)!.node.path}': there is one platform per app.`);
     }
     PLATFORMS.set(scope, this);
-    validatingPolicy(this, GUARDRAILS_POLICY_NAME, managedLabels(), guardrailsSpec());
+    validatingPolicy(this, GUARDRAILS_POLICY_NAME, managedLabels(), guardrailsSpec(() => (this.selfServiceGuard ? this.hncUsername : undefined)));
   }
 
   /**
@@ -218,6 +253,34 @@ export class TenancyPlatform extends Chart {
   }
 
   /**
+   * Makes `namespace` a parent under which HNC creates a tenant's
+   * namespaces: adds, once, the HNCConfiguration and the self-service guard,
+   * and holds the namespace's descendants to `labels` (read at synth, after
+   * every extension set its labels).
+   *
+   * @internal
+   */
+  public _addSelfServiceRoot(namespace: string, labels: () => Record<string, string>): void {
+    this.selfServiceRoots.set(namespace, labels);
+    if (this.selfServiceGuard) return;
+    this.selfServiceGuard = true;
+    new HncConfiguration(this, 'hnc-config', {
+      metadata: { name: 'config', labels: managedLabels() },
+      // Roles and RoleBindings HNC always propagates; the quota is the
+      // HierarchicalResourceQuota's, not a copy per namespace.
+      spec: {
+        resources: [
+          { group: 'networking.k8s.io', resource: 'networkpolicies', mode: 'Propagate' },
+          { group: '', resource: 'limitranges', mode: 'Propagate' },
+        ],
+      },
+    });
+    const roots = Lazy.any({ produce: () => JSON.stringify(Object.fromEntries([...this.selfServiceRoots].map(([ns, l]) => [ns, l()]))) });
+    validatingPolicy(this, SELF_SERVICE_POLICY_NAME, managedLabels(), selfServiceSpec(roots));
+    validatingPolicy(this, SELF_SERVICE_PODS_POLICY_NAME, managedLabels(), selfServicePodsSpec());
+  }
+
+  /**
    * Adds, once, the guard that keeps pods on the nodes of their own tenant,
    * with the platform's placement engine.
    *
@@ -278,36 +341,38 @@ function managedLabels(): Record<string, string> {
  * The guard. Its CEL stays within what both Kubernetes and the test
  * evaluator run (no optional syntax), so the tests exercise this exact text.
  */
-function guardrailsSpec() {
+function guardrailsSpec(hncUsername: () => string | undefined) {
   const managed = JSON.stringify(MANAGED_BY_LABEL);
-  const unchanged = (from: string, to: string) =>
-    `variables.${from}.all(k, !${celIsProtectedKey('k')} || (k in variables.${to} && variables.${to}[k] == variables.${from}[k]))`;
+  const conditions = [
+    {
+      // Cheap label checks first: most requests in a cluster stop here.
+      name: 'touches-tenancy-guardrails',
+      expression: [
+        `(oldObject != null && has(oldObject.metadata.labels) && ${managed} in oldObject.metadata.labels)`,
+        `(object != null && has(object.metadata.labels) && ${managed} in object.metadata.labels)`,
+        "(request.resource.group == '' && request.resource.resource == 'namespaces')",
+      ].join(' || '),
+    },
+    notThePlatform(),
+  ];
   return {
     failurePolicy: 'Fail' as const,
     matchConstraints: {
       resourceRules: [{ apiGroups: ['*'], apiVersions: ['*'], operations: ['CREATE' as const, 'UPDATE' as const, 'DELETE' as const], resources: ['*'] }],
     },
-    matchConditions: [
-      {
-        // Cheap label checks first: most requests in a cluster stop here.
-        name: 'touches-tenancy-guardrails',
-        expression: [
-          `(oldObject != null && has(oldObject.metadata.labels) && ${managed} in oldObject.metadata.labels)`,
-          `(object != null && has(object.metadata.labels) && ${managed} in object.metadata.labels)`,
-          "(request.resource.group == '' && request.resource.resource == 'namespaces')",
-        ].join(' || '),
+    // With self-service, HNC writes namespaces (judged by the self-service
+    // guard instead), copies of managed objects, and its own objects' status.
+    matchConditions: Lazy.any({
+      produce: () => {
+        const hnc = hncUsername();
+        return hnc === undefined ? conditions : [...conditions, {
+          name: 'not-hnc',
+          expression: `!(request.userInfo.username == ${JSON.stringify(hnc)} && (request.resource.group == ${JSON.stringify(HNC_GROUP)}`
+            + " || (request.resource.group == '' && request.resource.resource == 'namespaces')"
+            + ` || ${celIsPropagatedCopy('object')} || ${celIsPropagatedCopy('oldObject')}))`,
+        }];
       },
-      {
-        name: 'not-the-platform',
-        expression: [
-          "!request.userInfo.username.startsWith('system:serviceaccount:kube-system:')",
-          // The controller manager when it runs without per-controller
-          // service accounts.
-          "request.userInfo.username != 'system:kube-controller-manager'",
-          `!authorizer.group('admissionregistration.k8s.io').resource('validatingadmissionpolicies').name('${GUARDRAILS_POLICY_NAME}').check('update').allowed()`,
-        ].join(' && '),
-      },
-    ],
+    }),
     variables: [
       { name: 'oldLabels', expression: 'oldObject != null && has(oldObject.metadata.labels) ? oldObject.metadata.labels : {}' },
       { name: 'newLabels', expression: 'object != null && has(object.metadata.labels) ? object.metadata.labels : {}' },
@@ -324,11 +389,130 @@ function guardrailsSpec() {
         reason: 'Forbidden' as const,
       },
       {
-        expression: `request.resource.resource != 'namespaces' || (${unchanged('oldLabels', 'newLabels')} && ${unchanged('newLabels', 'oldLabels')})`,
+        expression: `request.resource.resource != 'namespaces' || (${celProtectedKept('oldLabels', 'newLabels')} && ${celProtectedKept('newLabels', 'oldLabels')})`,
         message: `only the platform may set, change or remove the ${LIBRARY_KEY_PREFIX}* and ${POD_SECURITY_LABEL_PREFIX}* labels of a namespace`,
         reason: 'Forbidden' as const,
       },
     ],
+  };
+}
+
+/**
+ * Who the guards leave alone: anyone allowed to update the guardrails policy
+ * (cluster admins, the GitOps controller that applies the platform chart),
+ * which could switch any guard off anyway, and the controllers of
+ * kube-system.
+ */
+function notThePlatform() {
+  return {
+    name: 'not-the-platform',
+    expression: [
+      "!request.userInfo.username.startsWith('system:serviceaccount:kube-system:')",
+      // The controller manager when it runs without per-controller
+      // service accounts.
+      "request.userInfo.username != 'system:kube-controller-manager'",
+      `!authorizer.group('admissionregistration.k8s.io').resource('validatingadmissionpolicies').name('${GUARDRAILS_POLICY_NAME}').check('update').allowed()`,
+    ].join(' && '),
+  };
+}
+
+/**
+ * The self-service guard: HNC creates, labels and deletes the namespaces
+ * tenants ask for with SubnamespaceAnchors; whoever writes a namespace (HNC
+ * or anyone else but the platform), the result must keep it in its tenant.
+ *
+ * - A namespace in the tree of a self-service parent (HNC's tree label
+ *   `<parent>.tree.hnc.x-k8s.io/depth`) carries exactly the parent's
+ *   `cdk8s-tenancy.io/*` and Pod Security labels: same tenant, same Pod
+ *   Security level, same sandbox and placement, never the managed-by label.
+ * - A namespace HNC creates under a self-service parent (annotation
+ *   `hnc.x-k8s.io/subnamespace-of`) carries those labels or none yet: HNC
+ *   creates it bare, then sets the tree and managed labels in one update.
+ * - Any other namespace keeps its protected labels as they are.
+ * - Namespaces the platform manages are not deleted.
+ *
+ * `roots` is a CEL map literal: parent namespace -> its protected labels.
+ */
+function selfServiceSpec(roots: string) {
+  const managed = JSON.stringify(MANAGED_BY_LABEL);
+  const exact = (r: string) => `(variables.roots[${r}].all(k, k in variables.labels && variables.labels[k] == variables.roots[${r}][k])`
+    + ` && variables.labels.all(k, !${celIsProtectedKey('k')} || k in variables.roots[${r}]))`;
+  const protectedLabels = 'cdk8s-tenancy.io/* and pod-security.kubernetes.io/* labels';
+  return {
+    failurePolicy: 'Fail' as const,
+    matchConstraints: {
+      resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE' as const, 'UPDATE' as const, 'DELETE' as const], resources: ['namespaces'] }],
+    },
+    matchConditions: [notThePlatform()],
+    variables: [
+      { name: 'roots', expression: roots },
+      { name: 'namespace', expression: 'object != null ? object : oldObject' },
+      { name: 'labels', expression: 'object != null && has(object.metadata.labels) ? object.metadata.labels : {}' },
+      { name: 'oldLabels', expression: 'oldObject != null && has(oldObject.metadata.labels) ? oldObject.metadata.labels : {}' },
+      {
+        name: 'parent',
+        expression: `object != null && has(object.metadata.annotations) && ${JSON.stringify(SUBNAMESPACE_OF_ANNOTATION)} in object.metadata.annotations`
+          + ` ? object.metadata.annotations[${JSON.stringify(SUBNAMESPACE_OF_ANNOTATION)}] : ''`,
+      },
+      {
+        // The self-service parents this namespace descends from, by HNC's tree labels.
+        name: 'ancestors',
+        expression: `variables.roots.filter(r, r != variables.namespace.metadata.name && r + ${JSON.stringify(TREE_LABEL_SUFFIX)} in variables.labels)`,
+      },
+    ],
+    validations: [
+      {
+        expression: `variables.ancestors.all(r, ${exact('r')})`,
+        messageExpression: '\'namespace \' + variables.namespace.metadata.name + \' descends from the self-service namespace \' + variables.ancestors[0]'
+          + ` + ': it must carry exactly the ${protectedLabels} of that namespace (same tenant, same Pod Security)'`,
+        reason: 'Forbidden' as const,
+      },
+      {
+        expression: `size(variables.ancestors) > 0 || !(variables.parent in variables.roots) || !variables.labels.exists(k, ${celIsProtectedKey('k')}) || ${exact('variables.parent')}`,
+        messageExpression: '\'namespace \' + variables.namespace.metadata.name + \' is created under the self-service namespace \' + variables.parent'
+          + ` + ': it must carry the ${protectedLabels} of that namespace, or none yet (HNC sets them)'`,
+        reason: 'Forbidden' as const,
+      },
+      {
+        expression: 'request.operation == \'DELETE\' || size(variables.ancestors) > 0 || variables.parent in variables.roots'
+          + ` || (${celProtectedKept('oldLabels', 'labels')} && ${celProtectedKept('labels', 'oldLabels')})`,
+        message: `only the platform may set, change or remove the ${protectedLabels} of a namespace outside a self-service tenant's tree`,
+        reason: 'Forbidden' as const,
+      },
+      {
+        expression: `request.operation != 'DELETE' || !(${managed} in variables.oldLabels)`,
+        message: `this namespace is managed by cdk8s-tenancy (label ${MANAGED_BY_LABEL}): only the platform may delete it`,
+        reason: 'Forbidden' as const,
+      },
+    ],
+  };
+}
+
+/**
+ * HNC creates a namespace bare and labels it in a second write, and copies
+ * RoleBindings and NetworkPolicies in no set order: until the labels are
+ * there, the namespace has no Pod Security level of its own (the cluster
+ * default applies) and no tenant. No pod gets in before, whoever creates it
+ * (the ReplicaSet controller included). It applies to every namespace HNC
+ * created, tenant or not: run HNC's other trees with these labels too.
+ */
+function selfServicePodsSpec() {
+  const annotations = 'namespaceObject.metadata.annotations';
+  const labels = 'namespaceObject.metadata.labels';
+  return {
+    failurePolicy: 'Fail' as const,
+    matchConstraints: {
+      resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE' as const], resources: ['pods'] }],
+    },
+    matchConditions: [{
+      name: 'in-a-namespace-hnc-created',
+      expression: `namespaceObject != null && has(${annotations}) && ${JSON.stringify(SUBNAMESPACE_OF_ANNOTATION)} in ${annotations}`,
+    }],
+    validations: [{
+      expression: `has(${labels}) && ${JSON.stringify(TENANT_LABEL)} in ${labels} && 'pod-security.kubernetes.io/enforce' in ${labels}`,
+      messageExpression: `'namespace ' + namespaceObject.metadata.name + ' was created by HNC and has no ${TENANT_LABEL} and Pod Security labels yet: no pods until HNC sets them'`,
+      reason: 'Forbidden' as const,
+    }],
   };
 }
 

@@ -7,7 +7,10 @@ import * as YAML from 'yaml';
 import { K8sObject, synthObjects } from './helpers/manifests';
 import { quickstart } from '../examples/quickstart/app';
 import { EXIT_FAILED, EXIT_PASSED, EXIT_USAGE, main } from '../src/audit/cli';
-import { CheckStatus, PlacementEngine, SoftTenant, TenancyAudit, TenancyPlatform, TENANT_LABEL, TenantMember, TenantPeer, TenantPlacement, TenantPort } from 'cdk8s-tenancy';
+import {
+  CheckStatus, PlacementEngine, SoftTenant, TenancyAudit, TenancyPlatform, TENANT_LABEL, TenantMember, TenantPeer, TenantPlacement, TenantPort,
+  TenantSelfService,
+} from 'cdk8s-tenancy';
 
 /** Two tenants; team-a accepts team-b on 8080 and team-b may call team-a there. */
 function twoTenants(): K8sObject[] {
@@ -41,7 +44,7 @@ describe('the library\'s own output passes', () => {
     const report = TenancyAudit.auditObjects(twoTenants());
     expect(report.problems).toEqual([]);
     for (const t of report.tenants) {
-      for (const c of t.checks) expect([t.tenant, c.id, c.status, c.findings]).toEqual([t.tenant, c.id, c.id.startsWith('nodes.') || c.id.startsWith('mesh.') ? CheckStatus.NOT_APPLICABLE : CheckStatus.PASS, []]);
+      for (const c of t.checks) expect([t.tenant, c.id, c.status, c.findings]).toEqual([t.tenant, c.id, c.id.startsWith('nodes.') || c.id.startsWith('mesh.') || c.id === 'namespace.hnc-tree' ? CheckStatus.NOT_APPLICABLE : CheckStatus.PASS, []]);
     }
     expect(report.cluster.map((c) => c.status)).toEqual([CheckStatus.PASS]);
     expect(report.passed).toBe(true);
@@ -331,6 +334,71 @@ test('the guard without failurePolicy fails closed (the v1 default), with Ignore
   expect(statusOf(o, 'cluster', 'cluster.guardrails').check.findings.map((f) => f.message)).toEqual(['does not fail closed']);
 });
 
+describe('self-service namespaces (HNC)', () => {
+  /** team-a with self-service, and a cluster export: a namespace HNC created under team-a, with HNC's copies of team-a's objects. */
+  function exported(subLabels: (inherited: Record<string, string>) => Record<string, string>): K8sObject[] {
+    const app = new App();
+    new SoftTenant(new Chart(app, 'a'), 'A', { name: 'team-a', admins: [TenantMember.group('team-a-admins')] }).addExtension(TenantSelfService.hnc());
+    new SoftTenant(new Chart(app, 'b'), 'B', { name: 'team-b' });
+    const objects: K8sObject[] = JSON.parse(JSON.stringify(synthObjects(app)));
+    const inherited = Object.fromEntries(named(objects, 'HierarchyConfiguration', 'hierarchy', 'team-a').spec.labels.map((kv: any) => [kv.key, kv.value]));
+    const tree = { 'team-a.tree.hnc.x-k8s.io/depth': '1', 'feature.tree.hnc.x-k8s.io/depth': '0' };
+    const copies = objects.filter((o) => o.metadata.namespace === 'team-a' && ['NetworkPolicy', 'Role', 'RoleBinding', 'LimitRange'].includes(o.kind))
+      .map((o) => JSON.parse(JSON.stringify({ ...o, metadata: { ...o.metadata, namespace: 'feature', labels: { ...o.metadata.labels, 'hnc.x-k8s.io/inherited-from': 'team-a' } } })));
+    return [...objects, ...copies, {
+      apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'feature', labels: { ...tree, ...subLabels(inherited) }, annotations: { 'hnc.x-k8s.io/subnamespace-of': 'team-a' } },
+    }];
+  }
+
+  test('the library\'s output passes, and HNC\'s kinds are known', () => {
+    const app = new App();
+    new SoftTenant(new Chart(app, 'a'), 'A', { name: 'team-a', admins: [TenantMember.group('team-a-admins')] }).addExtension(TenantSelfService.hnc());
+    const report = TenancyAudit.auditObjects(synthObjects(app));
+    expect(report.unknownKinds).toEqual([]);
+    expect(report.problems).toEqual([]);
+    expect(report.passed).toBe(true);
+  });
+
+  test('a namespace HNC created under a tenant namespace, labelled by HNC, is the tenant\'s; its copies count, so it passes (quota aside)', () => {
+    const report = TenancyAudit.auditObjects(exported((l) => l));
+    const a = report.tenants.find((t) => t.tenant === 'team-a')!;
+    expect(a.namespaces).toEqual(['feature', 'team-a']);
+    // The tree-wide HierarchicalResourceQuota is its quota; the static audit
+    // sees no ResourceQuota of its own (HNC creates one per namespace at run time).
+    expect(a.checks.filter((c) => c.status === CheckStatus.FAIL).map((c) => c.id)).toEqual(['quota.namespace', 'quota.nodeports', 'quota.priority-classes']);
+    expect(a.checks.find((c) => c.id === 'namespace.hnc-tree')!.status).toBe(CheckStatus.PASS);
+    expect(a.checks.find((c) => c.id === 'network.default-deny')!.status).toBe(CheckStatus.PASS);
+  });
+
+  test('without the tenant label it is still the tenant\'s: the tree check and Pod Security fail for it', () => {
+    const report = TenancyAudit.auditObjects(exported(() => ({})));
+    const a = report.tenants.find((t) => t.tenant === 'team-a')!;
+    expect(a.namespaces).toEqual(['feature', 'team-a']);
+    expect(report.unlabelledNamespaces).toEqual([]);
+    expect(a.checks.find((c) => c.id === 'namespace.hnc-tree')!.findings.map((f) => `${f.object}: ${f.message}`))
+      .toEqual(["Namespace feature: descends from a namespace of tenant 'team-a' in HNC's tree but has no tenant label"]);
+    expect(a.checks.find((c) => c.id === 'namespace.pod-security')!.findings[0].message).toBe("enforces 'nothing' without a recorded exception");
+  });
+
+  test('labelled as another tenant, it fails the tree check of the tenant it descends from', () => {
+    const report = TenancyAudit.auditObjects(exported((l) => ({ ...l, [TENANT_LABEL]: 'team-b' })));
+    const a = report.tenants.find((t) => t.tenant === 'team-a')!;
+    expect(a.checks.find((c) => c.id === 'namespace.hnc-tree')!.findings.map((f) => f.message))
+      .toEqual(["descends from a namespace of tenant 'team-a' in HNC's tree but is labelled tenant 'team-b'"]);
+  });
+
+  test('a finding on a propagated copy sends the fix to its source', () => {
+    const o = exported((l) => l);
+    named(o, 'Role', 'tenant-admin', 'feature').rules.push({ apiGroups: ['*'], resources: ['*'], verbs: ['get'] });
+    const { check } = statusOf(o, 'team-a', 'rbac.privilege-escalation');
+    expect(check.findings.map((f) => [f.object, f.message, f.fix])).toEqual([[
+      'RoleBinding feature/tenant-admins',
+      "binds Role feature/tenant-admin, whose rules use '*' in apiGroups, resources (HNC's copy of RoleBinding team-a/tenant-admins)",
+      'Fix the source in namespace team-a: HNC rewrites its copies. List the API groups, resources and verbs.',
+    ]]);
+  });
+});
+
 describe('mesh.control-plane', () => {
   /** team-a with its control plane (revision team-a, discovery by tenant label); team-b without a mesh. */
   const withMesh = () => {
@@ -438,7 +506,7 @@ describe('the CLI', () => {
     expect(quiet).toMatchObject({ code: EXIT_PASSED, stderr: '' });
     expect(quiet.stdout).toMatch(/^tenant team-b \(team-b, team-b-jobs\)$/m);
     expect(quiet.stdout).toMatch(/^ {2}team-b +\+TCP\/8080 +- +\. *$/m);
-    expect(quiet.stdout).toMatch(/40 passed, 0 failed, 6 not applicable; \d+ objects, 3 tenants/);
+    expect(quiet.stdout).toMatch(/40 passed, 0 failed, 9 not applicable; \d+ objects, 3 tenants/);
     expect(run(['audit', d], true).stderr).toMatch(/reading manifests: \d+\/\d+\n$/);
   });
 
@@ -451,7 +519,7 @@ describe('the CLI', () => {
     expect(json.tenants[0].checks.find((c: any) => c.id === 'quota.limit-range').status).toBe('fail');
     const junit = run(['audit', d, '-f', 'junit']);
     expect(junit.code).toBe(EXIT_FAILED);
-    expect(junit.stdout).toMatch(/<testsuite name="tenant team-a" tests="15" failures="1" skipped="2">/);
+    expect(junit.stdout).toMatch(/<testsuite name="tenant team-a" tests="16" failures="1" skipped="3">/);
     expect(junit.stdout).toMatch(/<testcase classname="tenant team-a" name="quota.limit-range"><failure message="has no LimitRange/);
   });
 

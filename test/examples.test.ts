@@ -12,6 +12,7 @@ import { enterprise } from '../examples/enterprise/app';
 import { kaas } from '../examples/kaas/app';
 import { quickstart } from '../examples/quickstart/app';
 import { writeSaas } from '../examples/saas/app';
+import { selfservice } from '../examples/selfservice/app';
 import { vcluster } from '../examples/vcluster/app';
 import { TenancyAudit } from 'cdk8s-tenancy';
 
@@ -166,6 +167,29 @@ function compileSnippet(code: string, name: string): string[] {
   const program = ts.createProgram([file], options, host);
   return ts.getPreEmitDiagnostics(program).filter((d) => d.file?.fileName === file).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
 }
+
+describe('examples/selfservice', () => {
+  const app = Testing.app();
+  selfservice(app);
+  const objects = synthObjects(app);
+  // HNC's kinds have no schema package yet (see test/self-service.test.ts).
+  const hnc = objects.filter((o) => o.apiVersion === 'hnc.x-k8s.io/v1alpha2');
+
+  test('valid objects (HNC\'s kinds asserted apart), and the audit passes', () => {
+    expect(hnc.map((o) => o.kind).sort()).toEqual(['HNCConfiguration', 'HierarchicalResourceQuota', 'HierarchyConfiguration']);
+    expect(validateAll(objects.filter((o) => !hnc.includes(o)))).toBe(objects.length - 3);
+    const report = TenancyAudit.auditObjects(objects);
+    expect(report.unknownKinds).toEqual([]);
+    expect(report.problems).toEqual([]);
+    expect(report.passed).toBe(true);
+  });
+
+  test('research admins may create namespaces under research; billing keeps static namespaces', () => {
+    expect(ofKind(objects, 'RoleBinding').filter((b) => b.metadata.name === 'tenant-self-service').map((b) => [b.metadata.namespace, b.subjects[0].name]))
+      .toEqual([['research', 'research-leads']]);
+    expect(hnc.find((o) => o.kind === 'HierarchicalResourceQuota')!.spec.hard).toMatchObject({ 'requests.cpu': '16', 'count/subnamespaceanchors.hnc.x-k8s.io': '20' });
+  });
+});
 
 describe('README examples', () => {
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');

@@ -16,3 +16,11 @@ export function isProtectedKey(key: string): boolean {
 export function celIsProtectedKey(k: string): string {
   return `(${PROTECTED_KEY_PREFIXES.map((p) => `${k}.startsWith(${JSON.stringify(p)})`).join(' || ')})`;
 }
+
+/**
+ * CEL: whether every protected key of the map `variables.<from>` has the
+ * same value in `variables.<to>` (call it both ways for "unchanged").
+ */
+export function celProtectedKept(from: string, to: string): string {
+  return `variables.${from}.all(k, !${celIsProtectedKey('k')} || (k in variables.${to} && variables.${to}[k] == variables.${from}[k]))`;
+}

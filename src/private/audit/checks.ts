@@ -7,6 +7,7 @@ import { selects } from './selectors';
 import { AuditFinding, CheckResult, CheckStatus } from '../../audit/audit-report';
 import { DEDICATED_NODES_LABEL, MANAGED_BY_LABEL, POD_SECURITY_EXCEPTION_ANNOTATION, TENANT_LABEL } from '../../labels';
 import { GUARDRAILS_POLICY_NAME, PLACEMENT_POLICY_NAME } from '../../tenancy-platform';
+import { INHERITED_FROM_LABEL, TREE_LABEL_SUFFIX } from '../hnc';
 
 /** What every tenant check gets. */
 export interface TenantContext {
@@ -24,9 +25,21 @@ interface CheckDefinition {
   run(ctx: TenantContext): AuditFinding[] | undefined;
 }
 
+/**
+ * A finding on an object. A copy HNC propagated (label
+ * hnc.x-k8s.io/inherited-from) is judged like any object of its namespace,
+ * since it is what applies there, but the fix goes to its source: HNC
+ * rewrites copies from it.
+ */
 const finding = (ctx: TenantContext, o: any, message: string, fix: string): AuditFinding => {
   const source = typeof o === 'object' ? ctx.source(o) : undefined;
-  return { object: typeof o === 'string' ? o : ref(o), message, fix, ...(source ? { source } : {}) };
+  const from: string | undefined = typeof o === 'object' ? o?.metadata?.labels?.[INHERITED_FROM_LABEL] : undefined;
+  return {
+    object: typeof o === 'string' ? o : ref(o),
+    message: from ? `${message} (HNC's copy of ${o.kind} ${from}/${o.metadata?.name})` : message,
+    fix: from ? `Fix the source in namespace ${from}: HNC rewrites its copies. ${fix}` : fix,
+    ...(source ? { source } : {}),
+  };
 };
 
 const METADATA = ['169.254.169.254/32', 'fd00:ec2::254/128'];
@@ -87,6 +100,21 @@ export const TENANT_CHECKS: CheckDefinition[] = [
       }
       return out;
     }),
+  },
+  {
+    id: 'namespace.hnc-tree',
+    title: 'Namespaces created under the tenant\'s namespaces (HNC) carry the tenant label',
+    run: (ctx) => {
+      const misplaced = ctx.m.misplacedDescendants(ctx.tenant);
+      const descendants = ctx.namespaces.some((ns) => Object.keys(ctx.m.namespaceLabels.get(ns) ?? {}).some((k) => k.endsWith(TREE_LABEL_SUFFIX) && k !== `${ns}${TREE_LABEL_SUFFIX}`));
+      if (misplaced.length === 0 && !descendants) return undefined;
+      return misplaced.map((ns) => {
+        const label = ctx.m.namespaceLabels.get(ns)![TENANT_LABEL];
+        return finding(ctx, ctx.m.kind('Namespace').find((n) => n.object.metadata?.name === ns)!.object,
+          `descends from a namespace of tenant '${ctx.tenant}' in HNC's tree but ${label ? `is labelled tenant '${label}'` : 'has no tenant label'}`,
+          'Propagate the parent\'s labels (TenantSelfService\'s HierarchyConfiguration, HNC run with --managed-namespace-label) and apply the platform\'s self-service guard.');
+      });
+    },
   },
   {
     id: 'network.default-deny',

@@ -1,5 +1,6 @@
 import { SourcedObject } from './loader';
 import { TENANT_LABEL } from '../../labels';
+import { TREE_LABEL_SUFFIX } from '../hnc';
 
 /** The kinds the audit reads; others are reported as unknown. */
 export const KNOWN_KINDS = new Set([
@@ -10,6 +11,8 @@ export const KNOWN_KINDS = new Set([
   'IstioOperator', 'Istio', 'IstioRevision',
   // The placement guard and mutations of the Kyverno and Gatekeeper engines.
   'ClusterPolicy', 'ConstraintTemplate', 'Cdk8sTenancyPlacement', 'Assign',
+  // Self-service namespaces with HNC.
+  'HierarchyConfiguration', 'HNCConfiguration', 'HierarchicalResourceQuota', 'SubnamespaceAnchor',
 ]);
 
 /** Namespaces of the cluster itself, never expected to carry a tenant. */
@@ -35,6 +38,8 @@ export class Manifests {
   public readonly unknownKinds: string[] = [];
   private readonly byKind = new Map<string, SourcedObject[]>();
   private readonly tenantOfNamespace = new Map<string, string>();
+  /** namespace -> the tenant of the tenant namespace it descends from in HNC's tree */
+  private readonly treeTenantOfNamespace = new Map<string, string>();
 
   constructor(objects: SourcedObject[]) {
     for (const o of objects) {
@@ -58,6 +63,33 @@ export class Manifests {
         this.unlabelledNamespaces.push(name);
       }
     }
+    // A namespace HNC created under a tenant's namespace (its tree label
+    // names that ancestor) belongs to that tenant, labelled or not: the
+    // tenant's checks then judge it, and namespace.hnc-tree its label.
+    for (const [name, labels] of this.namespaceLabels) {
+      const owners = new Set(Object.keys(labels)
+        .filter((k) => k.endsWith(TREE_LABEL_SUFFIX) && k !== `${name}${TREE_LABEL_SUFFIX}`)
+        .map((k) => this.tenantOfNamespace.get(k.slice(0, -TREE_LABEL_SUFFIX.length)))
+        .filter((t): t is string => t !== undefined && t !== labels[TENANT_LABEL]));
+      if (labels[TENANT_LABEL] !== undefined && owners.size === 0) continue;
+      const owner = [...owners][0] ?? labels[TENANT_LABEL];
+      this.treeTenantOfNamespace.set(name, owner);
+      if (labels[TENANT_LABEL] === undefined && owner !== undefined) {
+        this.tenants.get(owner)!.push(name);
+        this.tenantOfNamespace.set(name, owner);
+        this.unlabelledNamespaces.splice(this.unlabelledNamespaces.indexOf(name), 1);
+      }
+    }
+  }
+
+  /**
+   * Namespaces under `tenant`'s namespaces in HNC's tree whose tenant label
+   * is missing or another tenant's.
+   */
+  public misplacedDescendants(tenant: string): string[] {
+    return [...this.treeTenantOfNamespace]
+      .filter(([ns, t]) => t === tenant && this.namespaceLabels.get(ns)![TENANT_LABEL] !== tenant)
+      .map(([ns]) => ns);
   }
 
   /** Every object of a kind. */

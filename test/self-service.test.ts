@@ -1,0 +1,318 @@
+import { App, Chart } from 'cdk8s';
+import { Cpu } from 'cdk8s-plus-27';
+import { admit, AdmissionRequest, AuthorizerCheck } from './helpers/admission';
+import { find, K8sObject, ofKind, synthObjects } from './helpers/manifests';
+import { validateAll } from './helpers/schema';
+import {
+  PodSecurityLevel, RUNTIME_CLASS_LABEL, SoftTenant, TenancyPlatform, TenantMember, TenantSandbox, TenantSelfService, TENANT_LABEL,
+} from 'cdk8s-tenancy';
+
+/*
+ * HNC's CRD schemas (hnc.x-k8s.io/v1alpha2, HNC v1.1) are not on npm and may
+ * not be vendored from upstream: until they are placed in /work/shared/, the
+ * HNC kinds below are kept out of schema validation and asserted field by
+ * field. Everything else is validated.
+ */
+const HNC_KINDS = ['HierarchyConfiguration', 'HierarchicalResourceQuota', 'HNCConfiguration'];
+const isHnc = (o: K8sObject) => o.apiVersion === 'hnc.x-k8s.io/v1alpha2' && HNC_KINDS.includes(o.kind);
+
+const HNC = { username: 'system:serviceaccount:hnc-system:default', groups: ['system:serviceaccounts', 'system:serviceaccounts:hnc-system'] };
+const argocd = { username: 'system:serviceaccount:argocd:argocd-application-controller', groups: ['system:serviceaccounts'] };
+const tenantAdmin = { username: 'alice', groups: ['team-a-admins', 'system:authenticated'] };
+/** The GitOps controller applies the platform chart, so RBAC lets it update the guard itself. */
+const platformRbac: AuthorizerCheck = (c) => c.group === 'admissionregistration.k8s.io' && c.resource === 'validatingadmissionpolicies' && c.verb === 'update';
+
+function build(configure?: (a: SoftTenant) => void) {
+  const app = new App();
+  const a = new SoftTenant(new Chart(app, 'team-a'), 'TeamA', {
+    name: 'team-a', namespaces: ['team-a', 'team-a-ci'], admins: [TenantMember.group('team-a-admins')],
+  });
+  new SoftTenant(new Chart(app, 'team-b'), 'TeamB', { name: 'team-b', podSecurity: PodSecurityLevel.baseline('legacy images run as root') });
+  const quota = { requestsCpu: Cpu.units(10), limitsCpu: Cpu.units(20) };
+  const defaults = (t: SoftTenant) => t.addExtension(TenantSelfService.hnc({ quota, maxNamespaces: 5 }));
+  (configure ?? defaults)(a);
+  return synthObjects(app);
+}
+
+describe('TenantSelfService.hnc()', () => {
+  const objects = build();
+  const labels = { 'cdk8s-tenancy.io/tenant': 'team-a', 'cdk8s-tenancy.io/managed-by': 'cdk8s-tenancy' };
+
+  test('every object is valid against its schema, except the listed HNC kinds (no schema package; asserted field by field)', () => {
+    const checked = objects.filter((o) => !isHnc(o));
+    expect(validateAll(checked)).toBe(checked.length);
+    // Per parent a HierarchyConfiguration and a HierarchicalResourceQuota; one HNCConfiguration.
+    expect(objects.filter(isHnc).map((o) => `${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`).sort()).toEqual([
+      'HNCConfiguration /config',
+      'HierarchicalResourceQuota team-a-ci/tenant-tree-quota',
+      'HierarchicalResourceQuota team-a/tenant-tree-quota',
+      'HierarchyConfiguration team-a-ci/hierarchy',
+      'HierarchyConfiguration team-a/hierarchy',
+    ]);
+  });
+
+  test('the hierarchy of each parent propagates the tenant and Pod Security labels, not the managed-by label', () => {
+    expect(find(objects, 'HierarchyConfiguration', 'hierarchy', 'team-a')).toEqual({
+      apiVersion: 'hnc.x-k8s.io/v1alpha2',
+      kind: 'HierarchyConfiguration',
+      metadata: { name: 'hierarchy', namespace: 'team-a', labels },
+      spec: {
+        // HNC's managed labels are a list of {key, value}.
+        labels: Object.entries({
+          'cdk8s-tenancy.io/tenant': 'team-a',
+          'pod-security.kubernetes.io/audit': 'restricted',
+          'pod-security.kubernetes.io/audit-version': 'v1.30',
+          'pod-security.kubernetes.io/enforce': 'restricted',
+          'pod-security.kubernetes.io/enforce-version': 'v1.30',
+          'pod-security.kubernetes.io/warn': 'restricted',
+          'pod-security.kubernetes.io/warn-version': 'v1.30',
+        }).map(([key, value]) => ({ key, value })),
+      },
+    });
+  });
+
+  test('a tree-wide quota with the tenant\'s values and the namespace count', () => {
+    const hrq = find(objects, 'HierarchicalResourceQuota', 'tenant-tree-quota', 'team-a');
+    expect(hrq.metadata.labels).toEqual(labels);
+    expect(hrq.spec.hard).toMatchObject({
+      'requests.cpu': '10', 'limits.cpu': '20', 'services.nodeports': '0', 'services.loadbalancers': '0', 'count/subnamespaceanchors.hnc.x-k8s.io': '5',
+    });
+    expect(Object.keys(hrq.spec)).toEqual(['hard']);
+  });
+
+  test('the platform propagates NetworkPolicies and LimitRanges (Roles and RoleBindings HNC always propagates)', () => {
+    expect(ofKind(objects, 'HNCConfiguration')).toEqual([{
+      apiVersion: 'hnc.x-k8s.io/v1alpha2',
+      kind: 'HNCConfiguration',
+      metadata: { name: 'config', labels: { 'cdk8s-tenancy.io/managed-by': 'cdk8s-tenancy' } },
+      spec: {
+        resources: [
+          { group: 'networking.k8s.io', resource: 'networkpolicies', mode: 'Propagate' },
+          { group: '', resource: 'limitranges', mode: 'Propagate' },
+        ],
+      },
+    }]);
+  });
+
+  test('admins may create and delete anchors in the parents, and only read the hierarchy and quota', () => {
+    expect(find(objects, 'Role', 'tenant-self-service', 'team-a').rules).toEqual([
+      { apiGroups: ['hnc.x-k8s.io'], resources: ['subnamespaceanchors'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
+      { apiGroups: ['hnc.x-k8s.io'], resources: ['hierarchyconfigurations', 'hierarchicalresourcequotas'], verbs: ['get', 'list', 'watch'] },
+    ]);
+    expect(find(objects, 'RoleBinding', 'tenant-self-service', 'team-a-ci').subjects).toEqual([{ kind: 'Group', name: 'team-a-admins', apiGroup: 'rbac.authorization.k8s.io' }]);
+    expect(ofKind(objects, 'RoleBinding', 'team-b').map((b) => b.metadata.name)).not.toContain('tenant-self-service');
+  });
+
+  test.each(['cdk8s-tenancy-self-service', 'cdk8s-tenancy-self-service-pods'])('the guard %s is a v1 policy with its binding, failing closed, added once', (name) => {
+    expect(ofKind(objects, 'ValidatingAdmissionPolicy').filter((p) => p.metadata.name === name)).toHaveLength(1);
+    expect(find(objects, 'ValidatingAdmissionPolicy', name).spec.failurePolicy).toBe('Fail');
+    expect(find(objects, 'ValidatingAdmissionPolicyBinding', name).spec).toEqual({ policyName: name, validationActions: ['Deny'] });
+  });
+
+  test('only the listed parents get self-service', () => {
+    const only = build((t) => t.addExtension(TenantSelfService.hnc({ parents: ['team-a-ci'] })));
+    expect(ofKind(only, 'HierarchyConfiguration').map((o) => o.metadata.namespace)).toEqual(['team-a-ci']);
+  });
+
+  test('the labels of an extension applied later (a sandbox) are inherited too', () => {
+    const sandboxed = build((t) => {
+      t.addExtension(TenantSelfService.hnc());
+      t.addExtension(TenantSandbox.gvisor());
+    });
+    expect(find(sandboxed, 'HierarchyConfiguration', 'hierarchy', 'team-a').spec.labels).toContainEqual({ key: RUNTIME_CLASS_LABEL, value: 'gvisor' });
+  });
+});
+
+describe('the self-service guard, evaluated', () => {
+  const objects = build((t) => {
+    t.addExtension(TenantSelfService.hnc());
+    t.addExtension(TenantSandbox.gvisor());
+  });
+  const teamA = find(objects, 'Namespace', 'team-a');
+  const teamB = find(objects, 'Namespace', 'team-b');
+  const inherited: Record<string, string> = Object.fromEntries(
+    find(objects, 'HierarchyConfiguration', 'hierarchy', 'team-a').spec.labels.map((kv: any) => [kv.key, kv.value]));
+  const tree = (...ancestors: [string, number][]) => Object.fromEntries(ancestors.map(([ns, depth]) => [`${ns}.tree.hnc.x-k8s.io/depth`, String(depth)]));
+  const ns = (name: string, labels: Record<string, string>, parent?: string) => ({
+    apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels, ...(parent ? { annotations: { 'hnc.x-k8s.io/subnamespace-of': parent } } : {}) },
+  });
+  const bare = ns('feature', {}, 'team-a');
+  const labelled = ns('feature', { ...tree(['team-a', 1], ['feature', 0]), ...inherited }, 'team-a');
+  const nsRequest = (operation: AdmissionRequest['operation'], oldObject: any, object: any, userInfo = HNC, authorizer?: AuthorizerCheck): AdmissionRequest => ({
+    operation, oldObject, object, userInfo, authorizer, resource: { group: '', version: 'v1', resource: 'namespaces' }, namespaceObject: null,
+  });
+  const copyOf = (o: K8sObject, into: string) => ({ ...o, metadata: { ...o.metadata, namespace: into, labels: { ...o.metadata.labels, 'hnc.x-k8s.io/inherited-from': o.metadata.namespace! } } });
+  const denyAll = find(objects, 'NetworkPolicy', 'default-deny', 'team-a');
+  const objRequest = (operation: AdmissionRequest['operation'], oldObject: any, object: any, userInfo: AdmissionRequest['userInfo'], group: string, resource: string): AdmissionRequest => ({
+    operation, oldObject, object, userInfo, resource: { group, version: 'v1', resource }, namespace: (object ?? oldObject).metadata.namespace, namespaceObject: labelled,
+  });
+
+  const SELF_SERVICE = 'cdk8s-tenancy-self-service';
+  const GUARDRAILS = 'cdk8s-tenancy-guardrails';
+
+  test.each([
+    ['HNC creates a namespace under a parent, bare (it labels it next)', nsRequest('CREATE', null, bare)],
+    ['HNC creates it already carrying exactly the parent\'s labels', nsRequest('CREATE', null, ns('feature', inherited, 'team-a'))],
+    ['HNC sets the tree labels and the parent\'s labels in one update', nsRequest('UPDATE', bare, labelled)],
+    ['HNC creates a namespace two levels down, bare', nsRequest('CREATE', null, ns('deep', {}, 'feature'))],
+    ['HNC labels the namespace two levels down with the root\'s labels', nsRequest('UPDATE', ns('deep', {}, 'feature'),
+      ns('deep', { ...tree(['team-a', 2], ['feature', 1], ['deep', 0]), ...inherited }, 'feature'))],
+    ['HNC adds its tree label to the parent itself, labels unchanged', nsRequest('UPDATE', teamA, { ...teamA, metadata: { ...teamA.metadata, labels: { ...teamA.metadata.labels, ...tree(['team-a', 0]) } } })],
+    ['HNC deletes a namespace it created, its anchor gone', nsRequest('DELETE', labelled, null)],
+    ['the platform\'s GitOps controller relabels a namespace however it likes', nsRequest('UPDATE', labelled,
+      ns('feature', { ...labelled.metadata.labels, 'pod-security.kubernetes.io/enforce': 'privileged' }, 'team-a'), argocd, platformRbac)],
+    ['the platform\'s GitOps controller applies the tenant namespace', nsRequest('UPDATE', teamA, teamA, argocd, platformRbac)],
+  ])('allows: %s', (_, req) => {
+    const result = admit(objects, req);
+    expect(result.errors).toEqual([]);
+    expect(result.denials).toEqual([]);
+  });
+
+  test('the guard evaluates HNC\'s namespace writes (and the guardrails leave them to it)', () => {
+    expect(admit(objects, nsRequest('UPDATE', bare, labelled)).evaluated).toEqual([SELF_SERVICE]);
+  });
+
+  const without = (key: string) => Object.fromEntries(Object.entries(labelled.metadata.labels).filter(([k]) => k !== key));
+  test.each([
+    ['tree labels without the tenant label', nsRequest('UPDATE', bare, ns('feature', without(TENANT_LABEL), 'team-a')), /descends from the self-service namespace team-a/],
+    ['tree labels without any of the parent\'s labels', nsRequest('UPDATE', bare, ns('feature', tree(['team-a', 1], ['feature', 0]), 'team-a')), /descends from the self-service namespace team-a/],
+    ['another tenant\'s label', nsRequest('UPDATE', bare, ns('feature', { ...labelled.metadata.labels, [TENANT_LABEL]: 'team-b' }, 'team-a')), /descends from the self-service namespace team-a/],
+    ['a lower Pod Security level', nsRequest('UPDATE', bare, ns('feature', { ...labelled.metadata.labels, 'pod-security.kubernetes.io/enforce': 'privileged' }, 'team-a')), /same Pod Security/],
+    ['no sandbox label (pods would escape the sandbox guard)', nsRequest('UPDATE', bare, ns('feature', without(RUNTIME_CLASS_LABEL), 'team-a')), /descends from/],
+    ['the platform\'s managed-by label', nsRequest('UPDATE', bare, ns('feature', { ...labelled.metadata.labels, 'cdk8s-tenancy.io/managed-by': 'cdk8s-tenancy' }, 'team-a')), /descends from/],
+    ['created under a parent with another tenant\'s label (e.g. from anchor labels)', nsRequest('CREATE', null, ns('feature', { [TENANT_LABEL]: 'team-b' }, 'team-a')), /is created under the self-service namespace team-a/],
+    ['created under a parent with privileged Pod Security', nsRequest('CREATE', null, ns('feature', { 'pod-security.kubernetes.io/enforce': 'privileged' }, 'team-a')), /is created under the self-service namespace team-a/],
+    ['created two levels down already claiming a tenant', nsRequest('CREATE', null, ns('deep', { [TENANT_LABEL]: 'team-b' }, 'feature')), /outside a self-service tenant's tree/],
+    ['a namespace outside any self-service tree relabelled', nsRequest('UPDATE', teamB, { ...teamB, metadata: { ...teamB.metadata, labels: { ...teamB.metadata.labels, [TENANT_LABEL]: 'team-a' } } }), /outside a self-service tenant's tree/],
+    ['a namespace under another tree relabelled into a tenant', nsRequest('UPDATE', ns('x', tree(['other', 1])), ns('x', { ...tree(['other', 1]), [TENANT_LABEL]: 'team-a' })), /outside a self-service tenant's tree/],
+    ['a tenant namespace deleted', nsRequest('DELETE', teamA, null), /only the platform may delete it/],
+  ])('denies HNC: %s', (_, req, message) => {
+    const result = admit(objects, req);
+    expect(result.errors).toEqual([]);
+    expect(result.denials).toEqual([{ policy: SELF_SERVICE, message: expect.stringMatching(message) }]);
+  });
+
+  test('a tenant admin may not create or relabel namespaces itself: both guards refuse', () => {
+    const result = admit(objects, nsRequest('CREATE', null, ns('feature', inherited, 'team-a'), tenantAdmin));
+    expect(result.errors).toEqual([]);
+    expect(result.denials.map((d) => d.policy)).toEqual([GUARDRAILS]);
+    const relabel = admit(objects, nsRequest('UPDATE', labelled, ns('feature', { ...labelled.metadata.labels, [TENANT_LABEL]: 'team-b' }, 'team-a'), tenantAdmin));
+    expect(relabel.denials.map((d) => d.policy).sort()).toEqual([GUARDRAILS, SELF_SERVICE]);
+  });
+
+  describe('no pods in a namespace HNC created until it is labelled', () => {
+    const replicaSetController = { username: 'system:serviceaccount:kube-system:replicaset-controller' };
+    const pod = (namespace: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace }, spec: { containers: [{ name: 'web', image: 'nginx' }] } });
+    const podRequest = (namespaceObject: any, userInfo: AdmissionRequest['userInfo']): AdmissionRequest => ({
+      operation: 'CREATE',
+      object: pod(namespaceObject.metadata.name),
+      oldObject: null,
+      namespaceObject,
+      userInfo,
+      namespace: namespaceObject.metadata.name,
+      resource: { group: '', version: 'v1', resource: 'pods' },
+    });
+
+    test.each([['a tenant admin', tenantAdmin], ['the ReplicaSet controller', replicaSetController], ['the platform', argocd]])('refused while bare, whoever creates it: %s', (_, user) => {
+      const result = admit(objects, { ...podRequest(bare, user), authorizer: platformRbac });
+      expect(result.errors).toEqual([]);
+      expect(result.denials).toEqual([{
+        policy: 'cdk8s-tenancy-self-service-pods',
+        message: 'namespace feature was created by HNC and has no cdk8s-tenancy.io/tenant and Pod Security labels yet: no pods until HNC sets them',
+      }]);
+    });
+
+    test('admitted once labelled (the sandbox guard then holds it to the RuntimeClass); static namespaces are not concerned', () => {
+      const sandboxed = { ...pod('feature'), spec: { ...pod('feature').spec, runtimeClassName: 'gvisor' } };
+      expect(admit(objects, { ...podRequest(labelled, replicaSetController), object: sandboxed }).denials).toEqual([]);
+      expect(admit(objects, podRequest(labelled, replicaSetController)).denials.map((d) => d.policy)).toEqual(['cdk8s-tenancy-sandbox']);
+      expect(admit(objects, podRequest(teamB, tenantAdmin)).evaluated).toEqual([]);
+    });
+  });
+
+  test('HNC may write propagated copies of managed objects and its own objects\' status', () => {
+    const copy = copyOf(denyAll, 'feature');
+    for (const req of [
+      objRequest('CREATE', null, copy, HNC, 'networking.k8s.io', 'networkpolicies'),
+      objRequest('DELETE', copy, null, HNC, 'networking.k8s.io', 'networkpolicies'),
+      objRequest('UPDATE', find(objects, 'HierarchyConfiguration', 'hierarchy', 'team-a'), find(objects, 'HierarchyConfiguration', 'hierarchy', 'team-a'), HNC, 'hnc.x-k8s.io', 'hierarchyconfigurations'),
+    ]) {
+      expect(admit(objects, req).denials).toEqual([]);
+    }
+  });
+
+  test('HNC may not forge a managed object that is not a copy, and tenants may not touch copies', () => {
+    const forged = { ...denyAll, metadata: { ...denyAll.metadata, name: 'allow-all', namespace: 'feature' }, spec: { podSelector: {}, ingress: [{}] } };
+    expect(admit(objects, objRequest('CREATE', null, forged, HNC, 'networking.k8s.io', 'networkpolicies')).denials.map((d) => d.policy)).toEqual([GUARDRAILS]);
+    const copy = copyOf(denyAll, 'feature');
+    expect(admit(objects, objRequest('DELETE', copy, null, tenantAdmin, 'networking.k8s.io', 'networkpolicies')).denials.map((d) => d.policy)).toEqual([GUARDRAILS]);
+  });
+
+  test('without self-service, HNC is held to the guardrails like anyone', () => {
+    const app = new App();
+    new SoftTenant(new Chart(app, 'team-a'), 'TeamA', { name: 'team-a' });
+    const plain = synthObjects(app);
+    expect(find(plain, 'ValidatingAdmissionPolicy', 'cdk8s-tenancy-guardrails').spec.matchConditions.map((c: any) => c.name)).toEqual(['touches-tenancy-guardrails', 'not-the-platform']);
+    expect(admit(plain, objRequest('CREATE', null, copyOf(denyAll, 'feature'), HNC, 'networking.k8s.io', 'networkpolicies')).allowed).toBe(false);
+  });
+
+  test('HNC running as another service account', () => {
+    const app = new App();
+    new TenancyPlatform(app, 'platform', { hncUsername: 'system:serviceaccount:hnc:hnc-controller' });
+    new SoftTenant(new Chart(app, 'team-a'), 'TeamA', { name: 'team-a', admins: [TenantMember.group('a')] }).addExtension(TenantSelfService.hnc());
+    const custom = synthObjects(app);
+    const other = { username: 'system:serviceaccount:hnc:hnc-controller' };
+    const plain = ns('feature', {
+      ...tree(['team-a', 1], ['feature', 0]),
+      ...Object.fromEntries(
+        find(custom, 'HierarchyConfiguration', 'hierarchy', 'team-a').spec.labels.map((kv: any) => [kv.key, kv.value])),
+    }, 'team-a');
+    expect(admit(custom, nsRequest('UPDATE', bare, plain, other)).denials).toEqual([]);
+    expect(admit(custom, nsRequest('UPDATE', bare, plain)).denials.map((d) => d.policy)).toEqual([GUARDRAILS]);
+  });
+});
+
+describe('bad input', () => {
+  const tenant = (app: App, props: { admins?: boolean } = {}) => new SoftTenant(new Chart(app, 'team-a'), 'TeamA', {
+    name: 'team-a', namespaces: ['team-a', 'team-a-ci'], admins: props.admins === false ? undefined : [TenantMember.group('team-a-admins')],
+  });
+
+  test.each([
+    ['no parents', { parents: [] }, /team-a\/TeamA: invalid selfService parents \[\]: must name at least one of the tenant's namespaces\. Leave it out/],
+    ['a parent that is not the tenant\'s', { parents: ['team-b'] }, /team-a\/TeamA: invalid selfService parents\[0\] 'team-b': is not a namespace of tenant 'team-a' \(team-a, team-a-ci\)\./],
+    ['a parent listed twice', { parents: ['team-a', 'team-a'] }, /invalid selfService parents\[1\] 'team-a': is listed twice\./],
+    ['maxNamespaces 0', { maxNamespaces: 0 }, /team-a\/TeamA: invalid selfService maxNamespaces 0: must be a whole number of 1 or more\./],
+    ['a fractional maxNamespaces', { maxNamespaces: 2.5 }, /invalid selfService maxNamespaces 2.5: must be a whole number of 1 or more\./],
+    ['a negative quota', { quota: { pods: -1 } }, /team-a\/TeamA: invalid quota.pods -1: must be a whole number of 0 or more/],
+    ['quota requests above limits', { quota: { requestsCpu: Cpu.units(10) } }, /invalid quota requests.cpu '10': must not exceed quota limits.cpu \(8\)/],
+  ])('%s: a clear error, and nothing is emitted', (_, options, message) => {
+    const app = new App();
+    const t = tenant(app);
+    const before = app.charts.flatMap((c) => c.toJson()).length;
+    expect(() => t.addExtension(TenantSelfService.hnc(options))).toThrow(message);
+    expect(app.charts.flatMap((c) => c.toJson())).toHaveLength(before);
+  });
+
+  test('a tenant without admins', () => {
+    const app = new App();
+    expect(() => tenant(app, { admins: false }).addExtension(TenantSelfService.hnc()))
+      .toThrow("team-a/TeamA: invalid selfService 'hnc': needs tenant admins: only admins may create namespaces, and the tenant has none. Set admins on the SoftTenant.");
+  });
+
+  test('self-service twice', () => {
+    const t = tenant(new App());
+    t.addExtension(TenantSelfService.hnc());
+    expect(() => t.addExtension(TenantSelfService.hnc())).toThrow(/invalid extension 'self-service': is already applied to tenant 'team-a'/);
+  });
+
+  test.each([
+    ['a user that is not a service account', 'hnc-controller'],
+    ['a service account in a bad namespace', 'system:serviceaccount:HNC:default'],
+    ['a service account without a name', 'system:serviceaccount:hnc-system:'],
+  ])('hncUsername: %s', (_, value) => {
+    const app = new App();
+    expect(() => new TenancyPlatform(app, 'p', { hncUsername: value }))
+      .toThrow(`p: invalid hncUsername '${value}': must be a service account's user name, 'system:serviceaccount:<namespace>:<name>'. HNC's default install runs as 'system:serviceaccount:hnc-system:default'.`);
+    expect(app.charts.flatMap((c) => c.toJson())).toEqual([]);
+  });
+});
