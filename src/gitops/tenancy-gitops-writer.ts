@@ -22,6 +22,7 @@ const JOURNAL_FILE = '.cdk8s-tenancy-files.partial';
 interface Unit {
   readonly file: string;
   readonly tenant?: string;
+  readonly platform: boolean;
 }
 
 /**
@@ -178,7 +179,7 @@ export class TenancyGitOpsWriter {
       throw invalidProp(chart, 'chart id', chart.node.id, `would be written to ${file}, like chart '${other}'.`, 'Give the charts ids that differ in letters, digits, \'-\' or \'.\'.');
     }
     this.owners.set(file, chart.node.path);
-    return { file, tenant };
+    return { file, tenant, platform };
   }
 
   private writeChart(chart: Chart): void {
@@ -186,7 +187,7 @@ export class TenancyGitOpsWriter {
     this.writeObjects(unit.file, synthChart(chart));
     this.done.add(chart);
     if (unit.tenant !== undefined) this.tenants.push(unit.tenant);
-    if (TenancyPlatform._isPlatform(chart)) this.platformWritten = true;
+    if (unit.platform) this.platformWritten = true;
     if (this.progress && Date.now() - this.lastProgress > 200) {
       this.lastProgress = Date.now();
       const total = this.planned ? ` of ${this.planned.size}` : '';
