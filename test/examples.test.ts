@@ -24,7 +24,8 @@ describe('examples/quickstart', () => {
   const objects = synthObjects(app);
 
   test('synthesizes valid objects', () => {
-    expect(validateAll(objects)).toBeGreaterThan(30);
+    expect(validateAll(objects)).toBe(objects.length);
+    expect(objects.length).toBeGreaterThan(30);
   });
 
   test('passes the tenancy audit', () => {
@@ -100,8 +101,9 @@ describe('examples/saas', () => {
     expect(report.tenants).toHaveLength(50);
     expect(report.passed).toBe(true);
     expect(report.reachability.filter((r) => r.reachable)).toEqual([]);
-    const sample = YAML.parseAllDocuments(fs.readFileSync(path.join(dir, 'tenants/customer-0007/manifests.yaml'), 'utf8')).map((d: any) => d.toJS());
-    expect(validateAll(sample)).toBeGreaterThan(10);
+    const written = result.files.flatMap((f) => YAML.parseAllDocuments(fs.readFileSync(path.join(dir, f), 'utf8'), { version: '1.1' }).map((d: any) => d.toJS()));
+    expect(written).toHaveLength(result.objectCount);
+    expect(validateAll(written)).toBe(result.objectCount);
   });
 });
 
