@@ -8,8 +8,8 @@ import { K8sObject, synthObjects } from './helpers/manifests';
 import { quickstart } from '../examples/quickstart/app';
 import { EXIT_FAILED, EXIT_PASSED, EXIT_USAGE, main } from '../src/audit/cli';
 import {
-  CheckStatus, PlacementEngine, SoftTenant, TenancyAudit, TenancyPlatform, TENANT_LABEL, TenantMember, TenantPeer, TenantPlacement, TenantPort,
-  TenantSelfService,
+  CheckStatus, PlacementEngine, PodSecurityLevel, SoftTenant, TenancyAudit, TenancyPlatform, TENANT_LABEL, TenantMember, TenantPeer, TenantPlacement,
+  TenantPort, TenantSelfService, VirtualClusterDelivery, VirtualTenantCluster,
 } from 'cdk8s-tenancy';
 
 /** Two tenants; team-a accepts team-b on 8080 and team-b may call team-a there. */
@@ -44,7 +44,7 @@ describe('the library\'s own output passes', () => {
     const report = TenancyAudit.auditObjects(twoTenants());
     expect(report.problems).toEqual([]);
     for (const t of report.tenants) {
-      for (const c of t.checks) expect([t.tenant, c.id, c.status, c.findings]).toEqual([t.tenant, c.id, c.id.startsWith('nodes.') || c.id.startsWith('mesh.') || c.id === 'namespace.hnc-tree' ? CheckStatus.NOT_APPLICABLE : CheckStatus.PASS, []]);
+      for (const c of t.checks) expect([t.tenant, c.id, c.status, c.findings]).toEqual([t.tenant, c.id, c.id.startsWith('nodes.') || c.id.startsWith('mesh.') || c.id.startsWith('vcluster.') || c.id === 'namespace.hnc-tree' ? CheckStatus.NOT_APPLICABLE : CheckStatus.PASS, []]);
     }
     expect(report.cluster.map((c) => c.status)).toEqual([CheckStatus.PASS]);
     expect(report.passed).toBe(true);
@@ -436,6 +436,107 @@ describe('mesh.control-plane', () => {
   });
 });
 
+describe('vcluster.values', () => {
+  /** team-a with a virtual cluster in team-a-vc; team-b without one; a namespace no tenant owns. */
+  function withVcluster(delivery: VirtualClusterDelivery, tenantProps: any = {}): K8sObject[] {
+    const app = new App();
+    new SoftTenant(new Chart(app, 'a'), 'A', { name: 'team-a', namespaces: ['team-a-vc', 'team-a'], ...tenantProps })
+      .addExtension(VirtualTenantCluster.forTenant({ delivery, apiServerCidrs: ['10.0.0.0/16'] }));
+    new SoftTenant(new Chart(app, 'b'), 'B', { name: 'team-b' });
+    return JSON.parse(JSON.stringify(synthObjects(app)));
+  }
+  const vcCheck = (objects: any[], tenant: string) => statusOf(objects, tenant, 'vcluster.values').check;
+  const findings = (objects: any[], tenant = 'team-a') => vcCheck(objects, tenant).findings.map((f) => [f.object, f.message, f.fix]);
+
+  describe.each([
+    ['Argo CD', VirtualClusterDelivery.argoCd(), 'Application argocd/vcluster-team-a', 'spec.source.helm.valuesObject', 'spec.destination.namespace',
+      (o: K8sObject[]) => named(o, 'Application', 'vcluster-team-a').spec.source.helm.valuesObject,
+      (o: K8sObject[], ns: string) => { named(o, 'Application', 'vcluster-team-a').spec.destination.namespace = ns; }],
+    ['Flux', VirtualClusterDelivery.flux(), 'HelmRelease flux-system/vcluster-team-a', 'spec.values', 'spec.targetNamespace',
+      (o: K8sObject[]) => named(o, 'HelmRelease', 'vcluster-team-a').spec.values,
+      (o: K8sObject[], ns: string) => { named(o, 'HelmRelease', 'vcluster-team-a').spec.targetNamespace = ns; }],
+  ])('delivered by %s', (_, delivery, release, where, destination, valuesOf, installInto) => {
+    test('the library\'s output passes; a tenant without a virtual cluster is n/a; the release kinds are known', () => {
+      const o = withVcluster(delivery);
+      expect(vcCheck(o, 'team-a')).toMatchObject({ status: CheckStatus.PASS, findings: [] });
+      expect(vcCheck(o, 'team-b')).toMatchObject({ status: CheckStatus.NOT_APPLICABLE, findings: [] });
+      const report = TenancyAudit.auditObjects(o);
+      expect(report.passed).toBe(true);
+      expect(report.unknownKinds.filter((k) => /\/(Application|HelmRelease)$/.test(k))).toEqual([]);
+    });
+
+    test('a baseline tenant\'s baseline virtual cluster passes', () => {
+      expect(vcCheck(withVcluster(delivery, { podSecurity: PodSecurityLevel.baseline('legacy images') }), 'team-a').status).toBe(CheckStatus.PASS);
+    });
+
+    test.each([
+      ['Pod Security weaker than the namespace\'s', (o: K8sObject[]) => { valuesOf(o).policies.podSecurityStandard = 'baseline'; },
+        'values sets policies.podSecurityStandard to "baseline", weaker than the host namespace\'s \'restricted\'',
+        `Set policies.podSecurityStandard: restricted in ${where} (the host namespace's pod-security.kubernetes.io/enforce).`],
+      ['Pod Security missing', (o: K8sObject[]) => { delete valuesOf(o).policies.podSecurityStandard; },
+        'values does not set policies.podSecurityStandard: the chart\'s default applies', `Set policies.podSecurityStandard: "restricted" in ${where}.`],
+      ['the host path mapper enabled', (o: K8sObject[]) => { valuesOf(o).controlPlane.hostPathMapper.enabled = true; },
+        'values sets controlPlane.hostPathMapper.enabled to true, where the library locks false', `Set controlPlane.hostPathMapper.enabled: false in ${where}.`],
+      ['host nodes synced', (o: K8sObject[]) => { valuesOf(o).sync.fromHost.nodes.enabled = true; },
+        'values sets sync.fromHost.nodes.enabled to true, where the library locks false', `Set sync.fromHost.nodes.enabled: false in ${where}.`],
+      ['cluster-scoped objects synced to the host', (o: K8sObject[]) => { delete valuesOf(o).sync.toHost.persistentVolumes; },
+        'values does not set sync.toHost.persistentVolumes: the chart\'s default applies', `Set sync.toHost.persistentVolumes: {"enabled":false} in ${where}.`],
+      ['a control plane running as root', (o: K8sObject[]) => { valuesOf(o).controlPlane.statefulSet.security.containerSecurityContext.runAsUser = 0; },
+        'values sets controlPlane.statefulSet.security.containerSecurityContext.runAsUser to 0: root or not an id',
+        `Set controlPlane.statefulSet.security.containerSecurityContext.runAsUser to a non-root id (the library uses 12345) in ${where}.`],
+      ['a privileged control plane', (o: K8sObject[]) => { valuesOf(o).controlPlane.distro.k8s.securityContext.privileged = true; },
+        'values sets controlPlane.distro.k8s.securityContext.privileged, under a path the library locks', `Remove controlPlane.distro.k8s.securityContext.privileged from ${where}.`],
+      ['host RBAC added', (o: K8sObject[]) => { valuesOf(o).rbac = { clusterRole: { enabled: true } }; },
+        'values sets rbac, which the library locks and leaves to the chart', `Remove rbac from ${where}.`],
+      ['an install into another tenant\'s namespace', (o: K8sObject[]) => installInto(o, 'team-b'),
+        'is tenant \'team-a\'s virtual cluster (label cdk8s-tenancy.io/control-plane-of) but installs into namespace team-b of tenant \'team-b\'',
+        `Set ${destination} to a namespace of tenant 'team-a'.`],
+      ['an install into a namespace no tenant owns', (o: K8sObject[]) => installInto(o, 'vclusters'),
+        'installs a virtual cluster of tenant \'team-a\' into namespace vclusters, which no tenant owns: the tenant\'s isolation does not bind what it syncs',
+        `Set ${destination} to a namespace of tenant 'team-a'.`],
+    ])('fails on %s', (__, breakIt, message, fix) => {
+      const o = withVcluster(delivery);
+      breakIt(o);
+      const check = vcCheck(o, 'team-a');
+      expect(check.status).toBe(CheckStatus.FAIL);
+      expect(findings(o)).toEqual([[release, message, fix]]);
+      expect(TenancyAudit.auditObjects(o).passed).toBe(false);
+    });
+
+    test('installed into another tenant\'s namespace, it fails that tenant\'s check too', () => {
+      const o = withVcluster(delivery);
+      installInto(o, 'team-b');
+      expect(vcCheck(o, 'team-b').findings.map((f) => f.object)).toEqual([release]);
+    });
+  });
+
+  test('a release the library did not write is recognised by its chart, attributed by its namespace, and judged on every locked path', () => {
+    const app = new App();
+    new SoftTenant(new Chart(app, 'b'), 'B', { name: 'team-b' });
+    const o: any[] = [...JSON.parse(JSON.stringify(synthObjects(app))), {
+      apiVersion: 'helm.toolkit.fluxcd.io/v2',
+      kind: 'HelmRelease',
+      metadata: { name: 'dev', namespace: 'team-b' },
+      spec: { chart: { spec: { chart: 'vcluster', sourceRef: { kind: 'HelmRepository', name: 'loft' } } }, valuesFrom: [{ kind: 'ConfigMap', name: 'vc-values' }] },
+    }];
+    const f = findings(o, 'team-b');
+    expect(f[0]).toEqual(['HelmRelease team-b/dev', 'takes values from spec.valuesFrom, which the manifests do not hold: they could override the locked paths', 'Inline the values in spec.values.']);
+    expect(f.slice(1).map(([, message]) => message)).toEqual([
+      'sync.toHost.namespaces', 'sync.toHost.persistentVolumes', 'sync.toHost.storageClasses', 'sync.toHost.priorityClasses', 'sync.toHost.volumeSnapshotContents',
+      'sync.fromHost.nodes', 'controlPlane.distro', 'controlPlane.hostPathMapper', 'controlPlane.statefulSet.security', 'controlPlane.coredns.security', 'policies',
+    ].map((p) => `values does not set ${p}: the chart's default applies`));
+  });
+
+  test('Argo CD parameters count, over valuesObject, typed as Helm types them', () => {
+    const o = withVcluster(VirtualClusterDelivery.argoCd());
+    const source = named(o, 'Application', 'vcluster-team-a').spec.source;
+    source.helm.parameters = [{ name: 'controlPlane.hostPathMapper.enabled', value: 'false' }];
+    expect(vcCheck(o, 'team-a').status).toBe(CheckStatus.PASS);
+    source.helm.parameters = [{ name: 'controlPlane.hostPathMapper.enabled', value: 'true' }];
+    expect(findings(o).map(([, message]) => message)).toEqual(['values sets controlPlane.hostPathMapper.enabled to true, where the library locks false']);
+  });
+});
+
 describe('input', () => {
   const dir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'audit-'));
   const write = (d: string, name: string, text: string) => fs.writeFileSync(path.join(d, name), text);
@@ -506,7 +607,7 @@ describe('the CLI', () => {
     expect(quiet).toMatchObject({ code: EXIT_PASSED, stderr: '' });
     expect(quiet.stdout).toMatch(/^tenant team-b \(team-b, team-b-jobs\)$/m);
     expect(quiet.stdout).toMatch(/^ {2}team-b +\+TCP\/8080 +- +\. *$/m);
-    expect(quiet.stdout).toMatch(/40 passed, 0 failed, 9 not applicable; \d+ objects, 3 tenants/);
+    expect(quiet.stdout).toMatch(/40 passed, 0 failed, 12 not applicable; \d+ objects, 3 tenants/);
     expect(run(['audit', d], true).stderr).toMatch(/reading manifests: \d+\/\d+\n$/);
   });
 
@@ -519,7 +620,7 @@ describe('the CLI', () => {
     expect(json.tenants[0].checks.find((c: any) => c.id === 'quota.limit-range').status).toBe('fail');
     const junit = run(['audit', d, '-f', 'junit']);
     expect(junit.code).toBe(EXIT_FAILED);
-    expect(junit.stdout).toMatch(/<testsuite name="tenant team-a" tests="16" failures="1" skipped="3">/);
+    expect(junit.stdout).toMatch(/<testsuite name="tenant team-a" tests="17" failures="1" skipped="4">/);
     expect(junit.stdout).toMatch(/<testcase classname="tenant team-a" name="quota.limit-range"><failure message="has no LimitRange/);
   });
 

@@ -71,6 +71,18 @@ export interface SecureVClusterValues {
   };
 }
 
+/** The chart's name, in whichever repository it is served from. */
+export const VCLUSTER_CHART = 'vcluster';
+
+/**
+ * The path of the Pod Security standard in the values: it must be at least
+ * the host namespace's, not one fixed value.
+ */
+export const POD_SECURITY_STANDARD_PATH = 'policies.podSecurityStandard';
+
+/** Keys of the security contexts whose value may be any non-root id, not only ours. */
+export const NON_ROOT_ID_KEYS = ['runAsUser', 'runAsGroup', 'fsGroup'];
+
 /** Non-root ids of the chart's non-root guide. */
 const UID = 12345;
 
@@ -158,6 +170,6 @@ export function mergeValues(base: Record<string, unknown>, over: Record<string, 
   return out;
 }
 
-function isPlainObject(x: unknown): x is Record<string, unknown> {
+export function isPlainObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }

@@ -5,7 +5,7 @@ import { CONTROL_PLANE_OF_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../l
 import { invalidProp } from '../private/errors';
 import { checkDnsLabel } from '../private/names';
 import { policyPorts } from '../private/network';
-import { findLockedPath, LOCKED_VALUE_PATHS, mergeValues, secureValues } from '../private/vcluster-values';
+import { findLockedPath, LOCKED_VALUE_PATHS, mergeValues, secureValues, VCLUSTER_CHART } from '../private/vcluster-values';
 import { ITenantExtension, SoftTenant } from '../soft-tenant';
 import { TenantPeer, TenantPort } from '../tenant-network';
 
@@ -228,7 +228,9 @@ export class VirtualTenantCluster implements ITenantExtension {
       metadata: { name: `vcluster-${name}`, namespace: o.namespace ?? 'argocd', labels },
       spec: {
         project: o.project ?? 'default',
-        source: { repoURL: VCLUSTER_CHART_REPOSITORY, chart: 'vcluster', targetRevision: version, helm: { releaseName: name, valuesObject: values } },
+        source: {
+          repoURL: VCLUSTER_CHART_REPOSITORY, chart: VCLUSTER_CHART, targetRevision: version, helm: { releaseName: name, valuesObject: values },
+        },
         // No CreateNamespace: the host namespace is the tenant's.
         destination: { server: o.destinationServer ?? 'https://kubernetes.default.svc', namespace: hostNamespace },
         syncPolicy: { automated: { prune: true, selfHeal: true } },
@@ -260,7 +262,7 @@ export class VirtualTenantCluster implements ITenantExtension {
         releaseName: name,
         targetNamespace: hostNamespace,
         storageNamespace: hostNamespace,
-        chart: { spec: { chart: 'vcluster', version, sourceRef: { kind: 'HelmRepository', name: objectName, namespace } } },
+        chart: { spec: { chart: VCLUSTER_CHART, version, sourceRef: { kind: 'HelmRepository', name: objectName, namespace } } },
         // No createNamespace: the host namespace is the tenant's.
         install: { createNamespace: false },
         values,

@@ -4,8 +4,9 @@ import { beyondDns, dnsRules, egressIpBlocks, formatPorts, isolated, openToAnyTe
 import { placementGuards } from './placement-guard';
 import { grants, resolveRole, subjectKey, WRITE } from './rbac';
 import { selects } from './selectors';
+import { vclusterReleases, weakenedValues } from './vcluster';
 import { AuditFinding, CheckResult, CheckStatus } from '../../audit/audit-report';
-import { DEDICATED_NODES_LABEL, MANAGED_BY_LABEL, POD_SECURITY_EXCEPTION_ANNOTATION, TENANT_LABEL } from '../../labels';
+import { CONTROL_PLANE_OF_LABEL, DEDICATED_NODES_LABEL, MANAGED_BY_LABEL, POD_SECURITY_EXCEPTION_ANNOTATION, TENANT_LABEL } from '../../labels';
 import { GUARDRAILS_POLICY_NAME, PLACEMENT_POLICY_NAME } from '../../tenancy-platform';
 import { INHERITED_FROM_LABEL, TREE_LABEL_SUFFIX } from '../hnc';
 
@@ -392,6 +393,32 @@ export const TENANT_CHECKS: CheckDefinition[] = [
         }
       }
       return out;
+    },
+  },
+  {
+    id: 'vcluster.values',
+    title: 'Virtual clusters install into the tenant\'s own namespace and keep the values the library locks',
+    run: (ctx) => {
+      const releases = vclusterReleases(ctx.m)
+        .filter((r) => r.owner === ctx.tenant || (r.namespace !== undefined && ctx.namespaces.includes(r.namespace)));
+      if (releases.length === 0) return undefined;
+      return releases.flatMap((r) => {
+        const out: AuditFinding[] = [];
+        const host = r.namespace === undefined ? undefined : ctx.m.tenantOf(r.namespace);
+        if (host === undefined) {
+          out.push(finding(ctx, r.object, `installs a virtual cluster of tenant '${ctx.tenant}' into ${r.namespace === undefined ? 'no namespace' : `namespace ${r.namespace}, which no tenant owns`}: the tenant's isolation does not bind what it syncs`,
+            `Set ${r.namespaceField} to a namespace of tenant '${ctx.tenant}'.`));
+        } else if (r.owner !== undefined && r.owner !== host) {
+          out.push(finding(ctx, r.object, `is tenant '${r.owner}'s virtual cluster (label ${CONTROL_PLANE_OF_LABEL}) but installs into namespace ${r.namespace} of tenant '${host}'`,
+            `Set ${r.namespaceField} to a namespace of tenant '${r.owner}'.`));
+        }
+        for (const u of r.unseen) {
+          out.push(finding(ctx, r.object, `takes values from ${u}, which the manifests do not hold: they could override the locked paths`, `Inline the values in ${r.valuesField}.`));
+        }
+        const enforce = r.namespace === undefined ? undefined : ctx.m.namespaceLabels.get(r.namespace)?.['pod-security.kubernetes.io/enforce'];
+        for (const p of weakenedValues(r.values, enforce ?? 'restricted', r.valuesField)) out.push(finding(ctx, r.object, `values ${p.message}`, p.fix));
+        return out;
+      });
     },
   },
 ];

@@ -13,6 +13,8 @@ export const KNOWN_KINDS = new Set([
   'ClusterPolicy', 'ConstraintTemplate', 'Cdk8sTenancyPlacement', 'Assign',
   // Self-service namespaces with HNC.
   'HierarchyConfiguration', 'HNCConfiguration', 'HierarchicalResourceQuota', 'SubnamespaceAnchor',
+  // vcluster releases (the audit reads those of the vcluster chart).
+  'Application', 'HelmRelease',
 ]);
 
 /** Namespaces of the cluster itself, never expected to carry a tenant. */
