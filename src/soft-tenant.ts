@@ -218,8 +218,9 @@ export class SoftTenant extends Construct {
       checkLabel(this, 'annotations', key, '');
       checkNotLibraryKey(this, 'annotations', key);
     }
-    this._podSecurityLevel = (props.podSecurity ?? PodSecurityLevel.RESTRICTED)._level;
-    const podSecurity = (props.podSecurity ?? PodSecurityLevel.RESTRICTED)._render(this, props.podSecurityVersion ?? DEFAULT_POD_SECURITY_VERSION);
+    const podSecurityLevel = props.podSecurity ?? PodSecurityLevel.RESTRICTED;
+    this._podSecurityLevel = podSecurityLevel._level;
+    const podSecurity = podSecurityLevel._render(this, props.podSecurityVersion ?? DEFAULT_POD_SECURITY_VERSION);
     const admins = (props.admins ?? []).map((m, i) => m._toSubject(this, `admins[${i}]`));
     this._adminSubjects = admins;
     const users = (props.users ?? []).map((m, i) => m._toSubject(this, `users[${i}]`));

@@ -9,7 +9,7 @@ import {
   celIsPropagatedCopy, DEFAULT_HNC_USERNAME, HNC_GROUP, HncConfiguration, SUBNAMESPACE_OF_ANNOTATION, TREE_LABEL_SUFFIX,
 } from './private/hnc';
 import { celIsProtectedKey, celProtectedKept } from './private/keys';
-import { checkDnsLabel, checkDnsSubdomain } from './private/names';
+import { checkDnsLabel, checkDnsSubdomain, isDnsLabel, isDnsSubdomain } from './private/names';
 import { PLACEMENT_POLICY_NAME } from './private/placement/rules';
 
 /** The platform of each construct tree, by its root. */
@@ -173,7 +173,7 @@ export class TenancyPlatform extends Chart {
     this.placementEngine = props.placementEngine ?? PlacementEngine.validatingAdmissionPolicy();
     this.hncUsername = props.hncUsername ?? DEFAULT_HNC_USERNAME;
     const sa = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(this.hncUsername);
-    if (!sa || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(sa[1]) || sa[1].length > 63 || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(sa[2]) || sa[2].length > 253) {
+    if (!sa || !isDnsLabel(sa[1]) || !isDnsSubdomain(sa[2])) {
       throw invalidProp(this, 'hncUsername', this.hncUsername, "must be a service account's user name, 'system:serviceaccount:<namespace>:<name>'.",
         `HNC's default install runs as '${DEFAULT_HNC_USERNAME}'.`);
     }
@@ -509,7 +509,7 @@ function selfServicePodsSpec() {
       expression: `namespaceObject != null && has(${annotations}) && ${JSON.stringify(SUBNAMESPACE_OF_ANNOTATION)} in ${annotations}`,
     }],
     validations: [{
-      expression: `has(${labels}) && ${JSON.stringify(TENANT_LABEL)} in ${labels} && 'pod-security.kubernetes.io/enforce' in ${labels}`,
+      expression: `has(${labels}) && ${JSON.stringify(TENANT_LABEL)} in ${labels} && ${JSON.stringify(`${POD_SECURITY_LABEL_PREFIX}enforce`)} in ${labels}`,
       messageExpression: `'namespace ' + namespaceObject.metadata.name + ' was created by HNC and has no ${TENANT_LABEL} and Pod Security labels yet: no pods until HNC sets them'`,
       reason: 'Forbidden' as const,
     }],

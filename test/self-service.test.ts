@@ -309,6 +309,7 @@ describe('bad input', () => {
     ['a user that is not a service account', 'hnc-controller'],
     ['a service account in a bad namespace', 'system:serviceaccount:HNC:default'],
     ['a service account without a name', 'system:serviceaccount:hnc-system:'],
+    ['a service account name that is not a DNS subdomain', 'system:serviceaccount:hnc-system:hnc..controller'],
   ])('hncUsername: %s', (_, value) => {
     const app = new App();
     expect(() => new TenancyPlatform(app, 'p', { hncUsername: value }))

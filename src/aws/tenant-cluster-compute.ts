@@ -89,8 +89,8 @@ export class TenantClusterCompute {
    */
   public _check(scope: IConstruct): void {
     if (this._kind !== 'nodeGroup') return;
-    const { minSize = 2, instanceTypes } = this.options;
-    const maxSize = this.maxSize();
+    const { minSize, maxSize } = this.sizes();
+    const instanceTypes = this.options.instanceTypes;
     if (!Number.isInteger(minSize) || minSize < 1) {
       throw invalidProp(scope, 'compute minSize', minSize, 'must be a whole number of at least 1: a tenant cluster with no nodes runs nothing.');
     }
@@ -102,8 +102,10 @@ export class TenantClusterCompute {
     }
   }
 
-  private maxSize(): number {
-    return this.options.maxSize ?? Math.max(4, this.options.minSize ?? 2);
+  /** The node group's sizes, with their documented defaults. */
+  private sizes(): { minSize: number; maxSize: number } {
+    const minSize = this.options.minSize ?? 2;
+    return { minSize, maxSize: this.options.maxSize ?? Math.max(4, minSize) };
   }
 
   /**
@@ -113,8 +115,7 @@ export class TenantClusterCompute {
    */
   public _addTo(cluster: eks.Cluster, tenant: string): eks.Nodegroup | undefined {
     if (this._kind !== 'nodeGroup') return undefined;
-    const minSize = this.options.minSize ?? 2;
-    const maxSize = this.maxSize();
+    const { minSize, maxSize } = this.sizes();
     return cluster.addNodegroupCapacity('Nodes', {
       nodegroupName: `tenant-${tenant}`,
       instanceTypes: this.options.instanceTypes ?? [ec2.InstanceType.of(ec2.InstanceClass.M7I, ec2.InstanceSize.LARGE)],

@@ -13,13 +13,23 @@ export function isReservedNamespace(name: string): boolean {
   return name === 'default' || name.startsWith('kube-') || name === 'istio-system';
 }
 
+/** Whether `value` is a DNS-1123 label of 1 to `maxLength` characters. */
+export function isDnsLabel(value: unknown, maxLength = 63): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= maxLength && DNS1123_LABEL.test(value);
+}
+
+/** Whether `value` is a DNS-1123 subdomain of 1 to `maxLength` characters. */
+export function isDnsSubdomain(value: unknown, maxLength = 253): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= maxLength && DNS1123_SUBDOMAIN.test(value);
+}
+
 /**
  * Checks a DNS-1123 label (namespace names, tenant names) of at most
  * `maxLength` characters. Callers pass a smaller maximum when they append
  * suffixes, so the longest derived name is what gets checked.
  */
 export function checkDnsLabel(scope: IConstruct, prop: string, value: string, maxLength = 63): void {
-  if (typeof value !== 'string' || value.length === 0 || value.length > maxLength || !DNS1123_LABEL.test(value)) {
+  if (!isDnsLabel(value, maxLength)) {
     throw invalidProp(scope, prop, value,
       `must be a DNS-1123 label of 1 to ${maxLength} characters: lowercase letters, digits and '-', starting and ending with a letter or digit.`,
       `Use, for example, '${suggestLabel(value, maxLength)}'.`);
@@ -30,7 +40,7 @@ export function checkDnsLabel(scope: IConstruct, prop: string, value: string, ma
  * Checks a DNS-1123 subdomain (names of most Kubernetes objects).
  */
 export function checkDnsSubdomain(scope: IConstruct, prop: string, value: string, maxLength = 253): void {
-  if (typeof value !== 'string' || value.length === 0 || value.length > maxLength || !DNS1123_SUBDOMAIN.test(value)) {
+  if (!isDnsSubdomain(value, maxLength)) {
     throw invalidProp(scope, prop, value,
       `must be a DNS-1123 subdomain of 1 to ${maxLength} characters: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit.`);
   }

@@ -6,9 +6,12 @@ import { grants, resolveRole, subjectKey, WRITE } from './rbac';
 import { selects } from './selectors';
 import { vclusterReleases, weakenedValues } from './vcluster';
 import { AuditFinding, CheckResult, CheckStatus } from '../../audit/audit-report';
-import { CONTROL_PLANE_OF_LABEL, DEDICATED_NODES_LABEL, MANAGED_BY_LABEL, POD_SECURITY_EXCEPTION_ANNOTATION, TENANT_LABEL } from '../../labels';
+import { CONTROL_PLANE_OF_LABEL, DEDICATED_NODES_LABEL, MANAGED_BY_LABEL, POD_SECURITY_EXCEPTION_ANNOTATION, POD_SECURITY_LABEL_PREFIX, TENANT_LABEL } from '../../labels';
 import { GUARDRAILS_POLICY_NAME, PLACEMENT_POLICY_NAME } from '../../tenancy-platform';
 import { INHERITED_FROM_LABEL, TREE_LABEL_SUFFIX } from '../hnc';
+
+/** The Pod Security label that decides what a namespace admits. */
+const ENFORCE_LABEL = `${POD_SECURITY_LABEL_PREFIX}enforce`;
 
 /** What every tenant check gets. */
 export interface TenantContext {
@@ -89,7 +92,7 @@ export const TENANT_CHECKS: CheckDefinition[] = [
       const labels = o.metadata?.labels ?? {};
       const exception = (o.metadata?.annotations ?? {})[POD_SECURITY_EXCEPTION_ANNOTATION];
       const out: AuditFinding[] = [];
-      const enforce = labels['pod-security.kubernetes.io/enforce'];
+      const enforce = labels[ENFORCE_LABEL];
       if (enforce !== 'restricted' && !(enforce && ['baseline', 'privileged'].includes(enforce) && exception)) {
         out.push(finding(ctx, o, `enforces '${enforce ?? 'nothing'}' without a recorded exception`,
           `Label the namespace pod-security.kubernetes.io/enforce=restricted, or record why in the ${POD_SECURITY_EXCEPTION_ANNOTATION} annotation (PodSecurityLevel.baseline(reason)).`));
@@ -415,7 +418,7 @@ export const TENANT_CHECKS: CheckDefinition[] = [
         for (const u of r.unseen) {
           out.push(finding(ctx, r.object, `takes values from ${u}, which the manifests do not hold: they could override the locked paths`, `Inline the values in ${r.valuesField}.`));
         }
-        const enforce = r.namespace === undefined ? undefined : ctx.m.namespaceLabels.get(r.namespace)?.['pod-security.kubernetes.io/enforce'];
+        const enforce = r.namespace === undefined ? undefined : ctx.m.namespaceLabels.get(r.namespace)?.[ENFORCE_LABEL];
         for (const p of weakenedValues(r.values, enforce ?? 'restricted', r.valuesField)) out.push(finding(ctx, r.object, `values ${p.message}`, p.fix));
         return out;
       });
