@@ -53,6 +53,12 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     // (the reference JavaScript implementation; Kyverno's is a Go port of
     // the same spec). Small, CommonJS, no dependencies.
     'jmespath@^0.16.0',
+    // Validates third-party objects against their upstream CRD schemas in
+    // ../shared/schemas (OpenAPI v3 as JSON Schema) and the vcluster
+    // chart's values.schema.json (draft 2020-12): the reference JSON Schema
+    // validator, the one kubernetes-models already uses.
+    'ajv@^8.17.1',
+    'ajv-formats@^3.0.1',
     '@types/jmespath',
     'ts-node',
     'tsconfig-paths',

@@ -1,3 +1,4 @@
+import { crdValidatorFor, validateAgainstCrd } from './crd-schema';
 import { K8sObject } from './manifests';
 
 /*
@@ -30,6 +31,8 @@ const MODULES: Record<string, string> = {
 };
 
 export function validateObject(obj: K8sObject): void {
+  // Kinds of the upstream CRDs in ../shared/schemas are validated against them.
+  if (crdValidatorFor(obj)) return validateAgainstCrd(obj);
   const path = MODULES[obj.apiVersion];
   if (!path) throw new Error(`no schema for apiVersion ${obj.apiVersion} (kind ${obj.kind})`);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
