@@ -1,4 +1,4 @@
-export * from './labels';
+export * from './core/labels';
 export * from './pod-security';
 export * from './soft-tenant';
 export * from './tenancy-platform';

@@ -1,11 +1,11 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, TENANT_LABEL } from './labels';
+import { invalidProp } from './core/errors';
+import { isProtectedKey } from './core/keys';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, TENANT_LABEL } from './core/labels';
+import { checkDnsLabel, checkLabel, isReservedNamespace } from './core/names';
 import { PodSecurityLevel } from './pod-security';
-import { invalidProp } from './private/errors';
-import { isProtectedKey } from './private/keys';
-import { checkDnsLabel, checkLabel, isReservedNamespace } from './private/names';
 import { NetworkPolicyRule, policyPorts } from './private/network';
 import { renderContainerLimits, renderQuotaHard } from './private/quota';
 import { RbacRule, RbacSubject, TENANT_ADMIN_RULES, TENANT_USER_RULES } from './private/rbac';

@@ -1,6 +1,6 @@
 import { IConstruct } from 'constructs';
-import { invalidProp } from './private/errors';
-import { checkDnsLabel, checkDnsSubdomain } from './private/names';
+import { invalidProp } from './core/errors';
+import { checkDnsLabel, checkDnsSubdomain } from './core/names';
 import { RbacSubject } from './private/rbac';
 
 /**

@@ -1,8 +1,8 @@
 import { IConstruct } from 'constructs';
 import * as ipaddr from 'ipaddr.js';
-import { TENANT_LABEL } from './labels';
-import { invalidProp } from './private/errors';
-import { checkDnsLabel, checkLabel } from './private/names';
+import { invalidProp } from './core/errors';
+import { TENANT_LABEL } from './core/labels';
+import { checkDnsLabel, checkLabel } from './core/names';
 import { NetworkPolicyRule } from './private/network';
 
 /**

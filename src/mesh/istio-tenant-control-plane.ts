@@ -1,9 +1,9 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { CONTROL_PLANE_OF_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, TENANT_LABEL } from '../labels';
-import { invalidProp } from '../private/errors';
-import { checkDnsLabel } from '../private/names';
+import { invalidProp } from '../core/errors';
+import { CONTROL_PLANE_OF_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, TENANT_LABEL } from '../core/labels';
+import { checkDnsLabel } from '../core/names';
 import { ITenantExtension, SoftTenant } from '../soft-tenant';
 import { TenantPeer, TenantPort } from '../tenant-network';
 

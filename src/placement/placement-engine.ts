@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import type { TenantPlacement } from './tenant-placement';
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, TENANT_LABEL } from '../labels';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, TENANT_LABEL } from '../core/labels';
 import { gatekeeperGuard, gatekeeperMutation } from '../private/placement/gatekeeper';
 import { kyvernoGuard, kyvernoMutation } from '../private/placement/kyverno';
 import { vapGuard } from '../private/placement/vap';

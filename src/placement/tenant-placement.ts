@@ -1,10 +1,10 @@
 import { ApiObject, Size } from 'cdk8s';
 import { Cpu, LabeledNode, NodeLabelQuery, NodeTaintQuery, PodScheduling, TaintedNode, TaintEffect } from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
-import { DEDICATED_NODES_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, TENANT_LABEL } from '../labels';
-import { invalidProp } from '../private/errors';
-import { checkDnsLabel } from '../private/names';
-import { quantity } from '../private/quantity';
+import { invalidProp } from '../core/errors';
+import { DEDICATED_NODES_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, TENANT_LABEL } from '../core/labels';
+import { checkDnsLabel } from '../core/names';
+import { quantity } from '../core/quantity';
 import { awsEffect } from '../private/taint-effect';
 import { ITenantExtension, SoftTenant } from '../soft-tenant';
 

@@ -1,10 +1,10 @@
 import { ApiObject, JsonPatch, Size } from 'cdk8s';
 import { Cpu, k8s } from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
-import { RUNTIME_CLASS_LABEL } from '../labels';
-import { invalidProp } from '../private/errors';
-import { checkDnsLabel, checkLabel } from '../private/names';
-import { quantity } from '../private/quantity';
+import { invalidProp } from '../core/errors';
+import { RUNTIME_CLASS_LABEL } from '../core/labels';
+import { checkDnsLabel, checkLabel } from '../core/names';
+import { quantity } from '../core/quantity';
 import { ITenantExtension, SoftTenant } from '../soft-tenant';
 
 /**

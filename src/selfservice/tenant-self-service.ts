@@ -1,7 +1,7 @@
 import { Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { invalidProp } from '../private/errors';
+import { invalidProp } from '../core/errors';
 import { HNC_GROUP, HncHierarchicalResourceQuota, HncHierarchyConfiguration } from '../private/hnc';
 import { renderQuotaHard } from '../private/quota';
 import { RbacRule } from '../private/rbac';

@@ -1,5 +1,5 @@
 import { SourcedObject } from './loader';
-import { TENANT_LABEL } from '../../labels';
+import { TENANT_LABEL } from '../../core/labels';
 import { TREE_LABEL_SUFFIX } from '../hnc';
 
 /** The kinds the audit reads; others are reported as unknown. */

@@ -1,6 +1,6 @@
 import * as YAML from 'yaml';
 import { Manifests } from './model';
-import { CONTROL_PLANE_OF_LABEL } from '../../labels';
+import { CONTROL_PLANE_OF_LABEL } from '../../core/labels';
 import {
   isPlainObject, LOCKED_VALUE_PATHS, mergeValues, NON_ROOT_ID_KEYS, POD_SECURITY_STANDARD_PATH, secureValues, VCLUSTER_CHART,
 } from '../vcluster-values';

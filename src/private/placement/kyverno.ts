@@ -2,7 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { boundedName } from './names';
 import { placementRules, PLACEMENT_POLICY_NAME } from './rules';
-import { TENANT_LABEL } from '../../labels';
+import { TENANT_LABEL } from '../../core/labels';
 import type { TenantPlacement } from '../../placement/tenant-placement';
 
 // Kyverno ClusterPolicies (kyverno.io/v1), for Kyverno 1.13 and later:
