@@ -1,10 +1,10 @@
 export * from './core/labels';
-export * from './pod-security';
-export * from './soft-tenant';
-export * from './tenancy-platform';
-export * from './tenant-member';
-export * from './tenant-network';
-export * from './tenant-quota';
+export * from './tenant/pod-security';
+export * from './tenant/soft-tenant';
+export * from './platform/tenancy-platform';
+export * from './tenant/tenant-member';
+export * from './tenant/tenant-network';
+export * from './tenant/tenant-quota';
 export * from './sandbox/tenant-sandbox';
 export * as aws from './aws';
 export * from './audit/audit-report';

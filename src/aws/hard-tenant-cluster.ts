@@ -11,7 +11,7 @@ import { invalidProp } from '../core/errors';
 import { TENANT_LABEL } from '../core/labels';
 import { checkDnsLabel } from '../core/names';
 import { hardTenantClusterAcknowledgements } from '../private/cluster-nag';
-import { SoftTenant, SoftTenantProps } from '../soft-tenant';
+import { SoftTenant, SoftTenantProps } from '../tenant/soft-tenant';
 
 /** The oldest Kubernetes release the library supports (ValidatingAdmissionPolicy GA). */
 const MIN_MINOR = 30;

@@ -4,8 +4,8 @@ import { Construct } from 'constructs';
 import { invalidProp } from '../core/errors';
 import { CONTROL_PLANE_OF_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, TENANT_LABEL } from '../core/labels';
 import { checkDnsLabel } from '../core/names';
-import { ITenantExtension, SoftTenant } from '../soft-tenant';
-import { TenantPeer, TenantPort } from '../tenant-network';
+import { ITenantExtension, SoftTenant } from '../tenant/soft-tenant';
+import { TenantPeer, TenantPort } from '../tenant/tenant-network';
 
 /**
  * Istio releases this construct is tested against; others may work, the

@@ -6,7 +6,7 @@ import { DEDICATED_NODES_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, TENANT_LABEL
 import { checkDnsLabel } from '../core/names';
 import { quantity } from '../core/quantity';
 import { awsEffect } from '../private/taint-effect';
-import { ITenantExtension, SoftTenant } from '../soft-tenant';
+import { ITenantExtension, SoftTenant } from '../tenant/soft-tenant';
 
 /**
  * Options for a {@link TenantPlacement}.

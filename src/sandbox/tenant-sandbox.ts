@@ -5,7 +5,7 @@ import { invalidProp } from '../core/errors';
 import { RUNTIME_CLASS_LABEL } from '../core/labels';
 import { checkDnsLabel, checkLabel } from '../core/names';
 import { quantity } from '../core/quantity';
-import { ITenantExtension, SoftTenant } from '../soft-tenant';
+import { ITenantExtension, SoftTenant } from '../tenant/soft-tenant';
 
 /**
  * Options for a tenant sandbox's RuntimeClass.

@@ -3,10 +3,10 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { invalidProp } from '../core/errors';
 import { HNC_GROUP, HncHierarchicalResourceQuota, HncHierarchyConfiguration } from '../private/hnc';
-import { renderQuotaHard } from '../private/quota';
-import { RbacRule } from '../private/rbac';
-import { ITenantExtension, SoftTenant } from '../soft-tenant';
-import { TenantQuotaOptions } from '../tenant-quota';
+import { renderQuotaHard } from '../tenant/internal/quota';
+import { RbacRule } from '../tenant/internal/rbac';
+import { ITenantExtension, SoftTenant } from '../tenant/soft-tenant';
+import { TenantQuotaOptions } from '../tenant/tenant-quota';
 
 /**
  * Options for self-service namespaces with HNC.

@@ -4,10 +4,10 @@ import { Construct } from 'constructs';
 import { invalidProp } from '../core/errors';
 import { CONTROL_PLANE_OF_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../core/labels';
 import { checkDnsLabel } from '../core/names';
-import { policyPorts } from '../private/network';
 import { findLockedPath, LOCKED_VALUE_PATHS, mergeValues, secureValues, VCLUSTER_CHART } from '../private/vcluster-values';
-import { ITenantExtension, SoftTenant } from '../soft-tenant';
-import { TenantPeer, TenantPort } from '../tenant-network';
+import { policyPorts } from '../tenant/internal/network';
+import { ITenantExtension, SoftTenant } from '../tenant/soft-tenant';
+import { TenantPeer, TenantPort } from '../tenant/tenant-network';
 
 /**
  * The vcluster chart version used when none is given. Its values

@@ -1,18 +1,18 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { invalidProp } from './core/errors';
-import { isProtectedKey } from './core/keys';
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, TENANT_LABEL } from './core/labels';
-import { checkDnsLabel, checkLabel, isReservedNamespace } from './core/names';
 import { PodSecurityLevel } from './pod-security';
-import { NetworkPolicyRule, policyPorts } from './private/network';
-import { renderContainerLimits, renderQuotaHard } from './private/quota';
-import { RbacRule, RbacSubject, TENANT_ADMIN_RULES, TENANT_USER_RULES } from './private/rbac';
-import { TenancyPlatform } from './tenancy-platform';
 import { TenantMember } from './tenant-member';
 import { ClusterDns, TenantNetworkOptions, TenantPeer } from './tenant-network';
 import { TenantLimitRangeOptions, TenantPriorityClass, TenantQuotaOptions } from './tenant-quota';
+import { invalidProp } from '../core/errors';
+import { isProtectedKey } from '../core/keys';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, TENANT_LABEL } from '../core/labels';
+import { checkDnsLabel, checkLabel, isReservedNamespace } from '../core/names';
+import { NetworkPolicyRule, policyPorts } from './internal/network';
+import { renderContainerLimits, renderQuotaHard } from './internal/quota';
+import { RbacRule, RbacSubject, TENANT_ADMIN_RULES, TENANT_USER_RULES } from './internal/rbac';
+import { TenancyPlatform } from '../platform/tenancy-platform';
 
 /**
  * The Pod Security version pinned when none is given: the oldest Kubernetes
