@@ -10,7 +10,7 @@ import { TenantClusterCompute } from './tenant-cluster-compute';
 import { invalidProp } from '../core/errors';
 import { TENANT_LABEL } from '../core/labels';
 import { checkDnsLabel } from '../core/names';
-import { hardTenantClusterAcknowledgements } from '../private/cluster-nag';
+import { hardTenantClusterAcknowledgements } from './internal/cluster-nag';
 import { SoftTenant, SoftTenantProps } from '../tenant/soft-tenant';
 
 /** The oldest Kubernetes release the library supports (ValidatingAdmissionPolicy GA). */

@@ -1,9 +1,9 @@
 import { Construct } from 'constructs';
 import type { TenantPlacement } from './tenant-placement';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, TENANT_LABEL } from '../core/labels';
-import { gatekeeperGuard, gatekeeperMutation } from '../private/placement/gatekeeper';
-import { kyvernoGuard, kyvernoMutation } from '../private/placement/kyverno';
-import { vapGuard } from '../private/placement/vap';
+import { gatekeeperGuard, gatekeeperMutation } from './internal/gatekeeper';
+import { kyvernoGuard, kyvernoMutation } from './internal/kyverno';
+import { vapGuard } from './internal/vap';
 
 /**
  * The admission engine that holds pods to their tenant's dedicated nodes

@@ -5,7 +5,7 @@ import { invalidProp } from '../core/errors';
 import { DEDICATED_NODES_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, TENANT_LABEL } from '../core/labels';
 import { checkDnsLabel } from '../core/names';
 import { quantity } from '../core/quantity';
-import { awsEffect } from '../private/taint-effect';
+import { awsEffect } from './internal/taint-effect';
 import { ITenantExtension, SoftTenant } from '../tenant/soft-tenant';
 
 /**

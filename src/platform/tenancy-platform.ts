@@ -6,11 +6,11 @@ import { invalidProp } from '../core/errors';
 import { celIsProtectedKey, celProtectedKept } from '../core/keys';
 import { LIBRARY_KEY_PREFIX, MANAGED_BY_LABEL, TENANT_LABEL, MANAGED_BY_VALUE, POD_SECURITY_LABEL_PREFIX, RUNTIME_CLASS_LABEL } from '../core/labels';
 import { checkDnsLabel, checkDnsSubdomain, isDnsLabel, isDnsSubdomain } from '../core/names';
+import { PLACEMENT_POLICY_NAME } from '../placement/internal/rules';
 import { PlacementEngine } from '../placement/placement-engine';
 import {
   celIsPropagatedCopy, DEFAULT_HNC_USERNAME, HNC_GROUP, HncConfiguration, SUBNAMESPACE_OF_ANNOTATION, TREE_LABEL_SUFFIX,
-} from '../private/hnc';
-import { PLACEMENT_POLICY_NAME } from '../private/placement/rules';
+} from '../selfservice/internal/hnc';
 
 /** The platform of each construct tree, by its root. */
 const PLATFORMS = new WeakMap<IConstruct, TenancyPlatform>();

@@ -2,7 +2,7 @@ import { Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { invalidProp } from '../core/errors';
-import { HNC_GROUP, HncHierarchicalResourceQuota, HncHierarchyConfiguration } from '../private/hnc';
+import { HNC_GROUP, HncHierarchicalResourceQuota, HncHierarchyConfiguration } from './internal/hnc';
 import { renderQuotaHard } from '../tenant/internal/quota';
 import { RbacRule } from '../tenant/internal/rbac';
 import { ITenantExtension, SoftTenant } from '../tenant/soft-tenant';

@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { invalidProp } from '../core/errors';
 import { CONTROL_PLANE_OF_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../core/labels';
 import { checkDnsLabel } from '../core/names';
-import { findLockedPath, LOCKED_VALUE_PATHS, mergeValues, secureValues, VCLUSTER_CHART } from '../private/vcluster-values';
+import { findLockedPath, LOCKED_VALUE_PATHS, mergeValues, secureValues, VCLUSTER_CHART } from './internal/vcluster-values';
 import { policyPorts } from '../tenant/internal/network';
 import { ITenantExtension, SoftTenant } from '../tenant/soft-tenant';
 import { TenantPeer, TenantPort } from '../tenant/tenant-network';

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { boundedName } from './names';
 import { placementRules, PLACEMENT_POLICY_NAME } from './rules';
 import { TENANT_LABEL } from '../../core/labels';
-import type { TenantPlacement } from '../../placement/tenant-placement';
+import type { TenantPlacement } from '../tenant-placement';
 
 // Kyverno ClusterPolicies (kyverno.io/v1), for Kyverno 1.13 and later:
 // `validate.cel` with `variables` and `namespaceObject` arrived in 1.11,

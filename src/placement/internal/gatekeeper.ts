@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { boundedName } from './names';
 import { placementRules, PLACEMENT_POLICY_NAME } from './rules';
 import { TENANT_LABEL } from '../../core/labels';
-import type { TenantPlacement } from '../../placement/tenant-placement';
+import type { TenantPlacement } from '../tenant-placement';
 
 // OPA Gatekeeper 3.22 and later: ConstraintTemplates with the CEL engine
 // (`K8sNativeValidation`, on by default since 3.17), whose expressions see
