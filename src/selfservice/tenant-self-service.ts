@@ -1,6 +1,7 @@
 import { Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { addSelfServiceRoot } from './guard';
 import { invalidProp } from '../core/errors';
 import { HNC_GROUP, HncHierarchicalResourceQuota, HncHierarchyConfiguration } from './internal/hnc';
 import { renderQuotaHard } from '../tenant/internal/quota';
@@ -126,7 +127,7 @@ export class TenantSelfService implements ITenantExtension {
         subjects: tenant._adminSubjects,
       });
       new HncHierarchicalResourceQuota(scope, 'Quota', { metadata: meta('tenant-tree-quota'), spec: { hard } });
-      tenant.platform._addSelfServiceRoot(ns, inherited);
+      addSelfServiceRoot(tenant.platform, ns, inherited);
     }
   }
 }

@@ -238,7 +238,20 @@ export class SoftTenant extends Construct {
     const egress = (props.network?.egressTo ?? []).map((p, i) => p._render(this, `network.egressTo[${i}]`, { egress: true, allowMetadataEndpoint: this.allowMetadataEndpoint }));
 
     // Claims last: a tenant that failed its checks claims nothing.
-    this.platform._claim(this, this.name, this.namespaces.map((namespace, i) => ({ namespace, prop: nsProp(i) })));
+    this.platform._registry.claim([
+      {
+        space: 'tenant',
+        name: this.name,
+        owner: this.node.path,
+        refuse: (owner) => invalidProp(this, 'name', this.name, `is already the tenant declared at '${owner}': tenant names are unique in an app.`),
+      },
+      ...this.namespaces.map((namespace, i) => ({
+        space: 'namespace',
+        name: namespace,
+        owner: this.name,
+        refuse: (owner: string) => invalidProp(this, nsProp(i), namespace, `already belongs to tenant '${owner}': a namespace belongs to one tenant.`),
+      })),
+    ]);
 
     for (const ns of this.namespaces) {
       const nsScope = new Construct(this, ns);
