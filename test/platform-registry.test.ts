@@ -70,7 +70,8 @@ describe('addClusterObject', () => {
     new SoftTenant(new Chart(app, 'b'), 'B', { name: 'team-b' }).addExtension(TenantSandbox.gvisor());
     const c = new SoftTenant(new Chart(app, 'c'), 'C', { name: 'team-c' });
     expect(() => c.addExtension(TenantSandbox.gvisor({ handler: 'other' })))
-      .toThrow(`c/C: invalid sandbox runtimeClassName 'gvisor': is already declared by another tenant with different settings ({"handler":"runsc"}); a RuntimeClass is cluster-wide, declare it the same way everywhere.`);
+      .toThrow('c/C: invalid sandbox runtimeClassName \'gvisor\': is already declared by another tenant with different settings ({"handler":"runsc"});'
+        + ' a RuntimeClass is cluster-wide, declare it the same way everywhere.');
     const objects = synthObjects(app);
     expect(ofKind(objects, 'RuntimeClass').map((o) => [o.metadata.name, o.handler])).toEqual([['gvisor', 'runsc']]);
     // The guard too is added once, for both tenants.
