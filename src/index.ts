@@ -1,18 +1,34 @@
-export * from './labels';
-export * from './pod-security';
-export * from './soft-tenant';
-export * from './tenancy-platform';
-export * from './tenant-member';
-export * from './tenant-network';
-export * from './tenant-quota';
-export * from './sandbox/tenant-sandbox';
-export * as aws from './aws';
-export * from './audit/audit-report';
-export * from './audit/tenancy-audit';
+// Re-exports only: a folder per feature (see the README's "Layout").
+
+// core/: the keys every part agrees on.
+export * from './core/labels';
+
+// platform/: the cluster-wide part, and the registry features add to.
+export * from './platform/tenancy-platform';
+export { GUARDRAILS_POLICY_NAME } from './platform/guardrails';
+
+// tenant/: SoftTenant and its parts.
+export * from './tenant/soft-tenant';
+export * from './tenant/pod-security';
+export * from './tenant/tenant-member';
+export * from './tenant/tenant-network';
+export * from './tenant/tenant-quota';
+
+// Tenant extensions, each with its guard.
 export * from './placement/tenant-placement';
 export * from './placement/placement-engine';
-export * from './gitops/tenancy-gitops';
-export * from './gitops/tenancy-gitops-writer';
+export * from './sandbox/tenant-sandbox';
+export { SANDBOX_POLICY_NAME } from './sandbox/guard';
+export * from './selfservice/tenant-self-service';
+export { SELF_SERVICE_POLICY_NAME, SELF_SERVICE_PODS_POLICY_NAME } from './selfservice/guard';
 export * from './mesh/istio-tenant-control-plane';
 export * from './vcluster/virtual-tenant-cluster';
-export * from './selfservice/tenant-self-service';
+
+// Delivery and checks.
+export * from './gitops/tenancy-gitops';
+export * from './gitops/tenancy-gitops-writer';
+export * from './audit/audit-report';
+export * from './audit/tenancy-audit';
+
+// aws/: everything that imports aws-cdk-lib, loaded on first use.
+export * as aws from './aws';

@@ -6,7 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { synthObjects } from './helpers/manifests';
 import { validateAll } from './helpers/schema';
-import { hardTenantClusterAcknowledgements } from '../src/private/cluster-nag';
+import { hardTenantClusterAcknowledgements } from '../src/aws/internal/cluster-nag';
 import { aws, TENANT_LABEL } from 'cdk8s-tenancy';
 
 const env = { account: '111111111111', region: 'eu-west-1' };

@@ -3,7 +3,7 @@ import { Cpu, Deployment, TaintEffect } from 'cdk8s-plus-27';
 import { admit, AdmissionRequest } from './helpers/admission';
 import { find, K8sObject, synthObjects } from './helpers/manifests';
 import { validateAll } from './helpers/schema';
-import { awsEffect, kubernetesEffect } from '../src/private/taint-effect';
+import { awsEffect, kubernetesEffect } from '../src/placement/internal/taint-effect';
 import { KarpenterNodeClass, SoftTenant, TenancyPlatform, TENANT_LABEL, TenantPlacement, TenantSandbox } from 'cdk8s-tenancy';
 
 function cluster(platformProps = {}) {

@@ -4,7 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import { App, Chart } from 'cdk8s';
 import { Deployment, TaintEffect } from 'cdk8s-plus-27';
-import { kubernetesEffect } from '../src/private/taint-effect';
+import { kubernetesEffect } from '../src/placement/internal/taint-effect';
 import { aws, SoftTenant, TENANT_LABEL, TenantPlacement } from 'cdk8s-tenancy';
 
 function cluster() {

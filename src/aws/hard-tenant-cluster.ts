@@ -6,12 +6,12 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { App as Cdk8sApp, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as ipaddr from 'ipaddr.js';
-import { TENANT_LABEL } from '../labels';
-import { hardTenantClusterAcknowledgements } from '../private/cluster-nag';
-import { invalidProp } from '../private/errors';
-import { checkDnsLabel } from '../private/names';
-import { SoftTenant, SoftTenantProps } from '../soft-tenant';
 import { TenantClusterCompute } from './tenant-cluster-compute';
+import { invalidProp } from '../core/errors';
+import { TENANT_LABEL } from '../core/labels';
+import { checkDnsLabel } from '../core/names';
+import { hardTenantClusterAcknowledgements } from './internal/cluster-nag';
+import { SoftTenant, SoftTenantProps } from '../tenant/soft-tenant';
 
 /** The oldest Kubernetes release the library supports (ValidatingAdmissionPolicy GA). */
 const MIN_MINOR = 30;

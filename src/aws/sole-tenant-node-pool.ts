@@ -3,9 +3,9 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { TENANT_LABEL } from '../labels';
+import { invalidProp } from '../core/errors';
+import { TENANT_LABEL } from '../core/labels';
 import { TenantPlacement } from '../placement/tenant-placement';
-import { invalidProp } from '../private/errors';
 
 /**
  * Options for a {@link SoleTenantNodePool}.

@@ -1,8 +1,8 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import { IConstruct } from 'constructs';
-import { TENANT_LABEL } from '../labels';
-import { invalidProp } from '../private/errors';
+import { invalidProp } from '../core/errors';
+import { TENANT_LABEL } from '../core/labels';
 
 /**
  * A managed node group for a tenant's cluster.

@@ -3,9 +3,9 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { TENANT_LABEL } from '../labels';
-import { invalidProp } from '../private/errors';
-import { checkDnsLabel, checkLabel } from '../private/names';
+import { invalidProp } from '../core/errors';
+import { TENANT_LABEL } from '../core/labels';
+import { checkDnsLabel, checkLabel } from '../core/names';
 
 /**
  * Fargate's limits on a profile (EKS service quotas): selectors per profile,

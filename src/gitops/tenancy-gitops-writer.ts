@@ -2,11 +2,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App, Chart, Yaml } from 'cdk8s';
 import type { TenancyGitOpsOptions, TenancyGitOpsResult } from './tenancy-gitops';
-import { invalidProp } from '../private/errors';
+import { invalidProp } from '../core/errors';
+import { TenancyPlatform } from '../platform/tenancy-platform';
 import { argoCdObjects, fluxObjects } from '../private/gitops/delivery';
 import { synthChart } from '../private/gitops/synth-chart';
-import { SoftTenant } from '../soft-tenant';
-import { TenancyPlatform } from '../tenancy-platform';
+import { SoftTenant } from '../tenant/soft-tenant';
 
 /** The file that records what the library wrote, so it never deletes anything else. */
 export const GITOPS_MANIFEST_FILE = '.cdk8s-tenancy-files.json';

@@ -1,11 +1,11 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { CONTROL_PLANE_OF_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, TENANT_LABEL } from '../labels';
-import { invalidProp } from '../private/errors';
-import { checkDnsLabel } from '../private/names';
-import { ITenantExtension, SoftTenant } from '../soft-tenant';
-import { TenantPeer, TenantPort } from '../tenant-network';
+import { invalidProp } from '../core/errors';
+import { CONTROL_PLANE_OF_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, TENANT_LABEL } from '../core/labels';
+import { checkDnsLabel } from '../core/names';
+import { ITenantExtension, SoftTenant } from '../tenant/soft-tenant';
+import { TenantPeer, TenantPort } from '../tenant/tenant-network';
 
 /**
  * Istio releases this construct is tested against; others may work, the
@@ -122,7 +122,21 @@ export class IstioTenantControlPlane implements ITenantExtension {
       throw invalidProp(tenant, 'mesh namespace', namespace, "is one of the tenant's own namespaces: the control plane lives apart, in a namespace of the platform.");
     }
     for (const [i, ns] of (this.options.allowedNamespaces ?? []).entries()) checkDnsLabel(tenant, `mesh allowedNamespaces[${i}]`, ns);
-    tenant.platform._claimMesh(tenant, tenant.name, revision, namespace);
+    // A revision is one tenant's; the control-plane namespace is no tenant's.
+    tenant.platform._registry.claim([
+      {
+        space: 'mesh revision',
+        name: revision,
+        owner: tenant.name,
+        refuse: (owner) => invalidProp(tenant, 'mesh revision', revision, `is already the revision of tenant '${owner}': one revision per tenant.`),
+      },
+      {
+        space: 'namespace',
+        name: namespace,
+        owner: `mesh of ${tenant.name}`,
+        refuse: (owner) => invalidProp(tenant, 'mesh namespace', namespace, `already belongs to '${owner}': a control-plane namespace is its tenant's alone.`),
+      },
+    ]);
 
     const scope = new Construct(tenant, 'Mesh');
     const platformLabels = { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [CONTROL_PLANE_OF_LABEL]: tenant.name };

@@ -1,9 +1,16 @@
 import { Construct } from 'constructs';
-import type { TenantPlacement } from './tenant-placement';
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, TENANT_LABEL } from '../labels';
-import { gatekeeperGuard, gatekeeperMutation } from '../private/placement/gatekeeper';
-import { kyvernoGuard, kyvernoMutation } from '../private/placement/kyverno';
-import { vapGuard } from '../private/placement/vap';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, TENANT_LABEL } from '../core/labels';
+import { gatekeeperGuard, gatekeeperMutation } from './internal/gatekeeper';
+import { kyvernoGuard, kyvernoMutation } from './internal/kyverno';
+import type { PlacementTerms } from './internal/terms';
+import { vapGuard } from './internal/vap';
+
+/**
+ * The name of the placement guard that keeps pods on the nodes of their own
+ * tenant: the ValidatingAdmissionPolicy and its binding, the Kyverno
+ * ClusterPolicy or the Gatekeeper Constraint, by engine.
+ */
+export { PLACEMENT_POLICY_NAME } from './internal/rules';
 
 /**
  * The admission engine that holds pods to their tenant's dedicated nodes
@@ -79,7 +86,7 @@ export class PlacementEngine {
    *
    * @internal
    */
-  public _addMutation(scope: Construct, placement: TenantPlacement): void {
+  public _addMutation(scope: Construct, placement: PlacementTerms): void {
     const labels = { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [TENANT_LABEL]: placement.tenant };
     switch (this.name) {
       case 'Kyverno': return kyvernoMutation(scope, labels, placement);

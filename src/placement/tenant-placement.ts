@@ -1,12 +1,13 @@
 import { ApiObject, Size } from 'cdk8s';
 import { Cpu, LabeledNode, NodeLabelQuery, NodeTaintQuery, PodScheduling, TaintedNode, TaintEffect } from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
-import { DEDICATED_NODES_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, TENANT_LABEL } from '../labels';
-import { invalidProp } from '../private/errors';
-import { checkDnsLabel } from '../private/names';
-import { quantity } from '../private/quantity';
-import { awsEffect } from '../private/taint-effect';
-import { ITenantExtension, SoftTenant } from '../soft-tenant';
+import { invalidProp } from '../core/errors';
+import { DEDICATED_NODES_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, TENANT_LABEL } from '../core/labels';
+import { checkDnsLabel } from '../core/names';
+import { quantity } from '../core/quantity';
+import { PLACEMENT_POLICY_NAME } from './internal/rules';
+import { awsEffect } from './internal/taint-effect';
+import { ITenantExtension, SoftTenant } from '../tenant/soft-tenant';
 
 /**
  * Options for a {@link TenantPlacement}.
@@ -220,7 +221,12 @@ export class TenantPlacement implements ITenantExtension {
       throw invalidProp(tenant, 'placement tenant', this.tenant, `is not this tenant ('${tenant.name}'): a placement dedicates nodes to the tenant it is applied to.`,
         `Use TenantPlacement.forTenant('${tenant.name}').`);
     }
-    tenant.platform._ensurePlacementGuard();
+    const platform = tenant.platform;
+    // One guard for every tenant with a placement, in the platform's chart.
+    platform._registry.addGuard(PLACEMENT_POLICY_NAME, (scope) => {
+      platform._placementExemptNamespaces.forEach((ns, i) => checkDnsLabel(scope, `placementExemptNamespaces[${i}]`, ns));
+      platform.placementEngine._addGuard(scope, platform._placementExemptNamespaces);
+    });
     tenant.platform.placementEngine._addMutation(tenant, this);
     tenant._setLibraryNamespaceLabel(DEDICATED_NODES_LABEL, 'true');
   }

@@ -1,11 +1,12 @@
 import { ApiObject, JsonPatch, Size } from 'cdk8s';
 import { Cpu, k8s } from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
-import { RUNTIME_CLASS_LABEL } from '../labels';
-import { invalidProp } from '../private/errors';
-import { checkDnsLabel, checkLabel } from '../private/names';
-import { quantity } from '../private/quantity';
-import { ITenantExtension, SoftTenant } from '../soft-tenant';
+import { addSandboxGuard } from './guard';
+import { invalidProp } from '../core/errors';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, RUNTIME_CLASS_LABEL } from '../core/labels';
+import { checkDnsLabel, checkLabel } from '../core/names';
+import { quantity } from '../core/quantity';
+import { ITenantExtension, SoftTenant } from '../tenant/soft-tenant';
 
 /**
  * Options for a tenant sandbox's RuntimeClass.
@@ -122,9 +123,16 @@ export class TenantSandbox implements ITenantExtension {
     if (Object.keys(nodeSelector).length > 0) spec.scheduling = { nodeSelector: { ...nodeSelector } };
 
     if (this.options.createRuntimeClass ?? true) {
-      tenant.platform._addRuntimeClass(tenant, 'sandbox runtimeClassName', this.runtimeClassName, spec);
+      const name = this.runtimeClassName;
+      tenant.platform._registry.addClusterObject({
+        key: `RuntimeClass/${name}`,
+        settings: JSON.stringify(spec),
+        conflict: (existing) => invalidProp(tenant, 'sandbox runtimeClassName', name,
+          `is already declared by another tenant with different settings (${existing}); a RuntimeClass is cluster-wide, declare it the same way everywhere.`),
+        create: (scope) => new k8s.KubeRuntimeClass(scope, `runtime-class-${name}`, { metadata: { name, labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE } }, ...spec }),
+      });
     }
-    tenant.platform._ensureSandboxGuard();
+    addSandboxGuard(tenant.platform);
     tenant._setLibraryNamespaceLabel(RUNTIME_CLASS_LABEL, this.runtimeClassName);
   }
 

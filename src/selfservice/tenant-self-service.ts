@@ -1,12 +1,13 @@
 import { Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { invalidProp } from '../private/errors';
-import { HNC_GROUP, HncHierarchicalResourceQuota, HncHierarchyConfiguration } from '../private/hnc';
-import { renderQuotaHard } from '../private/quota';
-import { RbacRule } from '../private/rbac';
-import { ITenantExtension, SoftTenant } from '../soft-tenant';
-import { TenantQuotaOptions } from '../tenant-quota';
+import { addSelfServiceRoot } from './guard';
+import { invalidProp } from '../core/errors';
+import { HNC_GROUP, HncHierarchicalResourceQuota, HncHierarchyConfiguration } from './internal/hnc';
+import { renderQuotaHard } from '../tenant/internal/quota';
+import { RbacRule } from '../tenant/internal/rbac';
+import { ITenantExtension, SoftTenant } from '../tenant/soft-tenant';
+import { TenantQuotaOptions } from '../tenant/tenant-quota';
 
 /**
  * Options for self-service namespaces with HNC.
@@ -126,7 +127,7 @@ export class TenantSelfService implements ITenantExtension {
         subjects: tenant._adminSubjects,
       });
       new HncHierarchicalResourceQuota(scope, 'Quota', { metadata: meta('tenant-tree-quota'), spec: { hard } });
-      tenant.platform._addSelfServiceRoot(ns, inherited);
+      addSelfServiceRoot(tenant.platform, ns, inherited);
     }
   }
 }

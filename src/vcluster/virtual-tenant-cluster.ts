@@ -1,13 +1,13 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { CONTROL_PLANE_OF_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../labels';
-import { invalidProp } from '../private/errors';
-import { checkDnsLabel } from '../private/names';
-import { policyPorts } from '../private/network';
-import { findLockedPath, LOCKED_VALUE_PATHS, mergeValues, secureValues, VCLUSTER_CHART } from '../private/vcluster-values';
-import { ITenantExtension, SoftTenant } from '../soft-tenant';
-import { TenantPeer, TenantPort } from '../tenant-network';
+import { invalidProp } from '../core/errors';
+import { CONTROL_PLANE_OF_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../core/labels';
+import { checkDnsLabel } from '../core/names';
+import { findLockedPath, LOCKED_VALUE_PATHS, mergeValues, secureValues, VCLUSTER_CHART } from './internal/vcluster-values';
+import { policyPorts } from '../tenant/internal/network';
+import { ITenantExtension, SoftTenant } from '../tenant/soft-tenant';
+import { TenantPeer, TenantPort } from '../tenant/tenant-network';
 
 /**
  * The vcluster chart version used when none is given. Its values

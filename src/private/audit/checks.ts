@@ -6,9 +6,10 @@ import { grants, resolveRole, subjectKey, WRITE } from './rbac';
 import { selects } from './selectors';
 import { vclusterReleases, weakenedValues } from './vcluster';
 import { AuditFinding, CheckResult, CheckStatus } from '../../audit/audit-report';
-import { CONTROL_PLANE_OF_LABEL, DEDICATED_NODES_LABEL, MANAGED_BY_LABEL, POD_SECURITY_EXCEPTION_ANNOTATION, POD_SECURITY_LABEL_PREFIX, TENANT_LABEL } from '../../labels';
-import { GUARDRAILS_POLICY_NAME, PLACEMENT_POLICY_NAME } from '../../tenancy-platform';
-import { INHERITED_FROM_LABEL, TREE_LABEL_SUFFIX } from '../hnc';
+import { CONTROL_PLANE_OF_LABEL, DEDICATED_NODES_LABEL, MANAGED_BY_LABEL, POD_SECURITY_EXCEPTION_ANNOTATION, POD_SECURITY_LABEL_PREFIX, TENANT_LABEL } from '../../core/labels';
+import { PLACEMENT_POLICY_NAME } from '../../placement/internal/rules';
+import { GUARDRAILS_POLICY_NAME } from '../../platform/guardrails';
+import { INHERITED_FROM_LABEL, TREE_LABEL_SUFFIX } from '../../selfservice/internal/hnc';
 
 /** The Pod Security label that decides what a namespace admits. */
 const ENFORCE_LABEL = `${POD_SECURITY_LABEL_PREFIX}enforce`;

@@ -1,6 +1,6 @@
 import { SourcedObject } from './loader';
-import { TENANT_LABEL } from '../../labels';
-import { TREE_LABEL_SUFFIX } from '../hnc';
+import { TENANT_LABEL } from '../../core/labels';
+import { TREE_LABEL_SUFFIX } from '../../selfservice/internal/hnc';
 
 /** The kinds the audit reads; others are reported as unknown. */
 export const KNOWN_KINDS = new Set([

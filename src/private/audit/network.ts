@@ -1,6 +1,6 @@
 import { Manifests } from './model';
 import { isEmptySelector, LabelSelector, selects } from './selectors';
-import { TENANT_LABEL } from '../../labels';
+import { TENANT_LABEL } from '../../core/labels';
 
 export type Direction = 'Ingress' | 'Egress';
 

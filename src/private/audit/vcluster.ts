@@ -1,9 +1,9 @@
 import * as YAML from 'yaml';
 import { Manifests } from './model';
-import { CONTROL_PLANE_OF_LABEL } from '../../labels';
+import { CONTROL_PLANE_OF_LABEL } from '../../core/labels';
 import {
   isPlainObject, LOCKED_VALUE_PATHS, mergeValues, NON_ROOT_ID_KEYS, POD_SECURITY_STANDARD_PATH, secureValues, VCLUSTER_CHART,
-} from '../vcluster-values';
+} from '../../vcluster/internal/vcluster-values';
 
 /** A vcluster chart release, from an Argo CD Application or a Flux HelmRelease, whoever wrote it. */
 export interface VClusterRelease {

@@ -1,9 +1,9 @@
 import { IConstruct } from 'constructs';
 import * as ipaddr from 'ipaddr.js';
-import { TENANT_LABEL } from './labels';
-import { invalidProp } from './private/errors';
-import { checkDnsLabel, checkLabel } from './private/names';
-import { NetworkPolicyRule } from './private/network';
+import { invalidProp } from '../core/errors';
+import { TENANT_LABEL } from '../core/labels';
+import { checkDnsLabel, checkLabel } from '../core/names';
+import { NetworkPolicyRule } from './internal/network';
 
 /**
  * The instance metadata endpoints (EC2 and most clouds, IPv4 and EC2's IPv6):

@@ -1,7 +1,7 @@
 import { Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
-import { checkNotAbove, count, quantity } from './quantity';
+import { checkNotAbove, count, quantity } from '../../core/quantity';
 import { TenantLimitRangeOptions, TenantQuotaOptions } from '../tenant-quota';
 
 /**

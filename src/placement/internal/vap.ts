@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { placementRules, PLACEMENT_POLICY_NAME } from './rules';
-import { validatingPolicy } from '../admission-v1';
+import { validatingPolicy } from '../../core/admission-v1';
 
 /**
  * The placement guard as a ValidatingAdmissionPolicy and its binding: run

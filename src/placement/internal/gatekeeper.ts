@@ -2,8 +2,8 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { boundedName } from './names';
 import { placementRules, PLACEMENT_POLICY_NAME } from './rules';
-import { TENANT_LABEL } from '../../labels';
-import type { TenantPlacement } from '../../placement/tenant-placement';
+import type { PlacementTerms } from './terms';
+import { TENANT_LABEL } from '../../core/labels';
 
 // OPA Gatekeeper 3.22 and later: ConstraintTemplates with the CEL engine
 // (`K8sNativeValidation`, on by default since 3.17), whose expressions see
@@ -76,7 +76,7 @@ export function gatekeeperGuard(scope: Construct, labels: Record<string, string>
  * stay. The affinity replaces the required node selector terms: each term is
  * an alternative, and every one must lead to the tenant's nodes.
  */
-export function gatekeeperMutation(scope: Construct, labels: Record<string, string>, placement: TenantPlacement): void {
+export function gatekeeperMutation(scope: Construct, labels: Record<string, string>, placement: PlacementTerms): void {
   const { toleration, nodeSelectorTerm, tenant } = placement;
   const assign = (id: string, suffix: string, location: string, value: unknown) => new ApiObject(scope, id, {
     apiVersion: 'mutations.gatekeeper.sh/v1',

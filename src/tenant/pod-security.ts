@@ -1,6 +1,6 @@
 import { IConstruct } from 'constructs';
-import { POD_SECURITY_EXCEPTION_ANNOTATION, POD_SECURITY_LABEL_PREFIX } from './labels';
-import { invalidProp } from './private/errors';
+import { invalidProp } from '../core/errors';
+import { POD_SECURITY_EXCEPTION_ANNOTATION, POD_SECURITY_LABEL_PREFIX } from '../core/labels';
 
 const VERSION = /^(latest|v1\.(0|[1-9][0-9]*))$/;
 

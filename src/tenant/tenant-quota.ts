@@ -1,8 +1,8 @@
 import { Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
-import { checkDnsSubdomain } from './private/names';
-import { count, quantity } from './private/quantity';
+import { checkDnsSubdomain } from '../core/names';
+import { count, quantity } from '../core/quantity';
 
 /**
  * The ResourceQuota of each tenant namespace. Every key is capped; the

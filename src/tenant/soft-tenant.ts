@@ -1,18 +1,18 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, TENANT_LABEL } from './labels';
 import { PodSecurityLevel } from './pod-security';
-import { invalidProp } from './private/errors';
-import { isProtectedKey } from './private/keys';
-import { checkDnsLabel, checkLabel, isReservedNamespace } from './private/names';
-import { NetworkPolicyRule, policyPorts } from './private/network';
-import { renderContainerLimits, renderQuotaHard } from './private/quota';
-import { RbacRule, RbacSubject, TENANT_ADMIN_RULES, TENANT_USER_RULES } from './private/rbac';
-import { TenancyPlatform } from './tenancy-platform';
 import { TenantMember } from './tenant-member';
 import { ClusterDns, TenantNetworkOptions, TenantPeer } from './tenant-network';
 import { TenantLimitRangeOptions, TenantPriorityClass, TenantQuotaOptions } from './tenant-quota';
+import { invalidProp } from '../core/errors';
+import { isProtectedKey } from '../core/keys';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, TENANT_LABEL } from '../core/labels';
+import { checkDnsLabel, checkLabel, isReservedNamespace } from '../core/names';
+import { NetworkPolicyRule, policyPorts } from './internal/network';
+import { renderContainerLimits, renderQuotaHard } from './internal/quota';
+import { RbacRule, RbacSubject, TENANT_ADMIN_RULES, TENANT_USER_RULES } from './internal/rbac';
+import { TenancyPlatform } from '../platform/tenancy-platform';
 
 /**
  * The Pod Security version pinned when none is given: the oldest Kubernetes
@@ -238,7 +238,20 @@ export class SoftTenant extends Construct {
     const egress = (props.network?.egressTo ?? []).map((p, i) => p._render(this, `network.egressTo[${i}]`, { egress: true, allowMetadataEndpoint: this.allowMetadataEndpoint }));
 
     // Claims last: a tenant that failed its checks claims nothing.
-    this.platform._claim(this, this.name, this.namespaces.map((namespace, i) => ({ namespace, prop: nsProp(i) })));
+    this.platform._registry.claim([
+      {
+        space: 'tenant',
+        name: this.name,
+        owner: this.node.path,
+        refuse: (owner) => invalidProp(this, 'name', this.name, `is already the tenant declared at '${owner}': tenant names are unique in an app.`),
+      },
+      ...this.namespaces.map((namespace, i) => ({
+        space: 'namespace',
+        name: namespace,
+        owner: this.name,
+        refuse: (owner: string) => invalidProp(this, nsProp(i), namespace, `already belongs to tenant '${owner}': a namespace belongs to one tenant.`),
+      })),
+    ]);
 
     for (const ns of this.namespaces) {
       const nsScope = new Construct(this, ns);

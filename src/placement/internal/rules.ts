@@ -1,5 +1,5 @@
-import { DEDICATED_NODES_LABEL, TENANT_LABEL } from '../../labels';
-import { NamedExpression, Validation } from '../admission-v1';
+import { NamedExpression, Validation } from '../../core/admission-v1';
+import { DEDICATED_NODES_LABEL, TENANT_LABEL } from '../../core/labels';
 
 /**
  * The name of the placement guard, whichever engine runs it: the

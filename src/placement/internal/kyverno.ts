@@ -2,8 +2,8 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { boundedName } from './names';
 import { placementRules, PLACEMENT_POLICY_NAME } from './rules';
-import { TENANT_LABEL } from '../../labels';
-import type { TenantPlacement } from '../../placement/tenant-placement';
+import type { PlacementTerms } from './terms';
+import { TENANT_LABEL } from '../../core/labels';
 
 // Kyverno ClusterPolicies (kyverno.io/v1), for Kyverno 1.13 and later:
 // `validate.cel` with `variables` and `namespaceObject` arrived in 1.11,
@@ -55,7 +55,7 @@ export function kyvernoGuard(scope: Construct, labels: Record<string, string>, e
  * strategic merge to append by. CREATE only: a pod's affinity cannot change
  * afterwards.
  */
-export function kyvernoMutation(scope: Construct, labels: Record<string, string>, placement: TenantPlacement): void {
+export function kyvernoMutation(scope: Construct, labels: Record<string, string>, placement: PlacementTerms): void {
   const { toleration, nodeSelectorTerm, tenant } = placement;
   const resources = { kinds: ['Pod'], operations: ['CREATE'], namespaceSelector: { matchLabels: { [TENANT_LABEL]: tenant } } };
   const patch = (path: string, value: unknown) => JSON.stringify([{ op: 'add', path, value }]);

@@ -1,4 +1,4 @@
-import { LIBRARY_KEY_PREFIX, POD_SECURITY_LABEL_PREFIX } from '../labels';
+import { LIBRARY_KEY_PREFIX, POD_SECURITY_LABEL_PREFIX } from './labels';
 
 /**
  * Key prefixes only the platform may set on namespaces: the library's own,

@@ -1,7 +1,7 @@
 import { IConstruct } from 'constructs';
-import { invalidProp } from './private/errors';
-import { checkDnsLabel, checkDnsSubdomain } from './private/names';
-import { RbacSubject } from './private/rbac';
+import { invalidProp } from '../core/errors';
+import { checkDnsLabel, checkDnsSubdomain } from '../core/names';
+import { RbacSubject } from './internal/rbac';
 
 /**
  * The RBAC subject kinds a member can be.

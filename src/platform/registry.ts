@@ -1,0 +1,112 @@
+import { Construct } from 'constructs';
+import { NamedExpression } from '../core/admission-v1';
+
+/**
+ * A cluster-scoped object a feature needs, such as a RuntimeClass or a
+ * PriorityClass: any number of tenants may declare it, all the same way.
+ */
+export interface ClusterObjectDeclaration {
+  /** What names the object in the cluster: its kind and name, e.g. `RuntimeClass/gvisor`. */
+  readonly key: string;
+  /** The settings every declaration must repeat, as text, compared as is. */
+  readonly settings: string;
+  /** Creates the object in the platform's chart; called for the first declaration only. */
+  create(scope: Construct): void;
+  /** The error for a later declaration with other settings, given the first one's. */
+  conflict(existing: string): Error;
+}
+
+/**
+ * A name that belongs to one owner in an app: a tenant's name, a namespace,
+ * a mesh revision.
+ */
+export interface Claim {
+  /** What kind of name it is; names in different spaces never clash. */
+  readonly space: string;
+  /** The name. */
+  readonly name: string;
+  /** Who holds the name once claimed, as a later claimant's error shows it. */
+  readonly owner: string;
+  /** The error for a claim on a name another owner holds, given that owner. */
+  refuse(owner: string): Error;
+}
+
+/**
+ * What features add to the cluster-wide part of the tenancy, through four
+ * verbs, so that the platform knows no feature by name and a new guard
+ * needs no edit of the platform:
+ *
+ * - `addGuard`: a guard (its policies, or any cluster-wide objects), once
+ *   by name, however many tenants ask for it;
+ * - `addClusterObject`: a cluster-scoped object, once by kind and name, and
+ *   refused if declared again differently;
+ * - `claim`: names that belong to one owner (tenants, namespaces), all or none;
+ * - `exemptFromGuardrails`: a request the guardrails let through, for a
+ *   controller a feature installs (HNC writes namespaces and copies).
+ *
+ * Everything it creates goes into the platform's chart.
+ */
+export class PlatformRegistry {
+  private readonly guards = new Map<string, unknown>();
+  private readonly objects = new Map<string, string>();
+  private readonly claims = new Map<string, string>();
+  private readonly exemptions = new Map<string, NamedExpression>();
+
+  constructor(private readonly scope: Construct) {}
+
+  /**
+   * Adds the guard `name` the first time it is asked for, with `create`,
+   * and returns what that first `create` returned (e.g. a list later
+   * callers add to). A `create` that throws adds nothing, and the next
+   * request tries again.
+   */
+  public addGuard<T>(name: string, create: (scope: Construct) => T): T {
+    if (this.guards.has(name)) return this.guards.get(name) as T;
+    const made = create(this.scope);
+    this.guards.set(name, made);
+    return made;
+  }
+
+  /**
+   * Adds a cluster-scoped object once; a second declaration with the same
+   * settings adds nothing, one with other settings is refused.
+   */
+  public addClusterObject(declaration: ClusterObjectDeclaration): void {
+    const existing = this.objects.get(declaration.key);
+    if (existing !== undefined) {
+      if (existing !== declaration.settings) throw declaration.conflict(existing);
+      return;
+    }
+    declaration.create(this.scope);
+    this.objects.set(declaration.key, declaration.settings);
+  }
+
+  /**
+   * Records the claims, or none of them: every claim is checked before any
+   * is recorded, so a refused owner holds nothing.
+   */
+  public claim(claims: Claim[]): void {
+    for (const c of claims) {
+      const owner = this.claims.get(claimKey(c));
+      if (owner !== undefined) throw c.refuse(owner);
+    }
+    claims.forEach((c) => this.claims.set(claimKey(c), c.owner));
+  }
+
+  /**
+   * Lets the guardrails pass requests for which `condition` is false: a
+   * match condition of the guardrails policy, added once by name.
+   */
+  public exemptFromGuardrails(condition: NamedExpression): void {
+    if (!this.exemptions.has(condition.name)) this.exemptions.set(condition.name, condition);
+  }
+
+  /** The guardrails' exemptions, in the order they were added. */
+  public get guardrailsExemptions(): NamedExpression[] {
+    return [...this.exemptions.values()];
+  }
+}
+
+function claimKey(c: Claim): string {
+  return `${c.space}\u0000${c.name}`;
+}
