@@ -12,6 +12,7 @@ export * from './audit/tenancy-audit';
 export * from './placement/tenant-placement';
 export * from './placement/placement-engine';
 export * from './gitops/tenancy-gitops';
+export * from './gitops/tenancy-gitops-options';
 export * from './gitops/tenancy-gitops-writer';
 export * from './mesh/istio-tenant-control-plane';
 export * from './vcluster/virtual-tenant-cluster';

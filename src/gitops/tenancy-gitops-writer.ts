@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { App, Chart, Yaml } from 'cdk8s';
-import type { TenancyGitOpsOptions, TenancyGitOpsResult } from './tenancy-gitops';
+import type { TenancyGitOpsOptions, TenancyGitOpsResult } from './tenancy-gitops-options';
 import { invalidProp } from '../private/errors';
 import { argoCdObjects, fluxObjects } from '../private/gitops/delivery';
 import { synthChart } from '../private/gitops/synth-chart';

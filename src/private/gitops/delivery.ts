@@ -1,4 +1,4 @@
-import type { ArgoCdOptions, FluxOptions } from '../../gitops/tenancy-gitops';
+import type { ArgoCdOptions, FluxOptions } from '../../gitops/tenancy-gitops-options';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../../labels';
 
 /*
