@@ -60,6 +60,10 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     'ajv@^8.17.1',
     'ajv-formats@^3.0.1',
     '@types/jmespath',
+    // Property-based tests: generated values for the differential test of
+    // the manifest serializer against cdk8s's Yaml.stringify. The most used
+    // JavaScript generator library; shrinks a failure to a small case.
+    'fast-check@^4.10.2',
     'ts-node',
     'tsconfig-paths',
   ],
@@ -78,6 +82,10 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     jestConfig: {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       moduleNameMapper: { '^cdk8s-tenancy$': '<rootDir>/src' },
+      // After each test file, every object its tests synthesized is written
+      // with the library's YAML serializer and with cdk8s's Yaml.stringify:
+      // the two must agree byte for byte.
+      setupFilesAfterEnv: ['<rootDir>/test/helpers/yaml-differential.ts'],
       // The CEL evaluator and the Kyverno, Karpenter and Flux 4 schemas ship as ES
       // modules only; let ts-jest turn them into CommonJS like the rest of
       // the test code (transpiling only: they are not ours to type-check).

@@ -1,5 +1,5 @@
 /*
- * npm run bench [-- N...] [--variant default|configured] [--disk] [--only write|writer]
+ * npm run bench [-- N...] [--variant default|configured] [--disk] [--only write|writer] [--repeat K]
  *
  * default: `new SoftTenant(chart, 'Tenant', { name })`; configured: two
  * namespaces, members, peers, a priority class, a placement and an Istio
@@ -7,28 +7,30 @@
  *
  * Measures writing N tenants into the GitOps layout (one file per tenant)
  * two ways — `TenancyGitOps.write` on a whole app, and `TenancyGitOpsWriter`
- * adding each tenant's chart as it is built — against the floor:
- * serializing the same objects with the `yaml` package alone (same
- * settings as cdk8s: YAML 1.1, no folding) and writing the same files.
+ * adding each tenant's chart as it is built — against two floors (see
+ * floor.ts): the same plain objects, loaded in a process that holds nothing
+ * else before its clock starts, serialized into the same files with cdk8s's
+ * Yaml.stringify (the `yaml` floor, whose bytes the library must match: the
+ * benchmark compares digests of every file) and with JSON.stringify.
  *
  * Each measurement runs in its own process, so its peak RSS is its own and
  * one run's garbage does not slow the next. Files go to /dev/shm when it
  * exists: on a VM disk, writeback throttling of 10,000 small files costs
  * more than the synthesis and varies from run to run; `--disk` measures
  * with os.tmpdir() instead. Wall and CPU time are both printed: CPU time
- * is what to compare when the machine is busy. Prints ratios, never
- * asserts on time.
+ * is what to compare when the machine is busy (the load average is printed
+ * too); `--repeat K` runs everything K times and compares the fastest (by
+ * CPU) of each. Prints ratios, never asserts on time.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
-import * as YAML from 'yaml';
 import { IstioInstall, IstioTenantControlPlane, SoftTenant, TenancyGitOps, TenancyGitOpsWriter, TenantMember, TenantPeer, TenantPlacement, TenantPort, TenantPriorityClass } from '../src';
-import { synthChart } from '../src/private/gitops/synth-chart';
+import { digest, floor, FloorKind, prepare } from './floor';
 
-type Mode = 'write' | 'writer' | 'floor';
+type Mode = 'write' | 'writer' | 'prepare' | `floor-${FloorKind}`;
 
 function tenant(app: App, i: number, variant: string): Chart {
   const name = `tenant-${i}`;
@@ -54,59 +56,51 @@ function tenant(app: App, i: number, variant: string): Chart {
 }
 
 /** One measurement, in this process. */
-function measure(mode: Mode, n: number, variant: string, base: string) {
+function measure(mode: Mode, n: number, variant: string, base: string, dump: string) {
+  if (mode === 'prepare') return { files: prepare(n, (app, i) => tenant(app, i, variant), dump) };
   const out = fs.mkdtempSync(path.join(base, `bench-${mode}-`));
+  if (mode.startsWith('floor-')) {
+    const f = floor(mode.slice('floor-'.length) as FloorKind, dump, out);
+    return result(f.start, f.startCpu, f.objects, f.bytes);
+  }
   const t0 = process.hrtime.bigint();
   const c0 = process.cpuUsage();
-  let objects = 0;
-  let bytes = 0;
   const app = new App();
+  let r;
   if (mode === 'writer') {
     const writer = TenancyGitOpsWriter.open(app, { outdir: out, progress: false });
     for (let i = 0; i < n; i++) writer.add(tenant(app, i, variant));
-    ({ objectCount: objects, bytes } = writer.close());
-  } else if (mode === 'write') {
-    for (let i = 0; i < n; i++) tenant(app, i, variant);
-    ({ objectCount: objects, bytes } = TenancyGitOps.write(app, { outdir: out, progress: false }));
+    r = writer.close();
   } else {
-    // The floor: the same objects, built and synthesized before the clock
-    // starts, then serialized with yaml alone into the same files.
     for (let i = 0; i < n; i++) tenant(app, i, variant);
-    const units = app.node.children.filter((c): c is Chart => Chart.isChart(c)).map((c) => synthChart(c));
-    const start = process.hrtime.bigint();
-    const startCpu = process.cpuUsage();
-    units.forEach((unit, i) => {
-      const text = unit.map((o) => YAML.stringify(o, { lineWidth: 0, version: '1.1' })).join('---\n');
-      const file = path.join(out, String(i), 'manifests.yaml');
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(file, text);
-      objects += unit.length;
-      bytes += Buffer.byteLength(text);
-    });
-    return result(start, startCpu);
+    r = TenancyGitOps.write(app, { outdir: out, progress: false });
   }
-  return result(t0, c0);
+  return result(t0, c0, r.objectCount, r.bytes);
 
-  function result(start: bigint, startCpu: NodeJS.CpuUsage) {
+  function result(start: bigint, startCpu: NodeJS.CpuUsage, objects: number, bytes: number) {
     const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
     const cpu = process.cpuUsage(startCpu);
+    const peakRssMb = process.resourceUsage().maxRSS / 1024;
+    const sha256 = digest(out); // after the clock
     fs.rmSync(out, { recursive: true, force: true });
-    return { mode, n, objects, bytes, wallMs, cpuMs: (cpu.user + cpu.system) / 1000, peakRssMb: process.resourceUsage().maxRSS / 1024 };
+    return { mode, n, objects, bytes, wallMs, cpuMs: (cpu.user + cpu.system) / 1000, peakRssMb, sha256 };
   }
 }
 
 function main(args: string[]) {
-  const variantAt = args.indexOf('--variant');
-  const variant = variantAt >= 0 ? args[variantAt + 1] : 'default';
+  const valueOf = (flag: string) => (args.indexOf(flag) >= 0 ? args[args.indexOf(flag) + 1] : undefined);
+  const variant = valueOf('--variant') ?? 'default';
   const base = !args.includes('--disk') && fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
   if (args[0] === '--child') {
-    process.stdout.write(JSON.stringify(measure(args[1] as Mode, Number(args[2]), variant, base)) + '\n');
+    process.stdout.write(JSON.stringify(measure(args[1] as Mode, Number(args[2]), variant, base, args[3])) + '\n');
     return;
   }
-  const sizes = args.filter((a, i) => /^\d+$/.test(a) && !['--variant', '--only'].includes(args[i - 1])).map(Number);
+  const sizes = args.filter((a, i) => /^\d+$/.test(a) && !['--variant', '--only', '--repeat'].includes(args[i - 1])).map(Number);
   const ns = sizes.length > 0 ? sizes : [100, 1000, 10000];
+  const repeat = Number(valueOf('--repeat') ?? 1);
+  const dumps = fs.mkdtempSync(path.join(base, 'bench-objects-'));
   const run = (mode: Mode, n: number) => {
-    const childArgs = ['--child', mode, String(n), '--variant', variant, ...(args.includes('--disk') ? ['--disk'] : [])];
+    const childArgs = ['--child', mode, String(n), path.join(dumps, `${n}.jsonl`), '--variant', variant, ...(args.includes('--disk') ? ['--disk'] : [])];
     const child = spawnSync(process.execPath, [...process.execArgv, __filename, ...childArgs], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
     if (child.status !== 0) {
       console.error(child.stderr);
@@ -114,28 +108,54 @@ function main(args: string[]) {
     }
     return JSON.parse(child.stdout);
   };
-  const onlyAt = args.indexOf('--only');
-  const only = onlyAt >= 0 ? args[onlyAt + 1] : undefined;
+  const only = valueOf('--only');
   if (only !== undefined && only !== 'write' && only !== 'writer') throw new Error(`--only ${only}: use 'write' or 'writer'`);
   const ways: Mode[] = only === 'write' ? ['write'] : only === 'writer' ? ['writer'] : ['write', 'writer'];
-  console.log(`variant: ${variant}; output in ${base}; node ${process.version}; ${os.cpus().length} cpus`);
-  console.log('mode    tenants  objects       bytes   wall ms    cpu ms  cpu/tenant  floor wall  floor cpu  wall/floor  cpu/floor  peak RSS MB');
-  const rows: any[] = [];
-  for (const n of ns) {
-    const floor = run('floor', n);
-    for (const mode of ways) {
-      const r = run(mode, n);
-      if (r.bytes !== floor.bytes) throw new Error(`${mode} wrote ${r.bytes} bytes, the floor ${floor.bytes}: not the same output`);
-      rows.push(r);
-      console.log(`${mode.padEnd(6)}  ${String(n).padStart(7)}  ${String(r.objects).padStart(7)}  ${String(r.bytes).padStart(10)}  ${r.wallMs.toFixed(0).padStart(8)}  ${r.cpuMs.toFixed(0).padStart(8)}  ${(r.cpuMs / n).toFixed(3).padStart(7)} ms  ${floor.wallMs.toFixed(0).padStart(10)}  ${floor.cpuMs.toFixed(0).padStart(9)}  ${(r.wallMs / floor.wallMs).toFixed(2).padStart(9)}x  ${(r.cpuMs / floor.cpuMs).toFixed(2).padStart(8)}x  ${r.peakRssMb.toFixed(0).padStart(11)}`);
+  const load = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
+  console.log(`variant: ${variant}; output in ${base}; node ${process.version}; ${os.cpus().length} cpus; load average ${load()}`);
+  console.log('mode              tenants  run  objects       bytes   wall ms    cpu ms  cpu/tenant  peak RSS MB  cpu/yaml floor  cpu/json floor  wall/yaml floor');
+  const best: Record<string, any> = {};
+  const fastest = (rows: any[]) => rows.reduce((a, b) => (b.cpuMs < a.cpuMs ? b : a));
+  try {
+    for (const n of ns) {
+      run('prepare', n);
+      const rows: Record<string, any[]> = {};
+      for (let k = 0; k < repeat; k++) {
+        for (const mode of ['floor-yaml', 'floor-json', 'floor-serializer', ...ways] as Mode[]) {
+          const r = run(mode, n);
+          (rows[mode] ??= []).push(r);
+          r.run = k + 1;
+        }
+      }
+      const yamlFloor = fastest(rows['floor-yaml']);
+      const jsonFloor = fastest(rows['floor-json']);
+      for (const mode of ['floor-serializer', ...ways]) {
+        for (const r of rows[mode]) {
+          if (r.sha256 !== yamlFloor.sha256 || r.bytes !== yamlFloor.bytes) {
+            throw new Error(`${mode} wrote other bytes than the yaml floor (${r.bytes} against ${yamlFloor.bytes}): not the same output`);
+          }
+        }
+      }
+      for (const mode of ['floor-yaml', 'floor-json', 'floor-serializer', ...ways]) {
+        for (const r of rows[mode]) {
+          const ratio = (x: number, y: number) => `${(x / y).toFixed(2)}x`;
+          console.log(`${mode.padEnd(16)}  ${String(n).padStart(7)}  ${String(r.run).padStart(3)}  ${String(r.objects).padStart(7)}  ${String(r.bytes).padStart(10)}  `
+            + `${r.wallMs.toFixed(0).padStart(8)}  ${r.cpuMs.toFixed(0).padStart(8)}  ${(r.cpuMs / n).toFixed(3).padStart(7)} ms  ${r.peakRssMb.toFixed(0).padStart(11)}  `
+            + `${ratio(r.cpuMs, yamlFloor.cpuMs).padStart(14)}  ${ratio(r.cpuMs, jsonFloor.cpuMs).padStart(14)}  ${ratio(r.wallMs, yamlFloor.wallMs).padStart(15)}`);
+        }
+        best[`${mode}@${n}`] = fastest(rows[mode]);
+      }
+      fs.rmSync(path.join(dumps, `${n}.jsonl`), { force: true });
     }
+  } finally {
+    fs.rmSync(dumps, { recursive: true, force: true });
   }
+  console.log(`identical bytes: every library run (and the serializer's) wrote the files of the yaml floor (sha256 of all files); load average ${load()}`);
   if (ns.length >= 2) {
     const [a, b] = ns.slice(-2);
-    for (const mode of ways) {
-      const at = (n: number) => rows.find((r) => r.mode === mode && r.n === n);
-      const ratio = (k: 'wallMs' | 'cpuMs') => ((at(b)[k] / b) / (at(a)[k] / a)).toFixed(2);
-      console.log(`${mode}: time per tenant at ${b} / at ${a}: wall ${ratio('wallMs')}x, cpu ${ratio('cpuMs')}x`);
+    for (const mode of ['floor-yaml', 'floor-serializer', ...ways]) {
+      const ratio = (k: 'wallMs' | 'cpuMs') => ((best[`${mode}@${b}`][k] / b) / (best[`${mode}@${a}`][k] / a)).toFixed(2);
+      console.log(`${mode}: time per tenant at ${b} / at ${a} (fastest runs): wall ${ratio('wallMs')}x, cpu ${ratio('cpuMs')}x`);
     }
   }
 }

@@ -26,6 +26,7 @@ export * from './vcluster/virtual-tenant-cluster';
 
 // Delivery and checks.
 export * from './gitops/tenancy-gitops';
+export * from './gitops/tenancy-gitops-options';
 export * from './gitops/tenancy-gitops-writer';
 export * from './audit/audit-report';
 export * from './audit/tenancy-audit';

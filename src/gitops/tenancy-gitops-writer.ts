@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, Chart, Yaml } from 'cdk8s';
-import type { TenancyGitOpsOptions, TenancyGitOpsResult } from './tenancy-gitops';
+import { App, Chart } from 'cdk8s';
+import { stringifyManifests } from './manifest-yaml';
+import type { TenancyGitOpsOptions, TenancyGitOpsResult } from './tenancy-gitops-options';
 import { invalidProp } from '../core/errors';
 import { TenancyPlatform } from '../platform/tenancy-platform';
 import { argoCdObjects, fluxObjects } from '../private/gitops/delivery';
@@ -196,9 +197,10 @@ export class TenancyGitOpsWriter {
   }
 
   private writeObjects(file: string, objects: any[]): void {
-    // What cdk8s synth writes: YAML 1.1, as the Kubernetes API reads it
-    // (an unquoted `on` or `yes` would be a boolean there).
-    const text = Yaml.stringify(...objects);
+    // What cdk8s synth writes (Yaml.stringify), byte for byte: YAML 1.1, as
+    // the Kubernetes API reads it (an unquoted `on` or `yes` would be a
+    // boolean there). Its own serializer, for speed: see manifest-yaml.ts.
+    const text = stringifyManifests(objects);
     const full = path.join(this.outdir, file);
     fs.mkdirSync(path.dirname(full), { recursive: true });
     if (!this.known.has(file) && !this.written.has(file)) {
