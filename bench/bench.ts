@@ -1,5 +1,6 @@
 /*
- * npm run bench [-- N...] [--variant default|configured] [--disk] [--only write|writer]
+ * npm run bench [-- N...] [--variant default|configured] [--disk] [--only write|writer|audit]
+ * (`--only audit`: the audit's benchmark, in bench/audit.ts)
  *
  * default: `new SoftTenant(chart, 'Tenant', { name })`; configured: two
  * namespaces, members, peers, a priority class, a placement and an Istio
@@ -27,6 +28,7 @@ import { App, Chart } from 'cdk8s';
 import * as YAML from 'yaml';
 import { IstioInstall, IstioTenantControlPlane, SoftTenant, TenancyGitOps, TenancyGitOpsWriter, TenantMember, TenantPeer, TenantPlacement, TenantPort, TenantPriorityClass } from '../src';
 import { synthChart } from '../src/private/gitops/synth-chart';
+import { benchAudit } from './audit';
 
 type Mode = 'write' | 'writer' | 'floor';
 
@@ -96,6 +98,7 @@ function measure(mode: Mode, n: number, variant: string, base: string) {
 }
 
 function main(args: string[]) {
+  if (args[args.indexOf('--only') + 1] === 'audit' && args.includes('--only')) return benchAudit(args);
   const variantAt = args.indexOf('--variant');
   const variant = variantAt >= 0 ? args[variantAt + 1] : 'default';
   const base = !args.includes('--disk') && fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
