@@ -27,7 +27,8 @@ const run = (args: string[], interactive = false) => {
 const check = (report: AuditReport, tenant: string, id: string) =>
   (tenant === 'cluster' ? report.cluster : report.tenants.find((t) => t.tenant === tenant)!.checks).find((c) => c.id === id)!;
 const messages = (report: AuditReport, tenant: string, id: string) => check(report, tenant, id).findings.map((f) => `${f.object}: ${f.message}`);
-const statuses = (report: AuditReport, tenant: string) => Object.fromEntries(report.tenants.find((t) => t.tenant === tenant)!.checks.map((c) => [c.id, c.status]));
+const statuses = (report: AuditReport, tenant: string) =>
+  Object.fromEntries(report.tenants.find((t) => t.tenant === tenant)!.checks.map((c) => [c.id, c.status]));
 /** Every object of a fixture repository, as the audit reads them. */
 const objectsOf = (dir: string) => listFiles([dir], []).flatMap((f) => readFile(f, []).map((o) => o.object));
 /** The repository's namespace, labelled as a tenant of ours (in memory only). */
@@ -113,7 +114,10 @@ describe('fluxcd/flux2-multi-tenancy', () => {
       'Namespace apps: has no pod-security.kubernetes.io/audit label',
       'Namespace apps: has no pod-security.kubernetes.io/warn label',
     ]);
-    expect(messages(report, 'cluster', 'cluster.guardrails')).toEqual(['ValidatingAdmissionPolicy cdk8s-tenancy-guardrails: is missing: tenants are held back by RBAC alone']);
+    expect(messages(report, 'cluster', 'cluster.guardrails')).toEqual([
+      'ValidatingAdmissionPolicy cdk8s-tenancy-guardrails: is missing: tenants are held back by RBAC alone',
+      'ValidatingAdmissionPolicyBinding for cdk8s-tenancy-guardrails: is missing: a policy without its binding does nothing',
+    ]);
     expect(check(report, 'cluster', 'cluster.tenants').status).toBe(CheckStatus.PASS);
   });
 });
@@ -211,11 +215,23 @@ describe('what repositories hold besides manifests', () => {
     expect(report.notManifests).toEqual([]);
   });
 
-  test('a Go template outside a chart is a problem that says to render it first', () => {
+  test('a Go template outside a chart is a problem that says to render it first, whether YAML reads it or not', () => {
     const d = tmp('audit-tpl-');
-    write(d, 'deploy.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Values.name }\n');
-    const [problem] = TenancyAudit.auditPaths([d]).problems;
-    expect(problem.message).toMatch(/^invalid YAML: .*\(line \d+\) \(a Go template\? render it first, e\.g\. helm template \.\.\. \| cdk8s-tenancy audit -\)$/);
+    write(d, 'parses.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  name: {{ .Values.name }}\n');
+    write(d, 'fails.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n{{- if .Values.labels }}\n  labels: {}\n{{- end }}\n');
+    // values beside an Application, outside a chart: not manifests; a values-named file of manifests is read
+    write(d, 'values-prod.yaml', 'replicaCount: 3\n');
+    write(d, 'values-team.yaml', `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team-a\n  labels:\n    ${TENANT_LABEL}: team-a\n`);
+    const warnings = jest.spyOn(process, 'emitWarning');
+    const report = TenancyAudit.auditPaths([d]);
+    expect(warnings).not.toHaveBeenCalled();
+    warnings.mockRestore();
+    expect(report.problems.map((p) => [path.basename(p.source), p.message])).toEqual([
+      ['fails.yaml', expect.stringMatching(/^invalid YAML: .*\(line 5\) \(a Go template\? render it first, e\.g\. helm template \.\.\. \| cdk8s-tenancy audit -\)$/)],
+      ['parses.yaml', 'holds an unrendered Go template action (line 6): render it first, e.g. helm template ... | cdk8s-tenancy audit -'],
+    ]);
+    expect(report.notManifests.map((f) => [path.basename(f.source), f.kind])).toEqual([['values-prod.yaml', 'Helm values']]);
+    expect(report.tenants.map((t) => t.tenant)).toEqual(['team-a']);
   });
 
   test('the same file named twice, directly and through its directory or a link, is read once', () => {
@@ -266,7 +282,8 @@ describe('at scale', () => {
       { matchLabels: { 'kubernetes.io/metadata.name': 't-03' }, matchExpressions: [{ key: TENANT_LABEL, operator: 'Exists' }] },
     ];
     for (const s of selectors) {
-      expect([s, m.namespacesSelectedBy(s).sort()]).toEqual([s, [...m.namespaceLabels.keys()].filter((ns) => selects(s, m.namespaceLabels.get(ns)!)).sort()]);
+      const scanned = [...m.namespaceLabels.keys()].filter((ns) => selects(s, m.namespaceLabels.get(ns)!)).sort();
+      expect([s, m.namespacesSelectedBy(s).sort()]).toEqual([s, scanned]);
     }
   });
 

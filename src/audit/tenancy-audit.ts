@@ -178,7 +178,9 @@ export class TenancyAudit {
     return counts;
   }
 
-  private static run(objects: SourcedObject[], problems: AuditInputProblem[], notManifests: AuditSkippedFile[], where: string, options: AuditPathsOptions): AuditReport {
+  private static run(
+    objects: SourcedObject[], problems: AuditInputProblem[], notManifests: AuditSkippedFile[], where: string, options: AuditPathsOptions,
+  ): AuditReport {
     const progress = options.progress;
     progress?.advance('indexing', 0, objects.length);
     const m = new Manifests(objects);

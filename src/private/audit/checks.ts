@@ -202,20 +202,20 @@ export const TENANT_CHECKS: CheckDefinition[] = [
         `has an egress rule without peers: it allows ${ports} to every destination, the metadata endpoint ${METADATA[0]} among them`,
         `Name the destinations (an ipBlock excepting ${METADATA.join(' and ')}, or namespace and pod selectors).`)),
       ...egressIpBlocks(ctx.m, ns).flatMap(({ policy, block }) => {
-      if (!ipaddr.isValidCIDR(block.cidr ?? '')) {
-        return [finding(ctx, policy, `has an ipBlock '${block.cidr}' that is not a CIDR`, 'Use a network with a prefix length, e.g. 10.0.0.0/16.')];
-      }
-      const [addr, bits] = ipaddr.parseCIDR(block.cidr);
-      const excepted = (block.except ?? []).filter((e: string) => ipaddr.isValidCIDR(e));
-      const contains = (cidr: string, ip: ipaddr.IPv4 | ipaddr.IPv6) => {
-        const [net, netBits] = ipaddr.parseCIDR(cidr);
-        return net.kind() === ip.kind() && ip.match(net, netBits);
-      };
-      return METADATA.filter((m) => {
-        const [mAddr] = ipaddr.parseCIDR(m);
-        return mAddr.kind() === addr.kind() && mAddr.match(addr, bits) && !excepted.some((e: string) => contains(e, mAddr));
-      }).map((m) => finding(ctx, policy, `allows egress to ${block.cidr}, which contains the metadata endpoint ${m}`, `Add ${m} to the ipBlock's except list.`));
-    })])),
+        if (!ipaddr.isValidCIDR(block.cidr ?? '')) {
+          return [finding(ctx, policy, `has an ipBlock '${block.cidr}' that is not a CIDR`, 'Use a network with a prefix length, e.g. 10.0.0.0/16.')];
+        }
+        const [addr, bits] = ipaddr.parseCIDR(block.cidr);
+        const excepted = (block.except ?? []).filter((e: string) => ipaddr.isValidCIDR(e));
+        const contains = (cidr: string, ip: ipaddr.IPv4 | ipaddr.IPv6) => {
+          const [net, netBits] = ipaddr.parseCIDR(cidr);
+          return net.kind() === ip.kind() && ip.match(net, netBits);
+        };
+        return METADATA.filter((m) => {
+          const [mAddr] = ipaddr.parseCIDR(m);
+          return mAddr.kind() === addr.kind() && mAddr.match(addr, bits) && !excepted.some((e: string) => contains(e, mAddr));
+        }).map((m) => finding(ctx, policy, `allows egress to ${block.cidr}, which contains the metadata endpoint ${m}`, `Add ${m} to the ipBlock's except list.`));
+      })])),
   },
   {
     id: 'quota.namespace',

@@ -24,13 +24,20 @@ export const STDIN_SOURCE = '<stdin>';
  */
 const NOT_MANIFESTS: [RegExp, string][] = [
   [/^(Chart\.ya?ml|Chart\.lock|requirements\.(ya?ml|lock))$/, 'Helm chart metadata'],
-  [/^values([-._].*)?\.ya?ml$|^.*[-._]values\.ya?ml$/, 'Helm values'],
   [/^values\.schema\.json$/, 'Helm values schema'],
   [/^(kustomization\.ya?ml|Kustomization)$/, 'Kustomize kustomization'],
   [/^kustomizeconfig.*\.ya?ml$/i, 'Kustomize configuration'],
   [/^cdk8s\.ya?ml$/, 'cdk8s project configuration'],
   [/^(package(-lock)?\.json|tsconfig.*\.json)$/, 'npm project file'],
 ];
+
+/**
+ * Helm values files by name. Inside a chart they are values; elsewhere
+ * (values kept beside an Argo CD Application) only when no document in them
+ * is a Kubernetes object: a file of manifests is never set aside by its
+ * name alone.
+ */
+const HELM_VALUES = /^values([-._].*)?\.ya?ml$/;
 
 /** A file read but not as manifests, and what it is. */
 export interface NotManifest {
@@ -89,6 +96,7 @@ export function listManifestFiles(paths: string[], problems: AuditInputProblem[]
         return;
       }
       const chart = helm === undefined && entries.includes('Chart.yaml');
+      if (chart) entries.filter((e) => HELM_VALUES.test(e)).forEach((e) => referenced.set(path.resolve(p, e), 'Helm values'));
       for (const entry of entries) {
         // hidden entries (.git, .github, the GitOps writer's file record) are not manifests
         if (SKIP_DIRS.has(entry) || entry.startsWith('.')) continue;
@@ -110,7 +118,7 @@ export function listManifestFiles(paths: string[], problems: AuditInputProblem[]
   // Files a kustomization names as patches, configurations or generator
   // input are pieces Kustomize assembles, not objects applied as they are.
   const manifests = files.filter((f) => {
-    const kind = f === STDIN ? undefined : referenced.get(path.resolve(f));
+    const kind = f === STDIN ? undefined : referenced.get(path.resolve(f)) ?? referenced.get(realpath(f));
     if (kind !== undefined) notManifests.push({ source: f, kind });
     return kind === undefined;
   });
@@ -118,6 +126,14 @@ export function listManifestFiles(paths: string[], problems: AuditInputProblem[]
 }
 
 const KUSTOMIZATION = 'Kustomize kustomization';
+
+function realpath(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+}
 
 /**
  * The files a kustomization names that are not resources: patches,
@@ -198,11 +214,17 @@ export function readManifestFile(file: string, problems: AuditInputProblem[]): F
       own.push({ source, message: `invalid JSON: ${(e as Error).message}` });
     }
   } else {
+    const templated = text.includes('{{');
     for (const doc of YAML.parseAllDocuments(text, YAML_OPTIONS)) {
+      const template = templated && doc.errors.length === 0 ? templateAction(doc) : undefined;
+      if (template !== undefined) {
+        own.push({ source, message: `holds an unrendered Go template action (line ${text.slice(0, template).split('\n').length}): render it first, e.g. helm template ... | cdk8s-tenancy audit -` });
+        continue;
+      }
       if (doc.errors.length > 0) {
         const err = doc.errors[0];
-        const template = /\{\{.*\}\}/.test(text) ? ' (a Go template? render it first, e.g. helm template ... | cdk8s-tenancy audit -)' : '';
-        own.push({ source, message: `invalid YAML: ${err.message.split('\n')[0]}${err.linePos ? ` (line ${err.linePos[0].line})` : ''}${template}` });
+        const hint = /\{\{.*\}\}/.test(text) ? ' (a Go template? render it first, e.g. helm template ... | cdk8s-tenancy audit -)' : '';
+        own.push({ source, message: `invalid YAML: ${err.message.split('\n')[0]}${err.linePos ? ` (line ${err.linePos[0].line})` : ''}${hint}` });
         continue;
       }
       try {
@@ -216,14 +238,36 @@ export function readManifestFile(file: string, problems: AuditInputProblem[]): F
   // Kustomize's own objects (a Kustomization or Component by another file
   // name) are build instructions, not something applied to a cluster.
   const objects = values.filter((v) => v !== null && v !== undefined);
-  if (own.length === 0 && objects.length > 0 && objects.every((v: any) => typeof v?.apiVersion === 'string' && v.apiVersion.startsWith('kustomize.config.k8s.io/'))) {
+  const isObject = (v: any) => typeof v?.apiVersion === 'string' && typeof v?.kind === 'string';
+  if (own.length === 0 && objects.length > 0 && objects.every((v: any) => isObject(v) && v.apiVersion.startsWith('kustomize.config.k8s.io/'))) {
     return { objects: [], notManifest: 'Kustomize configuration' };
+  }
+  if (own.length === 0 && HELM_VALUES.test(path.basename(file)) && !objects.some(isObject)) {
+    return { objects: [], notManifest: 'Helm values' };
   }
   const out = expand(values, source, own);
   if (own.length > 0) {
     problems.push(own.length === 1 ? own[0] : { source, message: `${own[0].message}; and ${own.length - 1} more problem${own.length > 2 ? 's' : ''} in this file` });
   }
   return { objects: out };
+}
+
+/**
+ * Where a document holds an unquoted `{{ ... }}` (YAML reads it as a
+ * mapping keyed by a mapping, which no manifest means), as an offset.
+ */
+function templateAction(doc: YAML.Document): number | undefined {
+  let at: number | undefined;
+  YAML.visit(doc, {
+    Pair: (_, pair) => {
+      if (YAML.isCollection(pair.key)) {
+        at = pair.key.range?.[0];
+        return YAML.visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return at;
 }
 
 /** Checks objects passed in directly, as they would be read from a file. */
