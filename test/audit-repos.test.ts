@@ -9,7 +9,7 @@ import { EXIT_FAILED, EXIT_PASSED, main } from '../src/audit/cli';
 import { listFiles, readFile } from '../src/private/audit/loader';
 import { Manifests } from '../src/private/audit/model';
 import { Reachability } from '../src/private/audit/network';
-import { selects } from '../src/private/audit/selectors';
+import { LabelSelector, selects } from '../src/private/audit/selectors';
 import { AuditReport, CheckStatus, SoftTenant, TenancyAudit, TENANT_LABEL, TenantPeer, TenantPort } from 'cdk8s-tenancy';
 
 /*
@@ -274,7 +274,7 @@ describe('at scale', () => {
   test('the namespace label index selects what scanning every namespace selects', () => {
     const objects = tenants(names.slice(0, 4));
     const m = new Manifests(objects.map((object) => ({ object, source: '<input>' })));
-    const selectors = [
+    const selectors: LabelSelector[] = [
       {}, { matchLabels: { [TENANT_LABEL]: 't-01' } }, { matchLabels: { [TENANT_LABEL]: 't-01', other: 'x' } },
       { matchExpressions: [{ key: TENANT_LABEL, operator: 'In', values: ['t-02', 't-03', 'nobody'] }] },
       { matchExpressions: [{ key: TENANT_LABEL, operator: 'NotIn', values: ['t-02'] }] },

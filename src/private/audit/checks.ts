@@ -401,7 +401,13 @@ export const TENANT_CHECKS: CheckDefinition[] = [
         out.push(finding(ctx, `Namespace ${ctx.namespaces.join(', ')}`, 'do not all carry one istio.io/rev label', 'Label every tenant namespace with the revision of the tenant\'s control plane.'));
         return out;
       }
-      const plane = planes.find((p) => describe(p).revision === revision);
+      // The first plane of each revision, looked up once for every tenant.
+      const byRevision = ctx.m.memo('mesh-planes', () => {
+        const first = new Map<unknown, any>();
+        for (const p of planes) if (!first.has(describe(p).revision)) first.set(describe(p).revision, p);
+        return first;
+      });
+      const plane = byRevision.get(revision);
       if (!plane) {
         out.push(finding(ctx, `Namespace ${ctx.namespaces[0]}`, `is injected by revision '${revision}', which no control plane in the manifests has`, 'Add the tenant\'s control plane, or fix the label.'));
         return out;
