@@ -1,5 +1,6 @@
 /*
- * npm run bench [-- N...] [--variant default|configured] [--disk] [--only write|writer] [--repeat K]
+ * npm run bench [-- N...] [--variant default|configured] [--disk] [--only write|writer|audit] [--repeat K]
+ * (`--only audit`: the audit's benchmark, in bench/audit.ts)
  *
  * default: `new SoftTenant(chart, 'Tenant', { name })`; configured: two
  * namespaces, members, peers, a priority class, a placement and an Istio
@@ -28,6 +29,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import { IstioInstall, IstioTenantControlPlane, SoftTenant, TenancyGitOps, TenancyGitOpsWriter, TenantMember, TenantPeer, TenantPlacement, TenantPort, TenantPriorityClass } from '../src';
+import { benchAudit } from './audit';
 import { digest, floor, FloorKind, prepare } from './floor';
 
 type Mode = 'write' | 'writer' | 'prepare' | `floor-${FloorKind}`;
@@ -88,6 +90,7 @@ function measure(mode: Mode, n: number, variant: string, base: string, dump: str
 }
 
 function main(args: string[]) {
+  if (args.includes('--only') && args[args.indexOf('--only') + 1] === 'audit') return benchAudit(args);
   const valueOf = (flag: string) => (args.indexOf(flag) >= 0 ? args[args.indexOf(flag) + 1] : undefined);
   const variant = valueOf('--variant') ?? 'default';
   const base = !args.includes('--disk') && fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();

@@ -46,15 +46,15 @@ describe('the library\'s own output passes', () => {
     for (const t of report.tenants) {
       for (const c of t.checks) expect([t.tenant, c.id, c.status, c.findings]).toEqual([t.tenant, c.id, c.id.startsWith('nodes.') || c.id.startsWith('mesh.') || c.id.startsWith('vcluster.') || c.id === 'namespace.hnc-tree' ? CheckStatus.NOT_APPLICABLE : CheckStatus.PASS, []]);
     }
-    expect(report.cluster.map((c) => c.status)).toEqual([CheckStatus.PASS]);
+    expect(report.cluster.map((c) => [c.id, c.status])).toEqual([['cluster.tenants', CheckStatus.PASS], ['cluster.guardrails', CheckStatus.PASS]]);
     expect(report.passed).toBe(true);
   });
 
   test('the reachability matrix: only the declared direction, nothing else', () => {
-    const { reachability, tenants } = TenancyAudit.auditObjects(twoTenants());
+    const { reachability, tenants, pairsChecked } = TenancyAudit.auditObjects(twoTenants());
     expect(tenants.map((t) => [t.tenant, t.namespaces])).toEqual([['team-a', ['team-a']], ['team-b', ['team-b', 'team-b-jobs']], ['team-c', ['team-c']]]);
-    expect(reachability.filter((r) => r.reachable)).toEqual([{ from: 'team-b', to: 'team-a', reachable: true, declared: true, ports: 'TCP/8080' }]);
-    expect(reachability).toHaveLength(6);
+    expect(reachability).toEqual([{ from: 'team-b', to: 'team-a', declared: true, ports: 'TCP/8080' }]);
+    expect(pairsChecked).toBe(6);
   });
 
   test('examples/quickstart passes', () => {
@@ -127,7 +127,16 @@ describe('each check fails on the hand-broken manifests it exists for', () => {
       const dropped = without(o, (x) => x.kind === 'NetworkPolicy' && x.metadata.namespace === 'team-c');
       named(dropped, 'NetworkPolicy', 'default-deny', 'team-b').spec.egress = [{}];
       return dropped;
-    }, /Namespace team-c: lets tenant 'team-b' \(team-b\) reach team-c on all without naming it/],
+    }, /Namespace team-c: lets tenant 'team-b' \(team-b\) reach team-c on all ports without naming it/],
+    // No NetworkPolicy at all: egress is open, so neither egress check can pass.
+    ['no NetworkPolicy at all: DNS goes anywhere', 'team-c', 'network.dns', (o) => without(o, (x) => x.kind === 'NetworkPolicy' && x.metadata.namespace === 'team-c'),
+      /^Namespace team-c: has open egress \(no NetworkPolicy selects all its pods for Egress\): DNS goes to any server/],
+    ['no NetworkPolicy at all: the metadata endpoint is reachable', 'team-c', 'network.metadata-endpoint', (o) => without(o, (x) => x.kind === 'NetworkPolicy' && x.metadata.namespace === 'team-c'),
+      /^Namespace team-c: has open egress \(no NetworkPolicy selects all its pods for Egress\): pods reach the metadata endpoint 169.254.169.254\/32 and fd00:ec2::254\/128$/],
+    ['an egress rule without peers reaches the metadata endpoint', 'team-a', 'network.metadata-endpoint', (o) => {
+      named(o, 'NetworkPolicy', 'allow-same-tenant', 'team-a').spec.egress.push({ ports: [{ protocol: 'TCP', port: 80 }] });
+      return o;
+    }, /^NetworkPolicy team-a\/allow-same-tenant: has an egress rule without peers: it allows TCP\/80 to every destination, the metadata endpoint 169.254.169.254\/32 among them$/],
     ['a namespace without Pod Security labels', 'team-a', 'namespace.pod-security', (o) => {
       const ns = named(o, 'Namespace', 'team-a');
       for (const k of Object.keys(ns.metadata.labels!)) if (k.startsWith('pod-security')) delete ns.metadata.labels![k];
@@ -214,8 +223,8 @@ describe('each check fails on the hand-broken manifests it exists for', () => {
     named(o, 'NetworkPolicy', 'allow-same-tenant', 'team-c').spec.ingress.push({ from: [{ namespaceSelector: {} }] });
     named(o, 'NetworkPolicy', 'allow-same-tenant', 'team-a').spec.egress.push({ to: [{ namespaceSelector: {} }] });
     const { reachability } = TenancyAudit.auditObjects(o);
-    expect(reachability.find((r) => r.from === 'team-a' && r.to === 'team-c')).toEqual({ from: 'team-a', to: 'team-c', reachable: true, declared: false, ports: 'all' });
-    expect(reachability.find((r) => r.from === 'team-b' && r.to === 'team-c')!.reachable).toBe(false);
+    expect(reachability.find((r) => r.from === 'team-a' && r.to === 'team-c')).toEqual({ from: 'team-a', to: 'team-c', declared: false, ports: 'all' });
+    expect(reachability.find((r) => r.from === 'team-b' && r.to === 'team-c')).toBeUndefined();
   });
 });
 
@@ -607,8 +616,10 @@ describe('the CLI', () => {
     expect(quiet).toMatchObject({ code: EXIT_PASSED, stderr: '' });
     expect(quiet.stdout).toMatch(/^tenant team-b \(team-b, team-b-jobs\)$/m);
     expect(quiet.stdout).toMatch(/^ {2}team-b +\+TCP\/8080 +- +\. *$/m);
-    expect(quiet.stdout).toMatch(/40 passed, 0 failed, 12 not applicable; \d+ objects, 3 tenants/);
-    expect(run(['audit', d], true).stderr).toMatch(/reading manifests: \d+\/\d+\n$/);
+    expect(quiet.stdout).toMatch(/41 passed, 0 failed, 12 not applicable; \d+ objects, 3 tenants/);
+    // every phase shows, one line each
+    const phases = run(['audit', d], true).stderr.split('\n').map((l) => l.split('\r').pop());
+    expect(phases).toEqual([expect.stringMatching(/^reading manifests: (\d+)\/\1$/), expect.stringMatching(/^indexing: (\d+)\/\1$/), 'checking tenants: 3/3', 'reachability: 3/3', '']);
   });
 
   test('exit 1 on a failed check; json and junit carry it', () => {

@@ -53,23 +53,33 @@ export interface TenantAuditResult {
 }
 
 /**
- * Whether traffic can flow from one tenant to another, as the
- * NetworkPolicies allow it.
+ * Traffic that can flow from one tenant to another, as the NetworkPolicies
+ * allow it.
  */
 export interface ReachabilityEntry {
   /** The tenant whose pods open the connection. */
   readonly from: string;
   /** The tenant whose pods accept it. */
   readonly to: string;
-  /** Whether any connection is allowed. */
-  readonly reachable: boolean;
   /** Whether both sides name each other explicitly (a declared peer). */
   readonly declared: boolean;
   /**
    * The ports that get through (egress of one side AND ingress of the
-   * other): `all`, or e.g. `TCP/8080, UDP/53`; empty when not reachable.
+   * other): `all`, or e.g. `TCP/8080, UDP/53`.
    */
   readonly ports: string;
+}
+
+/**
+ * A file the audit recognised as something other than Kubernetes manifests
+ * (Helm chart files and templates, Kustomize files, project files), counted
+ * and not read as manifests.
+ */
+export interface AuditSkippedFile {
+  /** The file. */
+  readonly source: string;
+  /** What it is, e.g. `Helm values`, `Kustomize kustomization`. */
+  readonly kind: string;
 }
 
 /**
@@ -90,14 +100,25 @@ export interface AuditReport {
   readonly tenants: TenantAuditResult[];
   /** Checks that concern the cluster as a whole (e.g. the guard). */
   readonly cluster: CheckResult[];
-  /** Tenant-to-tenant reachability, every ordered pair. */
+  /**
+   * The ordered tenant pairs whose pods can connect, sorted by `from` then
+   * `to`; every other pair of the `pairsChecked` is denied.
+   */
   readonly reachability: ReachabilityEntry[];
+  /**
+   * How many ordered tenant pairs the reachability covers: every pair of
+   * tenants, or, when the audit is limited to some tenants, every pair with
+   * one of them at either end.
+   */
+  readonly pairsChecked: number;
   /** Namespaces without the tenant label (other than the cluster's own). */
   readonly unlabelledNamespaces: string[];
   /** Objects of kinds the audit does not know (reported, not checked). */
   readonly unknownKinds: string[];
-  /** Files that could not be read or parsed, objects that are not objects. */
+  /** Files that could not be read or parsed, objects that are not objects; each file once. */
   readonly problems: AuditInputProblem[];
+  /** Files recognised as not manifests (Helm, Kustomize and project files). */
+  readonly notManifests: AuditSkippedFile[];
   /** How many objects were read. */
   readonly objectCount: number;
   /** Whether every check passed and the input had no problems. */
@@ -109,9 +130,20 @@ export interface AuditReport {
  */
 export interface AuditOptions {
   /**
-   * Tenants to audit; others are still used to compute reachability.
+   * Tenants to audit. Only their checks run and only paths to or from them
+   * are computed; the other tenants' objects are still read (they decide
+   * who reaches whom).
    *
    * @default - every tenant found
    */
   readonly tenants?: string[];
+
+  /**
+   * Accept manifests without any tenant. By default no tenant found is a
+   * failure (check `cluster.tenants`): a wrong path or a missing tenant
+   * label would otherwise pass unnoticed.
+   *
+   * @default false
+   */
+  readonly allowNoTenants?: boolean;
 }

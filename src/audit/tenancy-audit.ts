@@ -1,15 +1,19 @@
-import { AuditFinding, AuditInputProblem, AuditOptions, AuditReport, CheckResult, CheckStatus, ReachabilityEntry, TenantAuditResult } from './audit-report';
-import { TENANT_CHECKS, clusterChecks } from '../private/audit/checks';
-import { expand, listFiles, readFile, SourcedObject } from '../private/audit/loader';
+import { AuditFinding, AuditInputProblem, AuditOptions, AuditReport, AuditSkippedFile, CheckResult, CheckStatus, ReachabilityEntry, TenantAuditResult } from './audit-report';
+import { TENANT_CHECKS, clusterChecks, tenantsFound } from '../private/audit/checks';
+import { expand, listManifestFiles, readManifestFile, SourcedObject, STDIN } from '../private/audit/loader';
 import { Manifests } from '../private/audit/model';
-import { formatPorts, isNone, PortSet, reach } from '../private/audit/network';
+import { formatPorts, PortSet, Reach, Reachability } from '../private/audit/network';
 
 /**
- * Progress of a long audit, reported per file read.
+ * Progress of a long audit.
  */
 export interface IAuditProgress {
-  /** Called after each file: `done` of `total` files read. */
-  fileRead(done: number, total: number, file: string): void;
+  /**
+   * Called as the audit advances through a phase: `reading manifests`
+   * (files), `indexing` (objects), `checking tenants` and `reachability`
+   * (tenants); `done` of `total`.
+   */
+  advance(phase: string, done: number, total: number): void;
 }
 
 /**
@@ -17,12 +21,17 @@ export interface IAuditProgress {
  */
 export interface AuditPathsOptions extends AuditOptions {
   /**
-   * Told about each file read.
+   * Told how each phase advances.
    *
    * @default - silent
    */
   readonly progress?: IAuditProgress;
 }
+
+/** Up to this many tenants the table shows the whole reachability matrix; beyond, the connections that exist. */
+const MATRIX_MAX_TENANTS = 12;
+/** Nor when its lines would be wider than this (long tenant names, long port lists). */
+const MATRIX_MAX_WIDTH = 200;
 
 /**
  * A static isolation audit: proves from the manifests alone — a GitOps
@@ -44,32 +53,42 @@ export class TenancyAudit {
    */
   public static auditObjects(objects: any[], options: AuditOptions = {}): AuditReport {
     const problems: AuditInputProblem[] = [];
-    return TenancyAudit.run(expand(objects, '<input>', problems), problems, options);
+    const expanded = expand(objects, '<input>', problems);
+    return TenancyAudit.run(expanded, problems, [], `the ${plural(expanded.length, 'object')} given`, options);
   }
 
   /**
    * Audits files and directories (recursively) of YAML (multi-document) and
-   * JSON manifests.
+   * JSON manifests; `-` reads standard input. Helm chart files and
+   * templates, Kustomize files and project files are recognised and set
+   * aside as not manifests.
    */
   public static auditPaths(paths: string[], options: AuditPathsOptions = {}): AuditReport {
     const problems: AuditInputProblem[] = [];
-    const files = listFiles(paths, problems);
+    const { files, notManifests } = listManifestFiles(paths, problems);
     const objects: SourcedObject[] = [];
+    const skipped = [...notManifests];
     files.forEach((file, i) => {
-      objects.push(...readFile(file, problems));
-      options.progress?.fileRead(i + 1, files.length, file);
+      const content = readManifestFile(file, problems);
+      if (content.notManifest) skipped.push({ source: file, kind: content.notManifest });
+      for (const o of content.objects) objects.push(o);
+      options.progress?.advance('reading manifests', i + 1, files.length);
     });
-    return TenancyAudit.run(objects, problems, options);
+    const where = `${paths.map((p) => (p === STDIN ? 'standard input' : p)).join(', ')} (${plural(files.length, 'manifest file')}, ${plural(objects.length, 'object')})`;
+    return TenancyAudit.run(objects, problems, skipped, where, options);
   }
 
   /**
-   * The report as a table for people.
+   * The report as a table for people. With more tenants than fit a screen,
+   * the reachability matrix gives way to the list of connections that
+   * exist.
    */
   public static formatTable(report: AuditReport): string {
     const lines: string[] = [];
     const mark = (s: CheckStatus) => (s === CheckStatus.PASS ? 'PASS' : s === CheckStatus.FAIL ? 'FAIL' : 'n/a ');
     const row = (c: CheckResult) => {
       lines.push(`  ${mark(c.status)}  ${c.id.padEnd(28)} ${c.title}`);
+      if (c.status !== CheckStatus.FAIL) return;
       for (const f of c.findings) {
         lines.push(`          ${f.object}${f.source ? ` (${f.source})` : ''}: ${f.message}`);
         lines.push(`          fix: ${f.fix}`);
@@ -81,25 +100,40 @@ export class TenancyAudit {
       lines.push(`tenant ${t.tenant} (${t.namespaces.join(', ')})`);
       t.checks.forEach(row);
     }
+    const cell = (e: ReachabilityEntry) => `${e.declared ? '+' : '!'}${e.ports}`;
     const tenants = report.tenants.map((t) => t.tenant);
-    if (tenants.length > 1) {
+    const inReport = new Set(tenants);
+    const width = Math.max(...tenants.map((t) => t.length), ...report.reachability.map((r) => cell(r).length), 4);
+    const matrix = tenants.length > 1 && tenants.length <= MATRIX_MAX_TENANTS && (width + 1) * (tenants.length + 1) + 2 <= MATRIX_MAX_WIDTH
+      && report.reachability.every((r) => inReport.has(r.from) && inReport.has(r.to));
+    if (matrix) {
+      const edges = new Map(report.reachability.map((r) => [`${r.from}\u0000${r.to}`, r]));
       lines.push('reachability (row reaches column on the ports shown; + declared, ! undeclared, . denied)');
-      const width = Math.max(...tenants.map((t) => t.length), ...report.reachability.map((r) => r.ports.length + 1), 4);
       lines.push(`  ${''.padEnd(width)}  ${tenants.map((t) => t.padEnd(width)).join(' ')}`);
       for (const from of tenants) {
         const cells = tenants.map((to) => {
           if (from === to) return '-'.padEnd(width);
-          const e = report.reachability.find((r) => r.from === from && r.to === to)!;
-          return (e.reachable ? `${e.declared ? '+' : '!'}${e.ports}` : '.').padEnd(width);
+          const e = edges.get(`${from}\u0000${to}`);
+          return (e ? cell(e) : '.').padEnd(width);
         });
         lines.push(`  ${from.padEnd(width)}  ${cells.join(' ')}`);
+      }
+    } else if (report.pairsChecked > 0) {
+      lines.push(`reachability: ${report.reachability.length} of ${plural(report.pairsChecked, 'ordered tenant pair')} connect; every other pair is denied`);
+      for (const e of report.reachability) {
+        lines.push(`  ${e.from} -> ${e.to}: ${e.ports === 'all' ? 'all ports' : e.ports}, ${e.declared ? 'declared on both sides' : 'NOT declared by name on both sides'}`);
       }
     }
     if (report.unlabelledNamespaces.length > 0) lines.push(`namespaces without a tenant: ${report.unlabelledNamespaces.join(', ')}`);
     if (report.unknownKinds.length > 0) lines.push(`kinds not checked: ${report.unknownKinds.join(', ')}`);
+    if (report.notManifests.length > 0) {
+      const kinds = new Map<string, number>();
+      for (const f of report.notManifests) kinds.set(f.kind, (kinds.get(f.kind) ?? 0) + 1);
+      lines.push(`not manifests: ${plural(report.notManifests.length, 'file')} (${[...kinds].sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => `${k} ${n}`).join(', ')})`);
+    }
     for (const p of report.problems) lines.push(`input problem: ${p.source}: ${p.message}`);
     const counts = TenancyAudit.counts(report);
-    lines.push(`${counts.passed} passed, ${counts.failed} failed, ${counts.notApplicable} not applicable; ${report.objectCount} objects, ${report.tenants.length} tenants${report.problems.length > 0 ? `, ${report.problems.length} input problems` : ''}`);
+    lines.push(`${counts.passed} passed, ${counts.failed} failed, ${counts.notApplicable} not applicable; ${plural(report.objectCount, 'object')}, ${plural(report.tenants.length, 'tenant')}${report.problems.length > 0 ? `, ${plural(report.problems.length, 'input problem')}` : ''}`);
     return lines.join('\n') + '\n';
   }
 
@@ -133,58 +167,85 @@ export class TenancyAudit {
   }
 
   private static counts(report: AuditReport) {
-    const all = [...report.cluster, ...report.tenants.flatMap((t) => t.checks)];
-    return {
-      passed: all.filter((c) => c.status === CheckStatus.PASS).length,
-      failed: all.filter((c) => c.status === CheckStatus.FAIL).length,
-      notApplicable: all.filter((c) => c.status === CheckStatus.NOT_APPLICABLE).length,
+    const counts = { passed: 0, failed: 0, notApplicable: 0 };
+    const add = (c: CheckResult) => {
+      if (c.status === CheckStatus.PASS) counts.passed++;
+      else if (c.status === CheckStatus.FAIL) counts.failed++;
+      else counts.notApplicable++;
     };
+    report.cluster.forEach(add);
+    report.tenants.forEach((t) => t.checks.forEach(add));
+    return counts;
   }
 
-  private static run(objects: SourcedObject[], problems: AuditInputProblem[], options: AuditOptions): AuditReport {
+  private static run(
+    objects: SourcedObject[], problems: AuditInputProblem[], notManifests: AuditSkippedFile[], where: string, options: AuditPathsOptions,
+  ): AuditReport {
+    const progress = options.progress;
+    progress?.advance('indexing', 0, objects.length);
     const m = new Manifests(objects);
     const sources = new Map(objects.map((o) => [o.object, o.source]));
     const source = (o: any) => (sources.get(o) === '<input>' ? undefined : sources.get(o));
-    const selected = [...m.tenants.keys()].sort().filter((t) => !options.tenants || options.tenants.includes(t));
-    const tenants: TenantAuditResult[] = selected.map((tenant) => {
+    progress?.advance('indexing', objects.length, objects.length);
+    const all = [...m.tenants.keys()].sort();
+    const wanted = options.tenants ? new Set(options.tenants) : undefined;
+    const selected = wanted ? all.filter((t) => wanted.has(t)) : all;
+    const tenants: TenantAuditResult[] = selected.map((tenant, i) => {
       const namespaces = [...m.tenants.get(tenant)!].sort();
       const ctx = { m, tenant, namespaces, source };
-      return {
-        tenant,
-        namespaces,
-        checks: TENANT_CHECKS.map((check) => {
-          const findings = check.run(ctx);
-          const status = findings === undefined ? CheckStatus.NOT_APPLICABLE : findings.length > 0 ? CheckStatus.FAIL : CheckStatus.PASS;
-          return { id: check.id, title: check.title, ...(check.benchmark ? { benchmark: check.benchmark } : {}), status, findings: findings ?? [] };
-        }),
-      };
+      const checks = TENANT_CHECKS.map((check) => {
+        const findings = check.run(ctx);
+        const status = findings === undefined ? CheckStatus.NOT_APPLICABLE : findings.length > 0 ? CheckStatus.FAIL : CheckStatus.PASS;
+        return { id: check.id, title: check.title, ...(check.benchmark ? { benchmark: check.benchmark } : {}), status, findings: findings ?? [] };
+      });
+      progress?.advance('checking tenants', i + 1, selected.length);
+      return { tenant, namespaces, checks };
     });
-    const all = [...m.tenants.keys()].sort();
-    const reachability: ReachabilityEntry[] = all.flatMap((from) => all.filter((to) => to !== from).map((to) => {
-      let ports = [] as PortSet;
-      let declared = true;
-      for (const a of m.tenants.get(from)!) {
-        for (const b of m.tenants.get(to)!) {
-          const r = reach(m, a, b);
-          if (!r.reachable) continue;
-          ports = r.ports === 'all' || ports === 'all' ? 'all' : [...ports, ...r.ports];
-          declared = declared && r.declared;
-        }
+    // Only the namespace pairs some policy can connect are evaluated, each
+    // once, and only those with a selected tenant at one end.
+    const network = m.memo('reachability', () => new Reachability(m));
+    const edges = new Map<string, { from: string; to: string; ports: PortSet; declared: boolean }>();
+    const pairs = new Set<string>();
+    const add = (fromNs: string, toNs: string, r: Reach) => {
+      const pair = `${fromNs}\u0000${toNs}`;
+      if (pairs.has(pair)) return;
+      pairs.add(pair);
+      const from = m.tenantOf(fromNs)!;
+      const to = m.tenantOf(toNs)!;
+      const key = `${from}\u0000${to}`;
+      const e = edges.get(key);
+      if (!e) edges.set(key, { from, to, ports: r.ports, declared: r.declared });
+      else edges.set(key, { from, to, ports: e.ports === 'all' || r.ports === 'all' ? 'all' : [...e.ports, ...r.ports], declared: e.declared && r.declared });
+    };
+    selected.forEach((tenant, i) => {
+      for (const ns of m.tenants.get(tenant)!) {
+        for (const { from, reach } of network.into(ns)) add(from, ns, reach);
+        for (const { to, reach } of network.outOf(ns)) add(ns, to, reach);
       }
-      const reachable = !isNone(ports);
-      return { from, to, reachable, declared: reachable && declared, ports: reachable ? formatPorts(ports) : '' };
-    }));
-    const cluster = clusterChecks(m, source);
+      progress?.advance('reachability', i + 1, selected.length);
+    });
+    const reachability: ReachabilityEntry[] = [...edges.values()]
+      .sort((a, b) => (a.from === b.from ? (a.to < b.to ? -1 : 1) : a.from < b.from ? -1 : 1))
+      .map((e) => ({ from: e.from, to: e.to, declared: e.declared, ports: formatPorts(e.ports) }));
+    const others = all.length - selected.length;
+    const cluster = [tenantsFound(m, where, options.allowNoTenants ?? false), ...clusterChecks(m, source)];
     const failed = [...cluster, ...tenants.flatMap((t) => t.checks)].some((c) => c.status === CheckStatus.FAIL);
     return {
       tenants,
       cluster,
       reachability,
+      pairsChecked: all.length * (all.length - 1) - others * (others - 1),
       unlabelledNamespaces: [...m.unlabelledNamespaces].sort(),
       unknownKinds: [...m.unknownKinds].sort(),
       problems,
+      notManifests,
       objectCount: objects.length,
-      passed: !failed && problems.length === 0 && objects.length > 0,
+      passed: !failed && problems.length === 0,
     };
   }
+}
+
+/** `1 tenant`, `2 tenants`. */
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }

@@ -1,6 +1,6 @@
 import * as ipaddr from 'ipaddr.js';
-import { Manifests, ref } from './model';
-import { beyondDns, dnsRules, egressIpBlocks, formatPorts, isolated, openToAnyTenant, reach } from './network';
+import { Manifests, push, ref } from './model';
+import { anyDestination, beyondDns, dnsRules, egressIpBlocks, formatPorts, isolated, openToAnyTenant, Reachability } from './network';
 import { placementGuards } from './placement-guard';
 import { grants, resolveRole, subjectKey, WRITE } from './rbac';
 import { selects } from './selectors';
@@ -57,6 +57,15 @@ const REQUIRED_QUOTA: string[][] = [
   ['pods'], ['services'], ['configmaps'], ['secrets'], ['persistentvolumeclaims'], ['services.nodeports'], ['services.loadbalancers'],
 ];
 
+/**
+ * A namespace whose egress no NetworkPolicy restricts: every egress check
+ * fails there, whatever the rules say (there are none that apply).
+ */
+function openEgress(ctx: TenantContext, ns: string, consequence: string): AuditFinding {
+  return finding(ctx, `Namespace ${ns}`, `has open egress (no NetworkPolicy selects all its pods for Egress): ${consequence}`,
+    'Add a NetworkPolicy with podSelector: {} and policyTypes: [Ingress, Egress], then allow DNS to the cluster DNS pods (SoftTenant does).');
+}
+
 /** The tenant's subjects: whoever its namespaces' RoleBindings bind, and its service accounts. */
 function tenantSubjects(ctx: TenantContext): Set<string> {
   const subjects = new Set<string>();
@@ -70,12 +79,33 @@ function tenantSubjects(ctx: TenantContext): Set<string> {
 }
 
 /** Groups every tenant's users or service accounts belong to. */
-const EVERYONE = new Set(['Group:system:authenticated', 'Group:system:serviceaccounts', 'Group:system:unauthenticated', 'User:system:anonymous']);
+const EVERYONE = ['Group:system:authenticated', 'Group:system:serviceaccounts', 'Group:system:unauthenticated', 'User:system:anonymous'];
 
-function isTenantSubject(ctx: TenantContext, subjects: Set<string>, s: any, bindingNamespace?: string): boolean {
-  const key = subjectKey(s, bindingNamespace);
-  if (subjects.has(key) || EVERYONE.has(key)) return true;
-  return s.kind === 'ServiceAccount' && ctx.namespaces.includes(s.namespace ?? bindingNamespace);
+/**
+ * The bindings of a kind that bind a subject of the tenant (one of its
+ * subjects, a group everyone is in, or a service account of its
+ * namespaces), in the order of the manifests. Looked up by subject in an
+ * index built once, not by scanning every binding for every tenant.
+ */
+function bindingsOfTenant(ctx: TenantContext, kind: 'RoleBinding' | 'ClusterRoleBinding'): any[] {
+  const index = ctx.m.memo(`bindings-by-subject:${kind}`, () => {
+    const bySubject = new Map<string, any[]>();
+    const byServiceAccountNamespace = new Map<string, any[]>();
+    const position = new Map<any, number>();
+    ctx.m.kind(kind).forEach(({ object: b }, i) => {
+      position.set(b, i);
+      const ns = b.metadata?.namespace;
+      for (const s of Array.isArray(b.subjects) ? b.subjects : []) {
+        push(bySubject, subjectKey(s, ns), b);
+        if (s?.kind === 'ServiceAccount') push(byServiceAccountNamespace, s.namespace ?? ns, b);
+      }
+    });
+    return { bySubject, byServiceAccountNamespace, position };
+  });
+  const found = new Set<any>();
+  for (const key of [...tenantSubjects(ctx), ...EVERYONE]) index.bySubject.get(key)?.forEach((b) => found.add(b));
+  for (const ns of ctx.namespaces) index.byServiceAccountNamespace.get(ns)?.forEach((b) => found.add(b));
+  return [...found].sort((a, b) => index.position.get(a)! - index.position.get(b)!);
 }
 
 /** The rules tenant subjects hold in the tenant's namespaces, with the binding that grants them. */
@@ -89,7 +119,7 @@ export const TENANT_CHECKS: CheckDefinition[] = [
     title: 'Pod Security Admission enforces restricted, with a pinned version, audit and warn',
     benchmark: 'MTB-PL1-BC-CPI-5 Block privileged containers; MTB-PL1-BC-CPI-3 Block add capabilities; MTB-PL1-BC-CPI-4 Require run as non-root user; MTB-PL1-BC-CPI-6 Block privilege escalation',
     run: (ctx) => ctx.namespaces.flatMap((ns) => {
-      const o = ctx.m.kind('Namespace').find((n) => n.object.metadata?.name === ns)!.object;
+      const o = ctx.m.named('Namespace', ns)!.object;
       const labels = o.metadata?.labels ?? {};
       const exception = (o.metadata?.annotations ?? {})[POD_SECURITY_EXCEPTION_ANNOTATION];
       const out: AuditFinding[] = [];
@@ -115,7 +145,7 @@ export const TENANT_CHECKS: CheckDefinition[] = [
       if (misplaced.length === 0 && !descendants) return undefined;
       return misplaced.map((ns) => {
         const label = ctx.m.namespaceLabels.get(ns)![TENANT_LABEL];
-        return finding(ctx, ctx.m.kind('Namespace').find((n) => n.object.metadata?.name === ns)!.object,
+        return finding(ctx, ctx.m.named('Namespace', ns)!.object,
           `descends from a namespace of tenant '${ctx.tenant}' in HNC's tree but ${label ? `is labelled tenant '${label}'` : 'has no tenant label'}`,
           'Propagate the parent\'s labels (TenantSelfService\'s HierarchyConfiguration, HNC run with --managed-namespace-label) and apply the platform\'s self-service guard.');
       });
@@ -135,6 +165,7 @@ export const TENANT_CHECKS: CheckDefinition[] = [
     title: 'DNS egress goes to the cluster DNS pods only (one peer ANDing namespace and pods)',
     run: (ctx) => ctx.namespaces.flatMap((ns) => {
       const out: AuditFinding[] = [];
+      if (!isolated(ctx.m, ns, 'Egress')) return [openEgress(ctx, ns, 'DNS goes to any server, and every other connection too')];
       for (const r of dnsRules(ctx.m, ns)) {
         if (!r.peers || r.peers.length === 0) {
           out.push(finding(ctx, r.policy, 'allows port 53 (or every port) to every destination', 'Name the DNS pods in a single peer: namespaceSelector kube-system AND podSelector k8s-app=kube-dns.'));
@@ -157,7 +188,7 @@ export const TENANT_CHECKS: CheckDefinition[] = [
         out.push(finding(ctx, policy, `allows egress to every pod of kube-system (${peer === undefined ? 'a rule without peers' : `peer ${JSON.stringify(peer)}`}), not only the DNS pods`,
           'Reach kube-system only through the DNS peer: namespaceSelector (kubernetes.io/metadata.name: kube-system) AND podSelector (k8s-app: kube-dns) in one peer.'));
       }
-      if (dnsRules(ctx.m, ns).length === 0 && isolated(ctx.m, ns, 'Egress')) {
+      if (dnsRules(ctx.m, ns).length === 0) {
         out.push(finding(ctx, `Namespace ${ns}`, 'has no DNS egress: pods cannot resolve names', 'Allow UDP and TCP 53 to the cluster DNS pods.'));
       }
       return out;
@@ -166,21 +197,26 @@ export const TENANT_CHECKS: CheckDefinition[] = [
   {
     id: 'network.metadata-endpoint',
     title: 'Egress CIDRs exclude the cloud metadata endpoint',
-    run: (ctx) => ctx.namespaces.flatMap((ns) => egressIpBlocks(ctx.m, ns).flatMap(({ policy, block }) => {
-      if (!ipaddr.isValidCIDR(block.cidr ?? '')) {
-        return [finding(ctx, policy, `has an ipBlock '${block.cidr}' that is not a CIDR`, 'Use a network with a prefix length, e.g. 10.0.0.0/16.')];
-      }
-      const [addr, bits] = ipaddr.parseCIDR(block.cidr);
-      const excepted = (block.except ?? []).filter((e: string) => ipaddr.isValidCIDR(e));
-      const contains = (cidr: string, ip: ipaddr.IPv4 | ipaddr.IPv6) => {
-        const [net, netBits] = ipaddr.parseCIDR(cidr);
-        return net.kind() === ip.kind() && ip.match(net, netBits);
-      };
-      return METADATA.filter((m) => {
-        const [mAddr] = ipaddr.parseCIDR(m);
-        return mAddr.kind() === addr.kind() && mAddr.match(addr, bits) && !excepted.some((e: string) => contains(e, mAddr));
-      }).map((m) => finding(ctx, policy, `allows egress to ${block.cidr}, which contains the metadata endpoint ${m}`, `Add ${m} to the ipBlock's except list.`));
-    })),
+    run: (ctx) => ctx.namespaces.flatMap((ns) => (!isolated(ctx.m, ns, 'Egress')
+      ? [openEgress(ctx, ns, `pods reach the metadata endpoint ${METADATA.join(' and ')}`)]
+      : [...anyDestination(ctx.m, ns).map(({ policy, ports }) => finding(ctx, policy,
+        `has an egress rule without peers: it allows ${ports} to every destination, the metadata endpoint ${METADATA[0]} among them`,
+        `Name the destinations (an ipBlock excepting ${METADATA.join(' and ')}, or namespace and pod selectors).`)),
+      ...egressIpBlocks(ctx.m, ns).flatMap(({ policy, block }) => {
+        if (!ipaddr.isValidCIDR(block.cidr ?? '')) {
+          return [finding(ctx, policy, `has an ipBlock '${block.cidr}' that is not a CIDR`, 'Use a network with a prefix length, e.g. 10.0.0.0/16.')];
+        }
+        const [addr, bits] = ipaddr.parseCIDR(block.cidr);
+        const excepted = (block.except ?? []).filter((e: string) => ipaddr.isValidCIDR(e));
+        const contains = (cidr: string, ip: ipaddr.IPv4 | ipaddr.IPv6) => {
+          const [net, netBits] = ipaddr.parseCIDR(cidr);
+          return net.kind() === ip.kind() && ip.match(net, netBits);
+        };
+        return METADATA.filter((m) => {
+          const [mAddr] = ipaddr.parseCIDR(m);
+          return mAddr.kind() === addr.kind() && mAddr.match(addr, bits) && !excepted.some((e: string) => contains(e, mAddr));
+        }).map((m) => finding(ctx, policy, `allows egress to ${block.cidr}, which contains the metadata endpoint ${m}`, `Add ${m} to the ipBlock's except list.`));
+      })])),
   },
   {
     id: 'quota.namespace',
@@ -226,9 +262,7 @@ export const TENANT_CHECKS: CheckDefinition[] = [
     title: 'No tenant subject is bound cluster-wide',
     benchmark: 'MTB-PL1-CC-CPI-1 Block access to cluster resources',
     run: (ctx) => {
-      const subjects = tenantSubjects(ctx);
-      return ctx.m.kind('ClusterRoleBinding').map((o) => o.object)
-        .filter((b) => (b.subjects ?? []).some((s: any) => isTenantSubject(ctx, subjects, s)))
+      return bindingsOfTenant(ctx, 'ClusterRoleBinding')
         .map((b) => finding(ctx, b, `binds a subject of tenant '${ctx.tenant}' to ClusterRole ${b.roleRef?.name} in every namespace`, 'Bind tenant subjects with RoleBindings in the tenant\'s namespaces only.'));
     },
   },
@@ -237,12 +271,10 @@ export const TENANT_CHECKS: CheckDefinition[] = [
     title: 'No tenant subject has rights in another tenant\'s namespaces',
     benchmark: 'MTB-PL1-CC-TI-2 Block access to other tenant resources',
     run: (ctx) => {
-      const subjects = tenantSubjects(ctx);
-      return ctx.m.kind('RoleBinding').map((o) => o.object)
+      return bindingsOfTenant(ctx, 'RoleBinding')
         .filter((b) => {
           const owner = ctx.m.tenantOf(b.metadata?.namespace);
-          const bindsTenant = (b.subjects ?? []).some((s: any) => isTenantSubject(ctx, subjects, s, b.metadata?.namespace));
-          return owner !== undefined && owner !== ctx.tenant && bindsTenant;
+          return owner !== undefined && owner !== ctx.tenant;
         })
         .map((b) => finding(ctx, b, `gives a subject of tenant '${ctx.tenant}' rights in tenant '${ctx.m.tenantOf(b.metadata.namespace)}'`, 'Remove the subject, or make the two tenants one.'));
     },
@@ -286,18 +318,15 @@ export const TENANT_CHECKS: CheckDefinition[] = [
             'Name peers by tenant label or namespace name (TenantPeer.tenant / TenantPeer.namespace), not by broad selectors.'));
         }
       }
-      for (const [other, otherNamespaces] of ctx.m.tenants) {
-        if (other === ctx.tenant) continue;
-        for (const own of ctx.namespaces) {
-          for (const peer of otherNamespaces) {
-            // inbound: other -> own
-            const r = reach(ctx.m, peer, own);
-            if (!r.reachable || r.declared) continue;
-            const by = r.undeclaredBy!;
-            out.push(finding(ctx, by.policy ?? `Namespace ${by.namespace}`,
-              `lets tenant '${other}' (${peer}) reach ${own} on ${formatPorts(r.ports)} without naming it`,
-              by.policy ? 'Select peers by tenant label or namespace name, not by broad selectors.' : 'Add a default-deny NetworkPolicy.'));
-          }
+      // Inbound paths only: the other tenant's check reports its own.
+      const reachability = ctx.m.memo('reachability', () => new Reachability(ctx.m));
+      for (const own of ctx.namespaces) {
+        for (const { from: peer, reach: r } of reachability.into(own)) {
+          if (r.declared) continue;
+          const by = r.undeclaredBy!;
+          out.push(finding(ctx, by.policy ?? `Namespace ${by.namespace}`,
+            `lets tenant '${ctx.m.tenantOf(peer)}' (${peer}) reach ${own} on ${r.ports === 'all' ? 'all ports' : formatPorts(r.ports)} without naming it`,
+            by.policy ? 'Select peers by tenant label or namespace name, not by broad selectors.' : 'Add a default-deny NetworkPolicy.'));
         }
       }
       return out;
@@ -308,16 +337,16 @@ export const TENANT_CHECKS: CheckDefinition[] = [
     title: 'Dedicated nodes: taints, tolerations, affinity and admission policies agree',
     benchmark: 'Block use of other tenants\' nodes (seed 003, parts 1-3)',
     run: (ctx) => {
-      const workloads = podSpecs(ctx.m);
-      const nodes = ctx.m.kind('Node').map((o) => o.object).filter((n) => n.metadata?.labels?.[TENANT_LABEL] === ctx.tenant);
+      const p = placementIndex(ctx.m);
+      const nodes = p.nodes.get(ctx.tenant) ?? [];
       const dedicated = ctx.namespaces.filter((ns) => ctx.m.namespaceLabels.get(ns)?.[DEDICATED_NODES_LABEL] === 'true');
-      const named = workloads.filter((w) => (w.spec.tolerations ?? []).some((t: any) => t.key === TENANT_LABEL && t.value === ctx.tenant));
+      const named = p.tolerating.get(ctx.tenant) ?? [];
       if (dedicated.length === 0 && nodes.length === 0 && named.length === 0) return undefined;
       const out: AuditFinding[] = [];
       // The guard is what makes the taint a boundary: a tenant can write its
       // own toleration. Any engine's will do (ValidatingAdmissionPolicy,
       // Kyverno, Gatekeeper), as long as it denies and fails closed.
-      const guards = placementGuards(ctx.m);
+      const guards = p.guards;
       const fix = 'Apply the platform chart with the placement (TenantPlacement adds the guard of the platform\'s placement engine).';
       if (guards.length === 0) {
         out.push(finding(ctx, `ValidatingAdmissionPolicy ${PLACEMENT_POLICY_NAME}`, 'is missing: any pod may tolerate the tenant\'s taint and run on its nodes', fix));
@@ -325,14 +354,14 @@ export const TENANT_CHECKS: CheckDefinition[] = [
       for (const g of guards.filter((x) => x.problem)) out.push(finding(ctx, g.object, g.problem!, fix));
       // Namespaces the guard leaves alone (node agents), as the guard says.
       const exempt = guards.length > 0 ? guards.flatMap((g) => g.exempt) : ['kube-system'];
-      for (const w of workloads.filter((x) => tolerates(x.spec, ctx.tenant))) {
+      for (const w of inOrder([...named, ...p.toleratingAll])) {
         const ns = w.object.metadata?.namespace;
         if (ns && !ctx.namespaces.includes(ns) && !exempt.includes(ns)) {
           out.push(finding(ctx, w.object, `tolerates the dedicated nodes of tenant '${ctx.tenant}' from namespace ${ns}, which is not the tenant's`,
             `Remove the toleration for ${TENANT_LABEL}=${ctx.tenant} (or tolerating every taint).`));
         }
       }
-      for (const w of workloads.filter((x) => ctx.namespaces.includes(x.object.metadata?.namespace))) {
+      for (const w of inOrder(ctx.namespaces.flatMap((ns) => p.inNamespace.get(ns) ?? []))) {
         if (w.spec.nodeName) {
           out.push(finding(ctx, w.object, `picks node ${w.spec.nodeName} itself (spec.nodeName), past the scheduler and the taints`, 'Remove spec.nodeName: the placement adds the affinity.'));
         }
@@ -373,7 +402,13 @@ export const TENANT_CHECKS: CheckDefinition[] = [
         out.push(finding(ctx, `Namespace ${ctx.namespaces.join(', ')}`, 'do not all carry one istio.io/rev label', 'Label every tenant namespace with the revision of the tenant\'s control plane.'));
         return out;
       }
-      const plane = planes.find((p) => describe(p).revision === revision);
+      // The first plane of each revision, looked up once for every tenant.
+      const byRevision = ctx.m.memo('mesh-planes', () => {
+        const first = new Map<unknown, any>();
+        for (const p of planes) if (!first.has(describe(p).revision)) first.set(describe(p).revision, p);
+        return first;
+      });
+      const plane = byRevision.get(revision);
       if (!plane) {
         out.push(finding(ctx, `Namespace ${ctx.namespaces[0]}`, `is injected by revision '${revision}', which no control plane in the manifests has`, 'Add the tenant\'s control plane, or fix the label.'));
         return out;
@@ -383,16 +418,20 @@ export const TENANT_CHECKS: CheckDefinition[] = [
         out.push(finding(ctx, plane, 'has no discoverySelectors: its istiod sees every namespace of the cluster', 'Set meshConfig.discoverySelectors to the tenant label.'));
         return out;
       }
-      for (const [ns, labels] of ctx.m.namespaceLabels) {
-        const seen = selectors.some((s) => selects(s, labels));
-        const own = ctx.namespaces.includes(ns);
-        if (own && !seen) out.push(finding(ctx, plane, `does not discover the tenant's namespace ${ns}`, 'Select the tenant by its tenant label.'));
-        if (!own && seen && ctx.m.tenantOf(ns) !== undefined) {
+      for (const ns of ctx.namespaces) {
+        if (!selectors.some((s) => selects(s, ctx.m.namespaceLabels.get(ns)!))) {
+          out.push(finding(ctx, plane, `does not discover the tenant's namespace ${ns}`, 'Select the tenant by its tenant label.'));
+        }
+      }
+      // The selectors are looked up in the namespace label index: a tenant's
+      // control plane costs what it selects, not every namespace.
+      for (const ns of [...new Set(selectors.flatMap((s) => ctx.m.namespacesSelectedBy(s)))].sort()) {
+        if (!ctx.namespaces.includes(ns) && ctx.m.tenantOf(ns) !== undefined) {
           out.push(finding(ctx, plane, `discovers namespace ${ns} of tenant '${ctx.m.tenantOf(ns)}'`, 'Select by the tenant label, which tenants cannot set.'));
         }
       }
-      for (const [ns, labels] of ctx.m.namespaceLabels) {
-        if (!ctx.namespaces.includes(ns) && labels['istio.io/rev'] === revision && ctx.m.tenantOf(ns) !== undefined) {
+      for (const ns of ctx.m.namespacesSelectedBy({ matchLabels: { 'istio.io/rev': revision } })) {
+        if (!ctx.namespaces.includes(ns) && ctx.m.tenantOf(ns) !== undefined) {
           out.push(finding(ctx, `Namespace ${ns}`, `belongs to tenant '${ctx.m.tenantOf(ns)}' but is injected by '${ctx.tenant}'s revision '${revision}'`, 'Give each tenant its own revision.'));
         }
       }
@@ -403,7 +442,7 @@ export const TENANT_CHECKS: CheckDefinition[] = [
     id: 'vcluster.values',
     title: 'Virtual clusters install into the tenant\'s own namespace and keep the values the library locks',
     run: (ctx) => {
-      const releases = vclusterReleases(ctx.m)
+      const releases = ctx.m.memo('vcluster-releases', () => vclusterReleases(ctx.m))
         .filter((r) => r.owner === ctx.tenant || (r.namespace !== undefined && ctx.namespaces.includes(r.namespace)));
       if (releases.length === 0) return undefined;
       return releases.flatMap((r) => {
@@ -439,12 +478,35 @@ export function clusterChecks(m: Manifests, source: (o: any) => string | undefin
   if (!binding) findings.push({ object: `ValidatingAdmissionPolicyBinding for ${GUARDRAILS_POLICY_NAME}`, message: 'is missing: a policy without its binding does nothing', fix });
   else if (!(binding.spec?.validationActions ?? []).includes('Deny')) findings.push({ object: ref(binding), message: 'does not deny', fix: 'Set validationActions: [Deny].' });
   const managed = m.kind('Namespace').some((n) => n.object.metadata?.labels?.[MANAGED_BY_LABEL]);
+  const status = m.tenants.size === 0 && !managed ? CheckStatus.NOT_APPLICABLE : findings.length > 0 ? CheckStatus.FAIL : CheckStatus.PASS;
   return [{
     id: 'cluster.guardrails',
     title: 'The admission guard protecting the tenancy objects is installed and bound',
-    status: m.tenants.size === 0 && !managed ? CheckStatus.NOT_APPLICABLE : findings.length > 0 ? CheckStatus.FAIL : CheckStatus.PASS,
-    findings,
+    status,
+    findings: status === CheckStatus.FAIL ? findings : [],
   }];
+}
+
+/**
+ * Whether the manifests hold any tenant. None is a failure unless allowed:
+ * every tenant check would pass vacuously on the wrong directory, or on
+ * manifests whose namespaces lack the label.
+ */
+export function tenantsFound(m: Manifests, where: string, allowed: boolean): CheckResult {
+  const namespaces = [...m.namespaceLabels.keys()];
+  const status = m.tenants.size > 0 ? CheckStatus.PASS : allowed ? CheckStatus.NOT_APPLICABLE : CheckStatus.FAIL;
+  const read = namespaces.length === 0 ? 'no Namespace objects'
+    : `${namespaces.length} Namespace object${namespaces.length === 1 ? '' : 's'} (${namespaces.slice(0, 5).join(', ')}${namespaces.length > 5 ? ', ...' : ''})`;
+  return {
+    id: 'cluster.tenants',
+    title: `Tenants are found: namespaces labelled ${TENANT_LABEL}`,
+    status,
+    findings: status !== CheckStatus.FAIL ? [] : [{
+      object: `label ${TENANT_LABEL}`,
+      message: `no tenant found: looked in ${where}, which hold ${read}, none labelled ${TENANT_LABEL}=<tenant>`,
+      fix: `Audit the directory holding the tenants' manifests, label each tenant namespace ${TENANT_LABEL}=<tenant> (SoftTenant does), or allow an audit without tenants (--allow-no-tenants).`,
+    }],
+  };
 }
 
 /** Pod specs of the workloads in the manifests, with the object each belongs to. */
@@ -460,8 +522,37 @@ function podSpecs(m: Manifests): { object: any; spec: any }[] {
   return out;
 }
 
-/** Whether a pod spec tolerates the dedicated-node taint of `tenant` (or every taint). */
-function tolerates(spec: any, tenant: string): boolean {
-  return (spec.tolerations ?? []).some((t: any) => (t.operator === 'Exists' && (!t.key || t.key === TENANT_LABEL))
-    || (t.key === TENANT_LABEL && t.value === tenant));
+interface Workload { readonly object: any; readonly spec: any; readonly position: number }
+
+/**
+ * Workloads and nodes indexed for the placement check, once: by the tenant
+ * whose taint they tolerate, by namespace, and Nodes by tenant label.
+ */
+function placementIndex(m: Manifests) {
+  return m.memo('placement', () => {
+    const tolerating = new Map<string, Workload[]>();
+    const toleratingAll: Workload[] = [];
+    const inNamespace = new Map<string, Workload[]>();
+    podSpecs(m).forEach(({ object, spec }, position) => {
+      const w = { object, spec, position };
+      const tolerations: any[] = Array.isArray(spec.tolerations) ? spec.tolerations : [];
+      // Tolerating every taint (or every value of the tenant key) tolerates every tenant's.
+      if (tolerations.some((t) => t?.operator === 'Exists' && (!t.key || t.key === TENANT_LABEL))) toleratingAll.push(w);
+      for (const tenant of new Set(tolerations.filter((t) => t?.key === TENANT_LABEL && t.value !== undefined).map((t) => String(t.value)))) {
+        push(tolerating, tenant, w);
+      }
+      if (typeof object.metadata?.namespace === 'string') push(inNamespace, object.metadata.namespace, w);
+    });
+    const nodes = new Map<string, any[]>();
+    for (const { object: n } of m.kind('Node')) {
+      const tenant = n.metadata?.labels?.[TENANT_LABEL];
+      if (tenant !== undefined) push(nodes, String(tenant), n);
+    }
+    return { tolerating, toleratingAll, inNamespace, nodes, guards: placementGuards(m) };
+  });
+}
+
+/** Workloads once each, in the order of the manifests. */
+function inOrder(workloads: Workload[]): Workload[] {
+  return [...new Set(workloads)].sort((a, b) => a.position - b.position);
 }

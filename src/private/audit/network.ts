@@ -1,4 +1,4 @@
-import { Manifests } from './model';
+import { Manifests, push } from './model';
 import { isEmptySelector, LabelSelector, selects } from './selectors';
 import { TENANT_LABEL } from '../../core/labels';
 
@@ -211,7 +211,115 @@ export function dnsRules(m: Manifests, namespace: string): { policy: any; peers:
     .map((r) => ({ policy: r.policy, peers: r.peers }));
 }
 
+/** Egress rules without peers (to every destination), with the ports they allow in words. */
+export function anyDestination(m: Manifests, namespace: string): { policy: any; ports: string }[] {
+  return rules(m, namespace, 'Egress').filter((r) => !r.peers || r.peers.length === 0)
+    .map((r) => ({ policy: r.policy, ports: !r.ports || r.ports.length === 0 ? 'all ports' : formatPorts(portsOf(r.ports)) }));
+}
+
 /** Every egress ipBlock of a namespace. */
 export function egressIpBlocks(m: Manifests, namespace: string): { policy: any; block: any }[] {
   return rules(m, namespace, 'Egress').flatMap((r) => (r.peers ?? []).filter((p) => p.ipBlock).map((p) => ({ policy: r.policy, block: p.ipBlock })));
+}
+
+/** The tenant namespaces a namespace's policies may let traffic in from (or out to): any, or these. */
+type Candidates = 'all' | Set<string>;
+
+/**
+ * Reachability between tenant namespaces, computed only for the pairs a
+ * policy can connect. Each side's rules name the namespaces they match
+ * (through the namespace label index); a pair is evaluated rule by rule
+ * only when the source's egress may match the destination and the
+ * destination's ingress may match the source. Every other pair is denied
+ * without being looked at, so the cost grows with the connections that
+ * exist, not with the square of the tenants.
+ */
+export class Reachability {
+  private readonly candidates = new Map<string, Candidates>();
+  /** Per direction: namespace -> the tenant namespaces whose rules list it; those whose rules match any. */
+  private readonly indexes = new Map<Direction, { listed: Map<string, string[]>; open: string[] }>();
+  private readonly reaches = new Map<string, Reach>();
+
+  constructor(private readonly m: Manifests) {}
+
+  /** Tenant namespaces of other tenants that may reach `to`, with what gets through. */
+  public into(to: string): { from: string; reach: Reach }[] {
+    return this.connected(to, 'Ingress').map((from) => ({ from, reach: this.reach(from, to) })).filter((x) => x.reach.reachable);
+  }
+
+  /** Tenant namespaces of other tenants that `from` may reach, with what gets through. */
+  public outOf(from: string): { to: string; reach: Reach }[] {
+    return this.connected(from, 'Egress').map((to) => ({ to, reach: this.reach(from, to) })).filter((x) => x.reach.reachable);
+  }
+
+  /** How many namespace pairs were evaluated rule by rule. */
+  public get evaluated(): number {
+    return this.reaches.size;
+  }
+
+  private reach(from: string, to: string): Reach {
+    const key = `${from}\u0000${to}`;
+    let r = this.reaches.get(key);
+    if (!r) this.reaches.set(key, r = reach(this.m, from, to));
+    return r;
+  }
+
+  /**
+   * The other tenants' namespaces on the far side of `ns` in `direction`
+   * that both sides' rules may connect, sorted.
+   */
+  private connected(ns: string, direction: Direction): string[] {
+    const own = this.m.tenantOf(ns);
+    const back: Direction = direction === 'Ingress' ? 'Egress' : 'Ingress';
+    const mine = this.candidatesOf(ns, direction);
+    let far: Iterable<string>;
+    if (mine !== 'all') {
+      far = [...mine].filter((x) => {
+        const theirs = this.candidatesOf(x, back);
+        return theirs === 'all' || theirs.has(ns);
+      });
+    } else {
+      // Open on this side: whoever's rules on the far side may match it.
+      const index = this.index(back);
+      far = new Set([...index.open, ...(index.listed.get(ns) ?? [])]);
+    }
+    return [...far].filter((x) => x !== ns && this.m.tenantOf(x) !== undefined && this.m.tenantOf(x) !== own).sort();
+  }
+
+  private index(direction: Direction): { listed: Map<string, string[]>; open: string[] } {
+    let index = this.indexes.get(direction);
+    if (index) return index;
+    index = { listed: new Map(), open: [] };
+    for (const namespaces of this.m.tenants.values()) {
+      for (const ns of namespaces) {
+        const c = this.candidatesOf(ns, direction);
+        if (c === 'all') index.open.push(ns);
+        else for (const x of c) push(index.listed, x, ns);
+      }
+    }
+    this.indexes.set(direction, index);
+    return index;
+  }
+
+  private candidatesOf(ns: string, direction: Direction): Candidates {
+    const key = `${direction}\u0000${ns}`;
+    let c = this.candidates.get(key);
+    if (c === undefined) this.candidates.set(key, c = candidates(this.m, ns, direction));
+    return c;
+  }
+}
+
+/** The tenant namespaces the rules of `ns` in `direction` may match (a superset of those `allows` allows). */
+function candidates(m: Manifests, ns: string, direction: Direction): Candidates {
+  if (!isolated(m, ns, direction)) return 'all';
+  const out = new Set<string>();
+  for (const r of rules(m, ns, direction)) {
+    if (!r.peers || r.peers.length === 0) return 'all';
+    for (const peer of r.peers) {
+      if (peer.ipBlock) continue;
+      if (!peer.namespaceSelector) out.add(ns);
+      else for (const x of m.namespacesSelectedBy(peer.namespaceSelector)) if (m.tenantOf(x) !== undefined) out.add(x);
+    }
+  }
+  return out;
 }

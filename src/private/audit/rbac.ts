@@ -49,10 +49,15 @@ export function subjectKey(s: any, bindingNamespace?: string): string {
 /** Resolves what a roleRef grants; unknown roles resolve to no rules but say so. */
 export function resolveRole(m: Manifests, roleRef: any, namespace?: string): ResolvedRole {
   if (roleRef.kind === 'Role') {
-    const role = m.inNamespace('Role', namespace!).find((r) => r.object.metadata?.name === roleRef.name);
+    const role = m.named('Role', roleRef.name, namespace);
     return role ? { name: ref(role.object), rules: role.object.rules ?? [] } : { name: `Role ${namespace}/${roleRef.name}`, rules: [], unbounded: 'is not in the audited manifests' };
   }
-  const role = m.kind('ClusterRole').find((r) => r.object.metadata?.name === roleRef.name);
+  // Tenants share ClusterRoles: resolve each once.
+  return m.memo(`cluster-role:${roleRef.name}`, () => resolveClusterRole(m, roleRef));
+}
+
+function resolveClusterRole(m: Manifests, roleRef: any): ResolvedRole {
+  const role = m.named('ClusterRole', roleRef.name);
   if (!role) {
     const builtIn = BUILT_IN[roleRef.name];
     if (!builtIn) return { name: `ClusterRole ${roleRef.name}`, rules: [], unbounded: 'is not in the audited manifests' };

@@ -1,4 +1,5 @@
 import * as YAML from 'yaml';
+import { YAML_OPTIONS } from './loader';
 import { Manifests } from './model';
 import { CONTROL_PLANE_OF_LABEL } from '../../core/labels';
 import {
@@ -47,7 +48,7 @@ export function vclusterReleases(m: Manifests): VClusterRelease[] {
       if (typeof helm.values === 'string') {
         let parsed: unknown;
         try {
-          parsed = YAML.parse(helm.values, { version: '1.1' });
+          parsed = YAML.parse(helm.values, YAML_OPTIONS);
         } catch {
           unseen.push(`${field}.helm.values (not valid YAML)`);
         }
