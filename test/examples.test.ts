@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App as CdkApp } from 'aws-cdk-lib';
+import { App as CdkApp, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { App, Testing } from 'cdk8s';
 import * as ts from 'typescript';
@@ -113,6 +113,8 @@ describe('examples/kaas', () => {
 
   test('a stack per customer, each with a private cluster and its baseline', () => {
     expect(clusters.map((c) => c.stackName)).toEqual(['tenant-acme', 'tenant-globex', 'tenant-initech']);
+    // What `cdk deploy` takes (the example's comment says so).
+    expect(clusters.map((c) => c.node.path)).toEqual(['Tenant-acme', 'Tenant-globex', 'Tenant-initech']);
     for (const c of clusters) {
       Template.fromStack(c).hasResourceProperties('AWS::EKS::Cluster', { ResourcesVpcConfig: { EndpointPrivateAccess: true, EndpointPublicAccess: false } });
       const baseline = synthObjects(c.baseline.node.root as any);
@@ -159,7 +161,7 @@ function compileSnippet(code: string, name: string): string[] {
     skipLibCheck: true,
     types: ['node'],
     baseUrl: ROOT,
-    paths: { 'cdk8s-tenancy': ['src'] },
+    paths: { 'cdk8s-tenancy': ['src'], 'cdk8s-tenancy/aws': ['src/aws'] },
   };
   const host = ts.createCompilerHost(options);
   const getSourceFile = host.getSourceFile;
@@ -205,5 +207,23 @@ describe('README examples', () => {
 
   test.each(blocks.map((code, i) => [i, code]))('block %i compiles', (i, code) => {
     expect(compileSnippet(code as string, `block-${i}`)).toEqual([]);
+  });
+
+  // The AWS CDK CLI selects stacks by id (`Tenant-customer-1`), not by
+  // CloudFormation name (`tenant-customer-1`): run each block that shows a
+  // `cdk deploy`, and check the stacks it names are the ones it creates.
+  const deploys = blocks.filter((code) => /cdk deploy /.test(code));
+  test('the README shows a cdk deploy command (so the check below runs)', () => {
+    expect(deploys.length).toBeGreaterThanOrEqual(1);
+  });
+  test.each(deploys)('`cdk deploy` names a stack its block creates', (code) => {
+    const named = [...code.matchAll(/cdk deploy ([\w-]+)/g)].map((m) => m[1]);
+    const js = ts.transpileModule(`${code}\nexport { app as __app };`, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
+    const exported: any = {};
+    // The test's own require: `cdk8s-tenancy` maps to the sources.
+    new Function('require', 'exports', js)(require, exported);
+    const stacks = exported.__app.node.children.filter((c: any) => Stack.isStack(c)).map((c: any) => c.node.path);
+    expect(stacks.length).toBeGreaterThan(0);
+    for (const id of named) expect(stacks).toContain(id);
   });
 });
