@@ -5,9 +5,9 @@
 import { Chart, Testing } from 'cdk8s';
 import * as plus27 from 'cdk8s-plus-27';
 import * as plus34 from 'cdk8s-plus-34';
-import { SoftTenant, TenancyAudit, TenantMember, TenantPlacement } from 'cdk8s-tenancy';
 import { K8sObject, ofKind, synthObjects } from './helpers/manifests';
 import { validateAll } from './helpers/schema';
+import { SoftTenant, TenancyAudit, TenantMember, TenantPlacement } from 'cdk8s-tenancy';
 
 function app() {
   const a = Testing.app();
