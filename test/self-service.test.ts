@@ -261,7 +261,7 @@ describe('the self-service guard, evaluated', () => {
     new TenancyPlatform(app, 'platform', { hncUsername: 'system:serviceaccount:hnc:hnc-controller' });
     new SoftTenant(new Chart(app, 'team-a'), 'TeamA', { name: 'team-a', admins: [TenantMember.group('a')] }).addExtension(TenantSelfService.hnc());
     const custom = synthObjects(app);
-    const other = { username: 'system:serviceaccount:hnc:hnc-controller' };
+    const other = { username: 'system:serviceaccount:hnc:hnc-controller', groups: [] };
     const plain = ns('feature', {
       ...tree(['team-a', 1], ['feature', 0]),
       ...Object.fromEntries(

@@ -1,10 +1,11 @@
 // Kubernetes as a service (seed 003 "Kubernetes as a Service"; hard
 // multi-tenancy): every customer gets an EKS cluster of its own, in a stack
 // of its own, with its tenant baseline inside. Deploy one customer with
-// `cdk deploy tenant-<customer>`.
+// `cdk deploy Tenant-<customer>` (the stack id; `tenant-<customer>` is its
+// CloudFormation name).
 import { App, Environment } from 'aws-cdk-lib';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
-import { aws } from 'cdk8s-tenancy';
+import * as aws from 'cdk8s-tenancy/aws';
 
 export function kaas(app: App, env: Environment): aws.HardTenantCluster[] {
   return aws.HardTenantCluster.forTenants(app, ['acme', 'globex', 'initech'], {
