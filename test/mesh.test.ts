@@ -171,10 +171,13 @@ describe('Istio versions: the releases Sail 1.30.3 installs', () => {
 });
 
 describe('bad input', () => {
+  let lastApp: App;
   const apply = (options: any, name = 'team-a', namespaces?: string[]) => () => {
-    const t = new SoftTenant(new Chart(new App(), 'c'), 'T', { name, namespaces });
+    lastApp = new App();
+    const t = new SoftTenant(new Chart(lastApp, 'c'), 'T', { name, namespaces });
     t.addExtension(IstioTenantControlPlane.forTenant({ install: IstioInstall.sail('v1.30.3'), ...options }));
   };
+  const MESH_KINDS = ['Istio', 'IstioOperator', 'IstioCNI', 'PeerAuthentication', 'Sidecar', 'AuthorizationPolicy'];
   test.each([
     ['a revision with dots', apply({ revision: '1.24.0' }), /c\/T: invalid mesh revision '1.24.0': must be a DNS-1123 label/],
     ['a revision over 63 characters', apply({ revision: 'r'.repeat(64) }), /invalid mesh revision 'r{64}': must be a DNS-1123 label of 1 to 63/],
@@ -199,6 +202,10 @@ describe('bad input', () => {
     ['a control-plane namespace that is the tenant\'s', apply({ namespace: 'team-a-api' }, 'team-a', ['team-a', 'team-a-api']), /invalid mesh namespace 'team-a-api': is one of the tenant's own namespaces/],
   ])('%s', (_, call, message) => {
     expect(call).toThrow(message);
+    // Nothing of the mesh is emitted, not even the cluster-wide CNI or the control-plane namespace.
+    const out = synthObjects(lastApp);
+    expect(out.filter((o) => MESH_KINDS.includes(o.kind) || o.metadata.name.startsWith('tenant-admin-control-plane')
+      || (o.kind === 'Namespace' && !['team-a', 'team-a-api'].includes(o.metadata.name)))).toEqual([]);
   });
 
   test('no CNI plugin is refused at baseline too, and allowed only for a privileged tenant (then the injector adds istio-init)', () => {
