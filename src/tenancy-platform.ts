@@ -309,6 +309,22 @@ export class TenancyPlatform extends Chart {
   }
 
   /**
+   * Records a namespace of the platform's own that tenant extensions share
+   * (e.g. the Istio CNI node agent's): claiming it again for the same
+   * `purpose` is allowed; a tenant or another purpose owning it is refused,
+   * and so is any tenant declared with it later.
+   *
+   * @internal
+   */
+  public _claimPlatformNamespace(scope: IConstruct, prop: string, namespace: string, purpose: string): void {
+    const owner = this.namespaces.get(namespace);
+    if (owner !== undefined && owner !== purpose) {
+      throw invalidProp(scope, prop, namespace, `already belongs to '${owner}': a platform namespace is shared by no tenant.`);
+    }
+    this.namespaces.set(namespace, purpose);
+  }
+
+  /**
    * Records that `tenant`, declared at `scope`, owns `namespaces`. Checks
    * every claim before recording any, so a refused tenant claims nothing.
    *

@@ -196,7 +196,7 @@ describe('bad input', () => {
     ['Sail\'s CNI without the Sail operator', apply({ install: IstioInstall.istioOperator('v1.30.3'), cni: IstioCni.sail() }), /invalid mesh cni 'IstioCni.sail\(\)': needs the Sail operator/],
     ['a CNI version Sail does not install', apply({ cni: IstioCni.sail({ version: 'v1.27.9' }) }), /invalid mesh cni version 'v1.27.9': must be a release the Sail operator 1.30.3 installs/],
     ['a CNI namespace that is not a DNS label', apply({ cni: IstioCni.sail({ namespace: 'Istio CNI' }) }), /invalid mesh cni namespace 'Istio CNI': must be a DNS-1123 label/],
-    ['a CNI namespace that is the tenant\'s', apply({ cni: IstioCni.sail({ namespace: 'team-a' }) }), /invalid mesh cni namespace 'team-a': is one of the tenant's own namespaces/],
+    ['a CNI namespace that is the tenant\'s', apply({ cni: IstioCni.sail({ namespace: 'team-a' }) }), /invalid mesh cni namespace 'team-a': already belongs to 'team-a': a platform namespace is shared by no tenant/],
     ['an allowed namespace that is not a DNS label', apply({ allowedNamespaces: ['Ingress NS'] }), /invalid mesh allowedNamespaces\[0\] 'Ingress NS'/],
     ['a control-plane namespace that is not a DNS label', apply({ namespace: 'Istio_A' }), /invalid mesh namespace 'Istio_A'/],
     ['a control-plane namespace that is the tenant\'s', apply({ namespace: 'team-a-api' }, 'team-a', ['team-a', 'team-a-api']), /invalid mesh namespace 'team-a-api': is one of the tenant's own namespaces/],
@@ -219,6 +219,19 @@ describe('bad input', () => {
     const objects = synthObjects(tenant(PodSecurityLevel.privilegedUnsafe('runs node agents')));
     expect(istio(objects)[0].spec.values.pilot).toBeUndefined();
     expect(ofKind(objects, 'IstioCNI')).toEqual([]);
+  });
+
+  test('the CNI namespace is no tenant\'s: neither another tenant\'s, nor one declared later, nor a control plane\'s', () => {
+    const app = new App();
+    new SoftTenant(new Chart(app, 'a'), 'A', { name: 'team-a' }).addExtension(IstioTenantControlPlane.forTenant({ install: IstioInstall.sail('v1.30.3') }));
+    expect(() => new SoftTenant(new Chart(app, 'b'), 'B', { name: 'istio-cni' }))
+      .toThrow(/b\/B: invalid name 'istio-cni': already belongs to tenant 'the Istio CNI node agent'/);
+    const c = new SoftTenant(new Chart(app, 'c'), 'C', { name: 'team-c' });
+    expect(() => c.addExtension(IstioTenantControlPlane.forTenant({ install: IstioInstall.sail('v1.30.3'), cni: IstioCni.sail({ namespace: 'team-a' }) })))
+      .toThrow(/c\/C: invalid mesh cni namespace 'team-a': already belongs to 'team-a'/);
+    const d = new SoftTenant(new Chart(app, 'd'), 'D', { name: 'team-d' });
+    expect(() => d.addExtension(IstioTenantControlPlane.forTenant({ install: IstioInstall.sail('v1.30.3'), namespace: 'istio-cni' })))
+      .toThrow(/d\/D: invalid mesh namespace 'istio-cni': already belongs to 'the Istio CNI node agent'/);
   });
 
   test('tenants asking for different IstioCNI versions: one per cluster, so the second is refused, naming the first', () => {

@@ -330,9 +330,8 @@ export class IstioTenantControlPlane implements ITenantExtension {
     const versionProblem = istioVersionProblem(IstioInstall.sail(version));
     if (versionProblem) throw invalidProp(tenant, 'mesh cni version', version, versionProblem);
     checkDnsLabel(tenant, 'mesh cni namespace', namespace);
-    if (tenant.namespaces.includes(namespace)) {
-      throw invalidProp(tenant, 'mesh cni namespace', namespace, "is one of the tenant's own namespaces: the CNI node agent is the platform's, and runs privileged.");
-    }
+    // Claimed before any output: a tenant's namespace must never be relabelled privileged.
+    tenant.platform._claimPlatformNamespace(tenant, 'mesh cni namespace', namespace, 'the Istio CNI node agent');
     const existing = SAIL_CNI.get(tenant.platform);
     if (existing && (existing.version !== version || existing.namespace !== namespace)) {
       throw invalidProp(tenant, 'mesh cni', `IstioCni.sail({ version: '${version}', namespace: '${namespace}' })`,
