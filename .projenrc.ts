@@ -47,7 +47,10 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     // only. Installed under an alias so the Kustomization checks keep the
     // CommonJS 2.3 line; jest maps and transforms it like Kyverno below.
     '@kubernetes-models/flux-cd-4@npm:@kubernetes-models/flux-cd@4.0.0',
-    '@kubernetes-models/istio@~2.3.0',
+    // Istio: 3.x, the first line with networking.istio.io/v1 and
+    // PeerAuthentication at security.istio.io/v1 (the APIs the mesh emits, GA
+    // since Istio 1.22); ES modules only, mapped and transformed like Kyverno.
+    '@kubernetes-models/istio@~3.0.1',
     // Kyverno (placement engine) and Karpenter (NodePool) schemas. Their
     // only releases with the CRDs we emit are ES modules (exports with just
     // the `import` condition); jest maps and transforms them below.
@@ -103,12 +106,12 @@ const project = new cdk8s.ConstructLibraryCdk8s({
       // after it (cdk-outdir; issue 19: tests left /tmp/cdk.out* behind).
       setupFilesAfterEnv: ['<rootDir>/test/helpers/yaml-differential.ts', '<rootDir>/test/helpers/cdk-outdir.ts'],
       // (Nested dependencies of those packages are ES modules too.)
-      transformIgnorePatterns: ['^(?!.*/node_modules/(@marcbachmann/cel-js|@kubernetes-models/(kyverno|karpenter|flux-cd-4))/).*/node_modules/'],
+      transformIgnorePatterns: ['^(?!.*/node_modules/(@marcbachmann/cel-js|@kubernetes-models/(kyverno|karpenter|flux-cd-4|istio))/).*/node_modules/'],
       transform: {
         '^.+/@marcbachmann/cel-js/.+\\.js$': new javascript.Transform('ts-jest', {
           tsconfig: { allowJs: true, module: 'commonjs' },
         }),
-        '^.+/@kubernetes-models/(kyverno|karpenter|flux-cd-4)/.+\\.js$': new javascript.Transform('ts-jest', {
+        '^.+/@kubernetes-models/(kyverno|karpenter|flux-cd-4|istio)/.+\\.js$': new javascript.Transform('ts-jest', {
           tsconfig: { allowJs: true, module: 'commonjs', target: 'es2022', isolatedModules: true },
         }),
       },

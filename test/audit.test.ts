@@ -146,6 +146,23 @@ describe('each check fails on the hand-broken manifests it exists for', () => {
       named(o, 'Namespace', 'team-a').metadata.labels!['pod-security.kubernetes.io/enforce'] = 'privileged';
       return o;
     }, /enforces 'privileged' without a recorded exception/],
+    // The enforce-version rule is the constructs' own (src/versions.ts): what podSecurityVersion refuses, the audit reports.
+    ['enforce-version latest (unpinned)', 'team-a', 'namespace.pod-security', (o) => {
+      named(o, 'Namespace', 'team-a').metadata.labels!['pod-security.kubernetes.io/enforce-version'] = 'latest';
+      return o;
+    }, /Namespace team-a: pod-security.kubernetes.io\/enforce-version 'latest' must be pinned to a Kubernetes minor from v1.32 to v1.37/],
+    ['enforce-version newer than any known Kubernetes', 'team-a', 'namespace.pod-security', (o) => {
+      named(o, 'Namespace', 'team-a').metadata.labels!['pod-security.kubernetes.io/enforce-version'] = 'v1.99';
+      return o;
+    }, /enforce-version 'v1.99' is newer than the newest Kubernetes the library knows \(v1.37\)/],
+    ['enforce-version older than the oldest supported Kubernetes', 'team-a', 'namespace.pod-security', (o) => {
+      named(o, 'Namespace', 'team-a').metadata.labels!['pod-security.kubernetes.io/enforce-version'] = 'v1.30';
+      return o;
+    }, /enforce-version 'v1.30' is older than the oldest supported Kubernetes/],
+    ['enforce-version that is not a version', 'team-a', 'namespace.pod-security', (o) => {
+      named(o, 'Namespace', 'team-a').metadata.labels!['pod-security.kubernetes.io/enforce-version'] = '1.34';
+      return o;
+    }, /enforce-version '1.34' must be a Kubernetes minor from v1.32 to v1.37/],
     ['a quota without NodePorts and object counts', 'team-a', 'quota.namespace', (o) => {
       const hard = named(o, 'ResourceQuota', 'tenant-quota', 'team-a').spec.hard;
       delete hard.secrets; delete hard['services.nodeports'];

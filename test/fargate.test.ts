@@ -7,7 +7,7 @@ import { aws, SoftTenant } from 'cdk8s-tenancy';
 
 function cluster(): { stack: Stack; cluster: eks.Cluster } {
   const stack = new Stack(new CdkApp(), 'Platform', { env: { account: '111111111111', region: 'eu-west-1' } });
-  const c = new eks.Cluster(stack, 'Cluster', { version: eks.KubernetesVersion.V1_33, defaultCapacityType: eks.DefaultCapacityType.NODEGROUP, defaultCapacity: 0 });
+  const c = new eks.Cluster(stack, 'Cluster', { version: eks.KubernetesVersion.V1_35, defaultCapacityType: eks.DefaultCapacityType.NODEGROUP, defaultCapacity: 0 });
   return { stack, cluster: c };
 }
 

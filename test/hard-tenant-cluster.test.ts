@@ -1,5 +1,5 @@
 import { App as CdkApp, Stack, Validations } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -16,7 +16,7 @@ const PLATFORM = 'arn:aws:iam::111111111111:role/platform';
 
 describe('HardTenantCluster defaults', () => {
   const app = new CdkApp();
-  const cluster = new aws.HardTenantCluster(app, 'TeamA', { env, tenant: 'team-a', version: eks.KubernetesVersion.V1_33 });
+  const cluster = new aws.HardTenantCluster(app, 'TeamA', { env, tenant: 'team-a', version: eks.KubernetesVersion.V1_35 });
   const template = Template.fromStack(cluster);
 
   test('its own stack, named after the tenant', () => {
@@ -61,7 +61,7 @@ describe('HardTenantCluster configured', () => {
   const cluster = new aws.HardTenantCluster(app, 'TeamA', {
     env,
     tenant: 'team-a',
-    version: eks.KubernetesVersion.V1_33,
+    version: eks.KubernetesVersion.V1_35,
     publicEndpointCidrs: ['203.0.113.0/24'],
     tenantAdmins: [ADMIN],
     tenantUsers: [USER],
@@ -99,7 +99,7 @@ describe('HardTenantCluster configured', () => {
 
 describe('HardTenantCluster compute', () => {
   const build = (compute: aws.TenantClusterCompute) => {
-    const cluster = new aws.HardTenantCluster(new CdkApp(), 'TeamA', { env, tenant: 'team-a', version: eks.KubernetesVersion.V1_33, compute });
+    const cluster = new aws.HardTenantCluster(new CdkApp(), 'TeamA', { env, tenant: 'team-a', version: eks.KubernetesVersion.V1_35, compute });
     return { cluster, template: Template.fromStack(cluster) };
   };
 
@@ -121,7 +121,7 @@ describe('HardTenantCluster compute', () => {
 
   test('no compute: the platform adds its own, e.g. a SoleTenantNodePool', () => {
     build(aws.TenantClusterCompute.none()).template.resourceCountIs('AWS::EKS::Nodegroup', 0);
-    const cluster = new aws.HardTenantCluster(new CdkApp(), 'TeamA', { env, tenant: 'team-a', version: eks.KubernetesVersion.V1_33, compute: aws.TenantClusterCompute.none() });
+    const cluster = new aws.HardTenantCluster(new CdkApp(), 'TeamA', { env, tenant: 'team-a', version: eks.KubernetesVersion.V1_35, compute: aws.TenantClusterCompute.none() });
     expect(cluster.nodegroup).toBeUndefined();
     new aws.SoleTenantNodePool(cluster, 'Pool', { cluster: cluster.cluster, tenant: 'team-a' });
     Template.fromStack(cluster).hasResourceProperties('AWS::EKS::Nodegroup', {
@@ -134,7 +134,7 @@ describe('HardTenantCluster compute', () => {
     const app = new CdkApp();
     const network = new Stack(app, 'Network', { env });
     const vpc = new ec2.Vpc(network, 'Shared', { maxAzs: 2 });
-    const stacks = aws.HardTenantCluster.forTenants(app, ['team-a', 'team-b'], { env, version: eks.KubernetesVersion.V1_33, vpc });
+    const stacks = aws.HardTenantCluster.forTenants(app, ['team-a', 'team-b'], { env, version: eks.KubernetesVersion.V1_35, vpc });
     for (const stack of stacks) {
       const template = Template.fromStack(stack);
       template.resourceCountIs('AWS::EC2::VPC', 0);
@@ -153,9 +153,9 @@ describe('cdk-nag AwsSolutions', () => {
   };
 
   test.each([
-    ['the default cluster', (app: CdkApp) => new aws.HardTenantCluster(app, 'TeamA', { env, tenant: 'team-a', version: eks.KubernetesVersion.V1_33 })],
+    ['the default cluster', (app: CdkApp) => new aws.HardTenantCluster(app, 'TeamA', { env, tenant: 'team-a', version: eks.KubernetesVersion.V1_35 })],
     ['a configured cluster', (app: CdkApp) => new aws.HardTenantCluster(app, 'TeamA', {
-      env, tenant: 'team-a', version: eks.KubernetesVersion.V1_33, publicEndpointCidrs: ['203.0.113.0/24'], tenantAdmins: [ADMIN], platformAdmins: [PLATFORM],
+      env, tenant: 'team-a', version: eks.KubernetesVersion.V1_35, publicEndpointCidrs: ['203.0.113.0/24'], tenantAdmins: [ADMIN], platformAdmins: [PLATFORM],
     })],
   ])('%s has no unacknowledged finding', (_, build) => {
     expect(nag(build)).not.toThrow();
@@ -171,7 +171,7 @@ describe('cdk-nag AwsSolutions', () => {
     expect(nag((app) => new aws.HardTenantCluster(app, 'TeamA', {
       env,
       tenant: 'team-a',
-      version: eks.KubernetesVersion.V1_33,
+      version: eks.KubernetesVersion.V1_35,
       compute: o.compute,
       baselineDelivery: o.kubectl ? aws.BaselineDelivery.kubectl(kubectlLayer(new Stack(app, 'Layers', { env }))) : undefined,
     }))).not.toThrow();
@@ -192,7 +192,7 @@ describe('cdk-nag AwsSolutions', () => {
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     const bare = new Stack(app, 'Bare', { env });
     const cluster = new eks.Cluster(bare, 'Cluster', {
-      version: eks.KubernetesVersion.V1_33,
+      version: eks.KubernetesVersion.V1_35,
       ...compute === 'autoMode'
         ? { defaultCapacityType: eks.DefaultCapacityType.AUTOMODE }
         : { defaultCapacityType: eks.DefaultCapacityType.NODEGROUP, defaultCapacity: 0 },
@@ -224,7 +224,9 @@ describe('cdk-nag AwsSolutions', () => {
 
 describe('HardTenantCluster bad input', () => {
   test.each([
-    ['an unsupported version', { version: eks.KubernetesVersion.V1_29 }, /TeamA: invalid version '1.29': is not supported: Kubernetes 1.30 or newer/],
+    ['a version past EKS extended support', { version: eks.KubernetesVersion.V1_31 }, /TeamA: invalid version '1.31': is not supported: Kubernetes 1.32 or newer, the releases EKS still runs \(checked 2026-12-01\)\. Use 1.34 or newer for EKS standard support\./],
+    ['a long-gone version', { version: eks.KubernetesVersion.V1_29 }, /TeamA: invalid version '1.29': is not supported: Kubernetes 1.32 or newer/],
+    ['a version that is not one', { version: eks.KubernetesVersion.of('latest') }, /TeamA: invalid version 'latest': is not supported/],
     ['a public endpoint open to the internet', { publicEndpointCidrs: ['0.0.0.0/0'] }, /invalid publicEndpointCidrs\[0\] '0.0.0.0\/0': opens the API endpoint to the whole internet/],
     ['a public endpoint without CIDRs', { publicEndpointCidrs: [] }, /invalid publicEndpointCidrs \[\]: must list at least one CIDR/],
     ['a CIDR that is not one', { publicEndpointCidrs: ['10.0.0.1'] }, /invalid publicEndpointCidrs\[0\] '10.0.0.1': must be a CIDR/],
@@ -237,20 +239,37 @@ describe('HardTenantCluster bad input', () => {
     ['a node group without instance types', { compute: aws.TenantClusterCompute.nodeGroup({ instanceTypes: [] }) }, /invalid compute instanceTypes \[\]: must list at least one instance type/],
   ])('%s', (_, override, message) => {
     const app = new CdkApp();
-    expect(() => new aws.HardTenantCluster(app, 'TeamA', { env, tenant: 'team-a', version: eks.KubernetesVersion.V1_33, ...override })).toThrow(message);
+    expect(() => new aws.HardTenantCluster(app, 'TeamA', { env, tenant: 'team-a', version: eks.KubernetesVersion.V1_35, ...override })).toThrow(message);
     // Nothing emitted: the stack of a refused tenant does not exist, even partly (tenant admins are checked once the stack exists).
     if (!('tenantAdmins' in override)) expect(app.node.children).toHaveLength(0);
   });
 
   test('colliding tenants in forTenants', () => {
     const app = new CdkApp();
-    expect(() => aws.HardTenantCluster.forTenants(app, ['team-a', 'team-b', 'team-a'], { env, version: eks.KubernetesVersion.V1_33 }))
+    expect(() => aws.HardTenantCluster.forTenants(app, ['team-a', 'team-b', 'team-a'], { env, version: eks.KubernetesVersion.V1_35 }))
       .toThrow(/invalid tenants\[2\] 'team-a': is listed twice/);
   });
 
   test('forTenants: one stack per tenant', () => {
     const app = new CdkApp();
-    const stacks = aws.HardTenantCluster.forTenants(app, ['team-a', 'team-b'], { env, version: eks.KubernetesVersion.V1_33 });
+    const stacks = aws.HardTenantCluster.forTenants(app, ['team-a', 'team-b'], { env, version: eks.KubernetesVersion.V1_35 });
     expect(stacks.map((s) => s.stackName)).toEqual(['tenant-team-a', 'tenant-team-b']);
+  });
+});
+
+describe('HardTenantCluster Kubernetes versions', () => {
+  const warnings = (version: string) => {
+    const stack = new aws.HardTenantCluster(new CdkApp(), 'TeamA', { env, tenant: 'team-a', version: (eks.KubernetesVersion as any)[version] });
+    return Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('extended support'));
+  };
+
+  test.each([['V1_32', '1\\.32'], ['V1_33', '1\\.33']])('%s, in EKS extended support: accepted with a warning naming it', (version, shown) => {
+    const found = warnings(version);
+    expect(found).toHaveLength(1);
+    expect(found[0].entry.data).toMatch(new RegExp(`Kubernetes ${shown} is in EKS extended support only \\(1\\.32, 1\\.33, checked 2026-12-01\\).*1\\.34 or newer`));
+  });
+
+  test.each(['V1_34', 'V1_35', 'V1_37'])('%s, in standard support: no warning', (version) => {
+    expect(warnings(version)).toEqual([]);
   });
 });

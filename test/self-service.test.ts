@@ -61,11 +61,11 @@ describe('TenantSelfService.hnc()', () => {
         labels: Object.entries({
           'cdk8s-tenancy.io/tenant': 'team-a',
           'pod-security.kubernetes.io/audit': 'restricted',
-          'pod-security.kubernetes.io/audit-version': 'v1.30',
+          'pod-security.kubernetes.io/audit-version': 'latest',
           'pod-security.kubernetes.io/enforce': 'restricted',
-          'pod-security.kubernetes.io/enforce-version': 'v1.30',
+          'pod-security.kubernetes.io/enforce-version': 'v1.32',
           'pod-security.kubernetes.io/warn': 'restricted',
-          'pod-security.kubernetes.io/warn-version': 'v1.30',
+          'pod-security.kubernetes.io/warn-version': 'latest',
         }).map(([key, value]) => ({ key, value })),
       },
     });

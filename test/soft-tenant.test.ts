@@ -24,7 +24,7 @@ const FULL: SoftTenantProps = {
   admins: [TenantMember.group('team-a-admins'), TenantMember.user('alice@example.com')],
   users: [TenantMember.group('team-a-developers'), TenantMember.serviceAccount('ci', 'deployer')],
   podSecurity: PodSecurityLevel.baseline('legacy image runs as root; tracked in TICKET-1'),
-  podSecurityVersion: 'v1.31',
+  podSecurityVersion: 'v1.34',
   network: {
     ingressFrom: [
       TenantPeer.tenant('team-b', [TenantPort.tcp(8080)]),
@@ -69,11 +69,11 @@ describe('SoftTenant with only a name', () => {
       [TENANT_LABEL]: 'team-a',
       [MANAGED_BY_LABEL]: 'cdk8s-tenancy',
       'pod-security.kubernetes.io/enforce': 'restricted',
-      'pod-security.kubernetes.io/enforce-version': 'v1.30',
+      'pod-security.kubernetes.io/enforce-version': 'v1.32',
       'pod-security.kubernetes.io/audit': 'restricted',
-      'pod-security.kubernetes.io/audit-version': 'v1.30',
+      'pod-security.kubernetes.io/audit-version': 'latest',
       'pod-security.kubernetes.io/warn': 'restricted',
-      'pod-security.kubernetes.io/warn-version': 'v1.30',
+      'pod-security.kubernetes.io/warn-version': 'latest',
     });
   });
 
@@ -258,9 +258,11 @@ describe('SoftTenant fully configured', () => {
     const ns = find(objects, 'Namespace', 'team-a');
     expect(ns.metadata.labels).toMatchObject({
       'pod-security.kubernetes.io/enforce': 'baseline',
-      'pod-security.kubernetes.io/enforce-version': 'v1.31',
+      'pod-security.kubernetes.io/enforce-version': 'v1.34',
       'pod-security.kubernetes.io/audit': 'restricted',
+      'pod-security.kubernetes.io/audit-version': 'latest',
       'pod-security.kubernetes.io/warn': 'restricted',
+      'pod-security.kubernetes.io/warn-version': 'latest',
       'example.com/cost-center': 'cc-42',
     });
     expect(ns.metadata.annotations).toEqual({

@@ -9,7 +9,7 @@ import { aws, SoftTenant, TENANT_LABEL, TenantPlacement } from 'cdk8s-tenancy';
 
 function cluster() {
   const stack = new Stack(new CdkApp(), 'Platform', { env: { account: '111111111111', region: 'eu-west-1' } });
-  const c = new eks.Cluster(stack, 'Cluster', { version: eks.KubernetesVersion.V1_33, defaultCapacityType: eks.DefaultCapacityType.NODEGROUP, defaultCapacity: 0 });
+  const c = new eks.Cluster(stack, 'Cluster', { version: eks.KubernetesVersion.V1_35, defaultCapacityType: eks.DefaultCapacityType.NODEGROUP, defaultCapacity: 0 });
   return { stack, cluster: c };
 }
 

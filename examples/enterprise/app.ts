@@ -29,7 +29,7 @@ export function enterprise(app: App): void {
   });
   // One Istio control plane per team, installed with `istioctl install -f`
   // (IstioInstall.sail(...) gives the Sail operator's Istio resource instead).
-  const mesh = IstioInstall.istioOperator('v1.26.2');
+  const mesh = IstioInstall.istioOperator('v1.30.3');
   shop.addExtension(IstioTenantControlPlane.forTenant({ install: mesh, allowedNamespaces: ['ingress-nginx'] }));
 
   // Payments: accepts only the shop, runs on its own nodes, in gVisor.

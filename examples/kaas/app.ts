@@ -10,7 +10,7 @@ import * as aws from 'cdk8s-tenancy/aws';
 export function kaas(app: App, env: Environment): aws.HardTenantCluster[] {
   return aws.HardTenantCluster.forTenants(app, ['acme', 'globex', 'initech'], {
     env,
-    version: eks.KubernetesVersion.V1_33,
+    version: eks.KubernetesVersion.V1_35,
     platformAdmins: [`arn:aws:iam::${env.account}:role/platform-admins`],
   });
 }

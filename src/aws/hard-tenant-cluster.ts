@@ -1,4 +1,4 @@
-import { Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { Annotations, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -12,9 +12,7 @@ import { TENANT_LABEL } from '../core/labels';
 import { checkDnsLabel } from '../core/names';
 import { hardTenantClusterAcknowledgements } from './internal/cluster-nag';
 import { SoftTenant, SoftTenantProps } from '../tenant/soft-tenant';
-
-/** The oldest Kubernetes release the library supports (ValidatingAdmissionPolicy GA). */
-const MIN_MINOR = 30;
+import { KUBERNETES_EXTENDED_SUPPORT_MINORS, KUBERNETES_OLDEST_MINOR, KUBERNETES_STANDARD_SUPPORT_MINORS, kubernetesSupport, VERSIONS_CHECKED } from '../core/versions';
 
 /**
  * How the tenant's baseline (its SoftTenant objects and the platform guard)
@@ -47,7 +45,11 @@ export class BaselineDelivery {
  * Options shared by the clusters of many tenants (see `forTenants`).
  */
 export interface HardTenantClusterOptions extends StackProps {
-  /** The Kubernetes version: 1.30 or newer. */
+  /**
+   * The Kubernetes version: one EKS runs, 1.32 or newer. 1.32 and 1.33 are
+   * in EKS extended support (accepted, with a synth warning); 1.34 and newer
+   * in standard support.
+   */
   readonly version: eks.KubernetesVersion;
 
   /**
@@ -168,8 +170,11 @@ export class HardTenantCluster extends Stack {
     const where = { node: { path: [scope.node.path, id].filter(Boolean).join('/') } } as Construct;
     checkDnsLabel(where, 'tenant', props.tenant);
     const minor = Number(/^1\.(\d+)$/.exec(props.version.version)?.[1]);
-    if (!(minor >= MIN_MINOR)) {
-      throw invalidProp(where, 'version', props.version.version, `is not supported: Kubernetes 1.${MIN_MINOR} or newer (ValidatingAdmissionPolicy is GA from 1.30).`);
+    const support = kubernetesSupport(minor);
+    if (support === 'unsupported') {
+      throw invalidProp(where, 'version', props.version.version,
+        `is not supported: Kubernetes 1.${KUBERNETES_OLDEST_MINOR} or newer, the releases EKS still runs (checked ${VERSIONS_CHECKED}).`,
+        `Use 1.${KUBERNETES_STANDARD_SUPPORT_MINORS[0]} or newer for EKS standard support.`);
     }
     for (const [i, cidr] of (props.publicEndpointCidrs ?? []).entries()) {
       if (!ipaddr.isValidCIDR(cidr)) throw invalidProp(where, `publicEndpointCidrs[${i}]`, cidr, "must be a CIDR, e.g. '203.0.113.0/24'.");
@@ -189,6 +194,10 @@ export class HardTenantCluster extends Stack {
 
     super(scope, id, { stackName: `tenant-${props.tenant}`, ...props });
     this.tenant = props.tenant;
+    if (support === 'extended') {
+      Annotations.of(this).addWarningV2('cdk8s-tenancy:kubernetesExtendedSupport',
+        `Kubernetes ${props.version.version} is in EKS extended support only (${KUBERNETES_EXTENDED_SUPPORT_MINORS.map((m) => `1.${m}`).join(', ')}, checked ${VERSIONS_CHECKED}): it costs more and ends sooner. Plan the upgrade to a standard-support release (1.${KUBERNETES_STANDARD_SUPPORT_MINORS[0]} or newer).`);
+    }
 
     const vpc = props.vpc ?? new ec2.Vpc(this, 'Vpc', {
       maxAzs: 2,

@@ -29,6 +29,12 @@ export interface Claim {
   readonly owner: string;
   /** The error for a claim on a name another owner holds, given that owner. */
   refuse(owner: string): Error;
+  /**
+   * The same owner may claim the name again: a platform namespace every
+   * tenant's extension asks for (the Istio CNI node agent's).
+   * @default false
+   */
+  readonly shared?: boolean;
 }
 
 /**
@@ -88,7 +94,7 @@ export class PlatformRegistry {
   public claim(claims: Claim[]): void {
     for (const c of claims) {
       const owner = this.claims.get(claimKey(c));
-      if (owner !== undefined) throw c.refuse(owner);
+      if (owner !== undefined && !(c.shared && owner === c.owner)) throw c.refuse(owner);
     }
     claims.forEach((c) => this.claims.set(claimKey(c), c.owner));
   }

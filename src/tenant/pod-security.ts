@@ -1,8 +1,7 @@
 import { IConstruct } from 'constructs';
 import { invalidProp } from '../core/errors';
 import { POD_SECURITY_EXCEPTION_ANNOTATION, POD_SECURITY_LABEL_PREFIX } from '../core/labels';
-
-const VERSION = /^(latest|v1\.(0|[1-9][0-9]*))$/;
+import { POD_SECURITY_AUDIT_VERSION, podSecurityVersionProblem } from '../core/versions';
 
 /**
  * The Pod Security Standard a tenant's namespaces enforce through Pod
@@ -54,7 +53,10 @@ export class PodSecurityLevel {
   ) {}
 
   /**
-   * The namespace labels and annotations for this level.
+   * The namespace labels and annotations for this level: `enforce` at the
+   * level, pinned to `version`; `audit` and `warn` at `restricted` and the
+   * cluster's own version (`latest`), so the gap to the newest, strictest
+   * rules is always reported and never enforced unannounced.
    *
    * @internal
    */
@@ -68,13 +70,12 @@ export class PodSecurityLevel {
         'is weaker than restricted and needs a reason.',
         `Use PodSecurityLevel.${this._level === 'baseline' ? 'baseline' : 'privilegedUnsafe'}('why this tenant needs it').`);
     }
-    if (!VERSION.test(version)) {
-      throw invalidProp(scope, 'podSecurityVersion', version, "must be 'latest' or a Kubernetes minor version such as 'v1.30'.");
-    }
+    const problem = podSecurityVersionProblem(version);
+    if (problem) throw invalidProp(scope, 'podSecurityVersion', version, problem);
     const labels: Record<string, string> = {};
     for (const mode of ['enforce', 'audit', 'warn']) {
       labels[`${POD_SECURITY_LABEL_PREFIX}${mode}`] = mode === 'enforce' ? this._level : 'restricted';
-      labels[`${POD_SECURITY_LABEL_PREFIX}${mode}-version`] = version;
+      labels[`${POD_SECURITY_LABEL_PREFIX}${mode}-version`] = mode === 'enforce' ? version : POD_SECURITY_AUDIT_VERSION;
     }
     const annotations: Record<string, string> = this._reason ? { [POD_SECURITY_EXCEPTION_ANNOTATION]: this._reason } : {};
     return { labels, annotations };

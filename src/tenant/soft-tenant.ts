@@ -9,17 +9,11 @@ import { invalidProp } from '../core/errors';
 import { isProtectedKey } from '../core/keys';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, TENANT_LABEL } from '../core/labels';
 import { checkDnsLabel, checkLabel, isReservedNamespace } from '../core/names';
+import { DEFAULT_POD_SECURITY_VERSION } from '../core/versions';
 import { NetworkPolicyRule, policyPorts } from './internal/network';
 import { renderContainerLimits, renderQuotaHard } from './internal/quota';
 import { RbacRule, RbacSubject, TENANT_ADMIN_RULES, TENANT_USER_RULES } from './internal/rbac';
 import { TenancyPlatform } from '../platform/tenancy-platform';
-
-/**
- * The Pod Security version pinned when none is given: the oldest Kubernetes
- * release this library supports. Pinned, not `latest`, so a cluster upgrade
- * never tightens the rules under running workloads unannounced.
- */
-const DEFAULT_POD_SECURITY_VERSION = 'v1.30';
 
 /**
  * Something that adds to a tenant after it is declared: a placement on
@@ -94,9 +88,15 @@ export interface SoftTenantProps {
   readonly podSecurity?: PodSecurityLevel;
 
   /**
-   * The Pod Security Standards version (`v1.30`, or `latest`).
+   * The Pod Security Standards version the tenant's namespaces enforce (the
+   * `enforce-version` label): a Kubernetes minor from `v1.32`, the oldest
+   * the library supports, to `v1.37`, the newest it knows. Every namespace
+   * the library writes for the tenant follows it, its mesh control plane's
+   * too. Always pinned: `audit` and `warn` run at `latest`, so rules newer
+   * than the pin are reported, never enforced by a cluster upgrade
+   * unannounced; `latest` itself is refused here.
    *
-   * @default 'v1.30'
+   * @default 'v1.32' (the oldest supported Kubernetes)
    */
   readonly podSecurityVersion?: string;
 
@@ -178,6 +178,8 @@ export class SoftTenant extends Construct {
   public _adminSubjects: RbacSubject[] = [];
   /** The enforced Pod Security level (`restricted`, `baseline`, `privileged`). @internal */
   public readonly _podSecurityLevel: string;
+  /** The pinned Pod Security `enforce-version` every namespace written for this tenant follows. @internal */
+  public readonly _podSecurityVersion: string;
 
   constructor(scope: Construct, id: string, props: SoftTenantProps) {
     super(scope, id);
@@ -220,7 +222,8 @@ export class SoftTenant extends Construct {
     }
     const podSecurityLevel = props.podSecurity ?? PodSecurityLevel.RESTRICTED;
     this._podSecurityLevel = podSecurityLevel._level;
-    const podSecurity = podSecurityLevel._render(this, props.podSecurityVersion ?? DEFAULT_POD_SECURITY_VERSION);
+    this._podSecurityVersion = props.podSecurityVersion ?? DEFAULT_POD_SECURITY_VERSION;
+    const podSecurity = podSecurityLevel._render(this, this._podSecurityVersion);
     const admins = (props.admins ?? []).map((m, i) => m._toSubject(this, `admins[${i}]`));
     this._adminSubjects = admins;
     const users = (props.users ?? []).map((m, i) => m._toSubject(this, `users[${i}]`));

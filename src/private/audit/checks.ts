@@ -7,6 +7,7 @@ import { selects } from './selectors';
 import { vclusterReleases, weakenedValues } from './vcluster';
 import { AuditFinding, CheckResult, CheckStatus } from '../../audit/audit-report';
 import { CONTROL_PLANE_OF_LABEL, DEDICATED_NODES_LABEL, MANAGED_BY_LABEL, POD_SECURITY_EXCEPTION_ANNOTATION, POD_SECURITY_LABEL_PREFIX, TENANT_LABEL } from '../../core/labels';
+import { podSecurityVersionProblem } from '../../core/versions';
 import { PLACEMENT_POLICY_NAME } from '../../placement/internal/rules';
 import { GUARDRAILS_POLICY_NAME } from '../../platform/guardrails';
 import { INHERITED_FROM_LABEL, TREE_LABEL_SUFFIX } from '../../selfservice/internal/hnc';
@@ -132,6 +133,12 @@ export const TENANT_CHECKS: CheckDefinition[] = [
         if (!labels[`pod-security.kubernetes.io/${key}`]) {
           out.push(finding(ctx, o, `has no pod-security.kubernetes.io/${key} label`, `Set pod-security.kubernetes.io/${key} (SoftTenant does).`));
         }
+      }
+      // The same rule SoftTenant's podSecurityVersion is held to (src/versions.ts).
+      const enforceVersion = labels[`${ENFORCE_LABEL}-version`];
+      const versionProblem = enforceVersion === undefined ? undefined : podSecurityVersionProblem(enforceVersion);
+      if (versionProblem) {
+        out.push(finding(ctx, o, `pod-security.kubernetes.io/enforce-version '${enforceVersion}' ${versionProblem}`, 'Pin pod-security.kubernetes.io/enforce-version (SoftTenant\'s podSecurityVersion).'));
       }
       return out;
     }),
