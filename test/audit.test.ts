@@ -487,7 +487,13 @@ describe('vcluster.values', () => {
       ['a privileged control plane', (o: K8sObject[]) => { valuesOf(o).controlPlane.distro.k8s.securityContext.privileged = true; },
         'values sets controlPlane.distro.k8s.securityContext.privileged, under a path the library locks', `Remove controlPlane.distro.k8s.securityContext.privileged from ${where}.`],
       ['host RBAC added', (o: K8sObject[]) => { valuesOf(o).rbac = { clusterRole: { enabled: true } }; },
-        'values sets rbac, which the library locks and leaves to the chart', `Remove rbac from ${where}.`],
+        'values sets rbac.clusterRole.enabled to true, where the library locks false', `Set rbac.clusterRole.enabled: false in ${where}.`],
+      ['Role rules added', (o: K8sObject[]) => { valuesOf(o).rbac.role = { extraRules: [{ apiGroups: [''], resources: ['nodes'], verbs: ['get'] }] }; },
+        'values sets rbac.role, under a path the library locks', `Remove rbac.role from ${where}.`],
+      ['host secrets synced in', (o: K8sObject[]) => { valuesOf(o).sync.fromHost.secrets.enabled = true; },
+        'values sets sync.fromHost.secrets.enabled to true, where the library locks false', `Set sync.fromHost.secrets.enabled: false in ${where}.`],
+      ['an integration switched on', (o: K8sObject[]) => { valuesOf(o).integrations = { metricsServer: { enabled: true } }; },
+        'values sets integrations, which the library locks and leaves to the chart', `Remove integrations from ${where}.`],
       ['an install into another tenant\'s namespace', (o: K8sObject[]) => installInto(o, 'team-b'),
         'is tenant \'team-a\'s virtual cluster (label cdk8s-tenancy.io/control-plane-of) but installs into namespace team-b of tenant \'team-b\'',
         `Set ${destination} to a namespace of tenant 'team-a'.`],
@@ -522,8 +528,11 @@ describe('vcluster.values', () => {
     const f = findings(o, 'team-b');
     expect(f[0]).toEqual(['HelmRelease team-b/dev', 'takes values from spec.valuesFrom, which the manifests do not hold: they could override the locked paths', 'Inline the values in spec.values.']);
     expect(f.slice(1).map(([, message]) => message)).toEqual([
-      'sync.toHost.namespaces', 'sync.toHost.persistentVolumes', 'sync.toHost.storageClasses', 'sync.toHost.priorityClasses', 'sync.toHost.volumeSnapshotContents',
-      'sync.fromHost.nodes', 'controlPlane.distro', 'controlPlane.hostPathMapper', 'controlPlane.statefulSet.security', 'controlPlane.coredns.security', 'policies',
+      'sync.toHost.namespaces', 'sync.toHost.persistentVolumes', 'sync.toHost.storageClasses', 'sync.toHost.priorityClasses',
+      'sync.toHost.resourceClaims', 'sync.toHost.resourceClaimTemplates', 'sync.toHost.gatewayApi', 'sync.toHost.pods.hybridScheduling',
+      ...['nodes', 'priorityClasses', 'deviceClasses', 'ingressClasses', 'runtimeClasses', 'gatewayClasses', 'storageClasses',
+        'csiNodes', 'csiDrivers', 'csiStorageCapacities', 'gateways', 'configMaps', 'secrets'].map((k) => `sync.fromHost.${k}`),
+      'controlPlane.distro', 'controlPlane.hostPathMapper', 'controlPlane.statefulSet.security', 'controlPlane.coredns.security', 'policies', 'rbac',
     ].map((p) => `values does not set ${p}: the chart's default applies`));
   });
 
