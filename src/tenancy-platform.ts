@@ -43,7 +43,8 @@ export const SELF_SERVICE_PODS_POLICY_NAME = 'cdk8s-tenancy-self-service-pods';
 /**
  * The name of the placement guard that keeps pods on the nodes of their own
  * tenant: the ValidatingAdmissionPolicy and its binding, the Kyverno
- * ClusterPolicy or the Gatekeeper Constraint, by engine.
+ * ValidatingPolicy (or legacy ClusterPolicy) or the Gatekeeper Constraint,
+ * by engine.
  */
 export { PLACEMENT_POLICY_NAME };
 

@@ -262,6 +262,7 @@ describe('nodes.placement', () => {
 
   describe.each([
     ['Kyverno', () => PlacementEngine.kyverno()],
+    ['Kyverno (legacy ClusterPolicy)', () => PlacementEngine.kyvernoLegacyClusterPolicy()],
     ['Gatekeeper', () => PlacementEngine.gatekeeper()],
   ])('with the %s engine', (_, engine) => {
     /** placed(), with the engine's guard instead of the ValidatingAdmissionPolicy. */
@@ -288,7 +289,7 @@ describe('nodes.placement', () => {
     });
 
     test('without its guard, the check fails as missing', () => {
-      const guardKinds = ['ClusterPolicy', 'ConstraintTemplate', 'Cdk8sTenancyPlacement'];
+      const guardKinds = ['ValidatingPolicy', 'ClusterPolicy', 'ConstraintTemplate', 'Cdk8sTenancyPlacement'];
       const objects = without(placedWith(), (o) => guardKinds.includes(o.kind) && o.metadata.name.startsWith('cdk8s') && !o.metadata.labels?.[TENANT_LABEL]);
       expect(check(objects, 'team-a').findings.map((f) => `${f.object}: ${f.message}`))
         .toEqual(["ValidatingAdmissionPolicy cdk8s-tenancy-placement: is missing: any pod may tolerate the tenant's taint and run on its nodes"]);
@@ -296,9 +297,15 @@ describe('nodes.placement', () => {
   });
 
   test.each([
-    ['a Kyverno guard failing open', PlacementEngine.kyverno(), (o: any[]) => { named(o, 'ClusterPolicy', 'cdk8s-tenancy-placement').spec.webhookConfiguration.failurePolicy = 'Ignore'; },
+    ['a Kyverno guard failing open', PlacementEngine.kyverno(), (o: any[]) => { named(o, 'ValidatingPolicy', 'cdk8s-tenancy-placement').spec.failurePolicy = 'Ignore'; },
+      'ValidatingPolicy cdk8s-tenancy-placement: does not fail closed'],
+    ['a Kyverno guard that only audits', PlacementEngine.kyverno(), (o: any[]) => { named(o, 'ValidatingPolicy', 'cdk8s-tenancy-placement').spec.validationActions = ['Audit']; },
+      'ValidatingPolicy cdk8s-tenancy-placement: does not deny (validationActions without Deny)'],
+    ['a Kyverno guard kept from admission', PlacementEngine.kyverno(), (o: any[]) => { named(o, 'ValidatingPolicy', 'cdk8s-tenancy-placement').spec.evaluation.admission = { enabled: false }; },
+      'ValidatingPolicy cdk8s-tenancy-placement: is not evaluated at admission'],
+    ['a legacy Kyverno guard failing open', PlacementEngine.kyvernoLegacyClusterPolicy(), (o: any[]) => { named(o, 'ClusterPolicy', 'cdk8s-tenancy-placement').spec.webhookConfiguration.failurePolicy = 'Ignore'; },
       'ClusterPolicy cdk8s-tenancy-placement: does not fail closed'],
-    ['a Kyverno guard that only audits', PlacementEngine.kyverno(), (o: any[]) => { named(o, 'ClusterPolicy', 'cdk8s-tenancy-placement').spec.rules[0].validate.failureAction = 'Audit'; },
+    ['a legacy Kyverno guard that only audits', PlacementEngine.kyvernoLegacyClusterPolicy(), (o: any[]) => { named(o, 'ClusterPolicy', 'cdk8s-tenancy-placement').spec.rules[0].validate.failureAction = 'Audit'; },
       'ClusterPolicy cdk8s-tenancy-placement: does not enforce (failureAction Audit only reports)'],
     ['a Gatekeeper Constraint in dry run', PlacementEngine.gatekeeper(), (o: any[]) => { named(o, 'Cdk8sTenancyPlacement', 'cdk8s-tenancy-placement').spec.enforcementAction = 'dryrun'; },
       'Cdk8sTenancyPlacement cdk8s-tenancy-placement: does not deny (enforcementAction dryrun)'],

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import type { TenantPlacement } from './tenant-placement';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, TENANT_LABEL } from '../labels';
 import { gatekeeperGuard, gatekeeperMutation } from '../private/placement/gatekeeper';
-import { kyvernoGuard, kyvernoMutation } from '../private/placement/kyverno';
+import { kyvernoGuard, kyvernoMutatingPolicy, kyvernoMutation, kyvernoValidatingPolicy } from '../private/placement/kyverno';
 import { vapGuard } from '../private/placement/vap';
 
 /**
@@ -35,12 +35,24 @@ export class PlacementEngine {
   }
 
   /**
-   * Kyverno (1.13 to 1.19): one ClusterPolicy validating with the shared
-   * CEL rules, and per tenant a ClusterPolicy that adds its toleration and
-   * node affinity to the pods of its namespaces.
+   * Kyverno (1.16 and later) with its CEL policies (policies.kyverno.io/v1):
+   * one ValidatingPolicy running the shared CEL rules, and per tenant a
+   * MutatingPolicy that adds its toleration and node affinity to the pods
+   * of its namespaces.
    */
   public static kyverno(): PlacementEngine {
-    return new PlacementEngine('Kyverno', true);
+    return new PlacementEngine('Kyverno', true, 'cel');
+  }
+
+  /**
+   * Kyverno's legacy ClusterPolicies (kyverno.io/v1, Kyverno 1.13 to 1.19):
+   * one validating with the shared CEL rules (`validate.cel`), and per
+   * tenant one adding the toleration and node affinity (JSON patches).
+   * Kyverno deprecated ClusterPolicy in 1.17 and plans to remove it in 1.20:
+   * only for clusters that cannot run the CEL policies yet.
+   */
+  public static kyvernoLegacyClusterPolicy(): PlacementEngine {
+    return new PlacementEngine('Kyverno', true, 'cluster-policy');
   }
 
   /**
@@ -57,6 +69,8 @@ export class PlacementEngine {
     public readonly name: string,
     /** Whether the engine adds the toleration and node affinity to the tenant's pods itself. */
     public readonly mutates: boolean,
+    /** The kind of policy, for engines with more than one. */
+    private readonly flavour?: 'cel' | 'cluster-policy',
   ) {}
 
   /**
@@ -67,7 +81,7 @@ export class PlacementEngine {
   public _addGuard(scope: Construct, exemptNamespaces: string[]): void {
     const labels = { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE };
     switch (this.name) {
-      case 'Kyverno': return kyvernoGuard(scope, labels, exemptNamespaces);
+      case 'Kyverno': return this.flavour === 'cel' ? kyvernoValidatingPolicy(scope, labels, exemptNamespaces) : kyvernoGuard(scope, labels, exemptNamespaces);
       case 'Gatekeeper': return gatekeeperGuard(scope, labels, exemptNamespaces);
       default: return vapGuard(scope, labels, exemptNamespaces);
     }
@@ -82,7 +96,7 @@ export class PlacementEngine {
   public _addMutation(scope: Construct, placement: TenantPlacement): void {
     const labels = { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [TENANT_LABEL]: placement.tenant };
     switch (this.name) {
-      case 'Kyverno': return kyvernoMutation(scope, labels, placement);
+      case 'Kyverno': return this.flavour === 'cel' ? kyvernoMutatingPolicy(scope, labels, placement) : kyvernoMutation(scope, labels, placement);
       case 'Gatekeeper': return gatekeeperMutation(scope, labels, placement);
       default: return;
     }
