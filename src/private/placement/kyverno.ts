@@ -54,6 +54,17 @@ export function kyvernoValidatingPolicy(scope: Construct, labels: Record<string,
 }
 
 /**
+ * A JSON value as a CEL literal. Map values are wrapped in `dyn()`: CEL's
+ * type checker (the API server's and Kyverno's) refuses a map literal whose
+ * values differ in type (a toleration's strings beside a term's lists).
+ */
+function celLiteral(x: unknown): string {
+  if (Array.isArray(x)) return `[${x.map(celLiteral).join(', ')}]`;
+  if (x && typeof x === 'object') return `{${Object.entries(x).map(([k, v]) => `${JSON.stringify(k)}: dyn(${celLiteral(v)})`).join(', ')}}`;
+  return JSON.stringify(x);
+}
+
+/**
  * The tenant's mutation as a MutatingPolicy: pods created in its namespaces
  * get its toleration (appended, unless already there: other tolerations
  * stay) and its required node affinity term (replacing any required terms:
@@ -65,7 +76,7 @@ export function kyvernoValidatingPolicy(scope: Construct, labels: Record<string,
  */
 export function kyvernoMutatingPolicy(scope: Construct, labels: Record<string, string>, placement: TenantPlacement): void {
   const { toleration, nodeSelectorTerm, tenant } = placement;
-  const lit = (x: unknown) => JSON.stringify(x);
+  const lit = celLiteral;
   const required = { nodeSelectorTerms: [nodeSelectorTerm] };
   const patch = (path: string, value: unknown) => `JSONPatch{op: "add", path: ${lit(path)}, value: ${lit(value)}}`;
   const same = `t, has(t.key) && t.key == ${lit(toleration.key)} && has(t.value) && t.value == ${lit(toleration.value)} && has(t.effect) && t.effect == ${lit(toleration.effect)}`;
