@@ -288,6 +288,7 @@ describe('nodes.placement', () => {
 
   describe.each([
     ['Kyverno', () => PlacementEngine.kyverno()],
+    ['Kyverno (legacy ClusterPolicy)', () => PlacementEngine.kyvernoLegacyClusterPolicy()],
     ['Gatekeeper', () => PlacementEngine.gatekeeper()],
   ])('with the %s engine', (_, engine) => {
     /** placed(), with the engine's guard instead of the ValidatingAdmissionPolicy. */
@@ -314,7 +315,7 @@ describe('nodes.placement', () => {
     });
 
     test('without its guard, the check fails as missing', () => {
-      const guardKinds = ['ClusterPolicy', 'ConstraintTemplate', 'Cdk8sTenancyPlacement'];
+      const guardKinds = ['ValidatingPolicy', 'ClusterPolicy', 'ConstraintTemplate', 'Cdk8sTenancyPlacement'];
       const objects = without(placedWith(), (o) => guardKinds.includes(o.kind) && o.metadata.name.startsWith('cdk8s') && !o.metadata.labels?.[TENANT_LABEL]);
       expect(check(objects, 'team-a').findings.map((f) => `${f.object}: ${f.message}`))
         .toEqual(["ValidatingAdmissionPolicy cdk8s-tenancy-placement: is missing: any pod may tolerate the tenant's taint and run on its nodes"]);
@@ -322,9 +323,15 @@ describe('nodes.placement', () => {
   });
 
   test.each([
-    ['a Kyverno guard failing open', PlacementEngine.kyverno(), (o: any[]) => { named(o, 'ClusterPolicy', 'cdk8s-tenancy-placement').spec.webhookConfiguration.failurePolicy = 'Ignore'; },
+    ['a Kyverno guard failing open', PlacementEngine.kyverno(), (o: any[]) => { named(o, 'ValidatingPolicy', 'cdk8s-tenancy-placement').spec.failurePolicy = 'Ignore'; },
+      'ValidatingPolicy cdk8s-tenancy-placement: does not fail closed'],
+    ['a Kyverno guard that only audits', PlacementEngine.kyverno(), (o: any[]) => { named(o, 'ValidatingPolicy', 'cdk8s-tenancy-placement').spec.validationActions = ['Audit']; },
+      'ValidatingPolicy cdk8s-tenancy-placement: does not deny (validationActions without Deny)'],
+    ['a Kyverno guard kept from admission', PlacementEngine.kyverno(), (o: any[]) => { named(o, 'ValidatingPolicy', 'cdk8s-tenancy-placement').spec.evaluation.admission = { enabled: false }; },
+      'ValidatingPolicy cdk8s-tenancy-placement: is not evaluated at admission'],
+    ['a legacy Kyverno guard failing open', PlacementEngine.kyvernoLegacyClusterPolicy(), (o: any[]) => { named(o, 'ClusterPolicy', 'cdk8s-tenancy-placement').spec.webhookConfiguration.failurePolicy = 'Ignore'; },
       'ClusterPolicy cdk8s-tenancy-placement: does not fail closed'],
-    ['a Kyverno guard that only audits', PlacementEngine.kyverno(), (o: any[]) => { named(o, 'ClusterPolicy', 'cdk8s-tenancy-placement').spec.rules[0].validate.failureAction = 'Audit'; },
+    ['a legacy Kyverno guard that only audits', PlacementEngine.kyvernoLegacyClusterPolicy(), (o: any[]) => { named(o, 'ClusterPolicy', 'cdk8s-tenancy-placement').spec.rules[0].validate.failureAction = 'Audit'; },
       'ClusterPolicy cdk8s-tenancy-placement: does not enforce (failureAction Audit only reports)'],
     ['a Gatekeeper Constraint in dry run', PlacementEngine.gatekeeper(), (o: any[]) => { named(o, 'Cdk8sTenancyPlacement', 'cdk8s-tenancy-placement').spec.enforcementAction = 'dryrun'; },
       'Cdk8sTenancyPlacement cdk8s-tenancy-placement: does not deny (enforcementAction dryrun)'],
@@ -513,7 +520,13 @@ describe('vcluster.values', () => {
       ['a privileged control plane', (o: K8sObject[]) => { valuesOf(o).controlPlane.distro.k8s.securityContext.privileged = true; },
         'values sets controlPlane.distro.k8s.securityContext.privileged, under a path the library locks', `Remove controlPlane.distro.k8s.securityContext.privileged from ${where}.`],
       ['host RBAC added', (o: K8sObject[]) => { valuesOf(o).rbac = { clusterRole: { enabled: true } }; },
-        'values sets rbac, which the library locks and leaves to the chart', `Remove rbac from ${where}.`],
+        'values sets rbac.clusterRole.enabled to true, where the library locks false', `Set rbac.clusterRole.enabled: false in ${where}.`],
+      ['Role rules added', (o: K8sObject[]) => { valuesOf(o).rbac.role = { extraRules: [{ apiGroups: [''], resources: ['nodes'], verbs: ['get'] }] }; },
+        'values sets rbac.role, under a path the library locks', `Remove rbac.role from ${where}.`],
+      ['host secrets synced in', (o: K8sObject[]) => { valuesOf(o).sync.fromHost.secrets.enabled = true; },
+        'values sets sync.fromHost.secrets.enabled to true, where the library locks false', `Set sync.fromHost.secrets.enabled: false in ${where}.`],
+      ['an integration switched on', (o: K8sObject[]) => { valuesOf(o).integrations = { metricsServer: { enabled: true } }; },
+        'values sets integrations, which the library locks and leaves to the chart', `Remove integrations from ${where}.`],
       ['an install into another tenant\'s namespace', (o: K8sObject[]) => installInto(o, 'team-b'),
         'is tenant \'team-a\'s virtual cluster (label cdk8s-tenancy.io/control-plane-of) but installs into namespace team-b of tenant \'team-b\'',
         `Set ${destination} to a namespace of tenant 'team-a'.`],
@@ -548,8 +561,11 @@ describe('vcluster.values', () => {
     const f = findings(o, 'team-b');
     expect(f[0]).toEqual(['HelmRelease team-b/dev', 'takes values from spec.valuesFrom, which the manifests do not hold: they could override the locked paths', 'Inline the values in spec.values.']);
     expect(f.slice(1).map(([, message]) => message)).toEqual([
-      'sync.toHost.namespaces', 'sync.toHost.persistentVolumes', 'sync.toHost.storageClasses', 'sync.toHost.priorityClasses', 'sync.toHost.volumeSnapshotContents',
-      'sync.fromHost.nodes', 'controlPlane.distro', 'controlPlane.hostPathMapper', 'controlPlane.statefulSet.security', 'controlPlane.coredns.security', 'policies',
+      'sync.toHost.namespaces', 'sync.toHost.persistentVolumes', 'sync.toHost.storageClasses', 'sync.toHost.priorityClasses',
+      'sync.toHost.resourceClaims', 'sync.toHost.resourceClaimTemplates', 'sync.toHost.gatewayApi', 'sync.toHost.pods.hybridScheduling',
+      ...['nodes', 'priorityClasses', 'deviceClasses', 'ingressClasses', 'runtimeClasses', 'gatewayClasses', 'storageClasses',
+        'csiNodes', 'csiDrivers', 'csiStorageCapacities', 'gateways', 'configMaps', 'secrets'].map((k) => `sync.fromHost.${k}`),
+      'controlPlane.distro', 'controlPlane.hostPathMapper', 'controlPlane.statefulSet.security', 'controlPlane.coredns.security', 'policies', 'rbac',
     ].map((p) => `values does not set ${p}: the chart's default applies`));
   });
 

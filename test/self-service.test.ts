@@ -7,14 +7,7 @@ import {
   PodSecurityLevel, RUNTIME_CLASS_LABEL, SoftTenant, TenancyPlatform, TenantMember, TenantSandbox, TenantSelfService, TENANT_LABEL,
 } from 'cdk8s-tenancy';
 
-/*
- * HNC's CRD schemas (hnc.x-k8s.io/v1alpha2, HNC v1.1) are not on npm and may
- * not be vendored from upstream: until they are placed in /work/shared/, the
- * HNC kinds below are kept out of schema validation and asserted field by
- * field. Everything else is validated.
- */
-const HNC_KINDS = ['HierarchyConfiguration', 'HierarchicalResourceQuota', 'HNCConfiguration'];
-const isHnc = (o: K8sObject) => o.apiVersion === 'hnc.x-k8s.io/v1alpha2' && HNC_KINDS.includes(o.kind);
+const isHnc = (o: K8sObject) => o.apiVersion === 'hnc.x-k8s.io/v1alpha2';
 
 const HNC = { username: 'system:serviceaccount:hnc-system:default', groups: ['system:serviceaccounts', 'system:serviceaccounts:hnc-system'] };
 const argocd = { username: 'system:serviceaccount:argocd:argocd-application-controller', groups: ['system:serviceaccounts'] };
@@ -38,9 +31,8 @@ describe('TenantSelfService.hnc()', () => {
   const objects = build();
   const labels = { 'cdk8s-tenancy.io/tenant': 'team-a', 'cdk8s-tenancy.io/managed-by': 'cdk8s-tenancy' };
 
-  test('every object is valid against its schema, except the listed HNC kinds (no schema package; asserted field by field)', () => {
-    const checked = objects.filter((o) => !isHnc(o));
-    expect(validateAll(checked)).toBe(checked.length);
+  test('every object is valid against its schema, HNC\'s against the upstream v1.1.0 CRDs', () => {
+    expect(validateAll(objects)).toBe(objects.length);
     // Per parent a HierarchyConfiguration and a HierarchicalResourceQuota; one HNCConfiguration.
     expect(objects.filter(isHnc).map((o) => `${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`).sort()).toEqual([
       'HNCConfiguration /config',
@@ -49,6 +41,11 @@ describe('TenantSelfService.hnc()', () => {
       'HierarchyConfiguration team-a-ci/hierarchy',
       'HierarchyConfiguration team-a/hierarchy',
     ]);
+  });
+
+  test('the upstream HNC CRDs really check: a misspelt field is refused', () => {
+    const hrq = find(objects, 'HierarchicalResourceQuota', 'tenant-tree-quota', 'team-a');
+    expect(() => validateAll([{ ...hrq, spec: { hardd: hrq.spec.hard } }])).toThrow(/HierarchicalResourceQuota team-a\/tenant-tree-quota does not match its upstream CRD: .*hardd/);
   });
 
   test('the hierarchy of each parent propagates the tenant and Pod Security labels, not the managed-by label', () => {

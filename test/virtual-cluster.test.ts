@@ -61,20 +61,39 @@ describe.each([
       const v = valuesOf(r);
       expect(v.policies).toEqual({ podSecurityStandard: 'restricted', networkPolicy: { enabled: false }, resourceQuota: { enabled: false }, limitRange: { enabled: false } });
       expect(v.controlPlane.hostPathMapper).toEqual({ enabled: false });
+      const off = { enabled: false };
+      // volumeSnapshotContents is gone: vcluster 0.36 refuses to render with it.
       expect(v.sync.toHost).toEqual({
-        namespaces: { enabled: false },
-        persistentVolumes: { enabled: false },
-        storageClasses: { enabled: false },
-        priorityClasses: { enabled: false },
-        volumeSnapshotContents: { enabled: false },
+        namespaces: off,
+        persistentVolumes: off,
+        storageClasses: off,
+        priorityClasses: off,
+        resourceClaims: off,
+        resourceClaimTemplates: off,
+        gatewayApi: off,
+        pods: { hybridScheduling: off },
       });
-      expect(v.sync.fromHost).toEqual({ nodes: { enabled: false } });
+      expect(v.sync.fromHost).toEqual({
+        nodes: off,
+        priorityClasses: off,
+        deviceClasses: off,
+        ingressClasses: off,
+        runtimeClasses: off,
+        gatewayClasses: off,
+        storageClasses: off,
+        csiNodes: off,
+        csiDrivers: off,
+        csiStorageCapacities: off,
+        gateways: off,
+        configMaps: off,
+        secrets: off,
+      });
       expect(v.controlPlane.distro.k8s).toEqual({ enabled: true, securityContext: restrictedContainer });
       for (const part of [v.controlPlane.statefulSet, v.controlPlane.coredns]) {
         expect(part.security.containerSecurityContext).toEqual(restrictedContainer);
         expect(part.security.podSecurityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
       }
-      expect(v.rbac).toBeUndefined();
+      expect(v.rbac).toEqual({ clusterRole: { enabled: false } });
     }
   });
 
@@ -129,12 +148,12 @@ test('user values are merged over the library\'s, and delivery options are used'
   const objects = virtualClusters(VirtualClusterDelivery.flux({ namespace: 'gitops', interval: '1h' }), {
     name: 'dev',
     hostNamespace: 'team-a',
-    chartVersion: '0.28.2',
+    chartVersion: '0.36.0',
     values: { exportKubeConfig: { server: 'https://dev.team-a.example.com' }, controlPlane: { statefulSet: { resources: { limits: { memory: '1Gi' } } } } },
   });
   validateAll(objects);
   const release = find(objects, 'HelmRelease', 'vcluster-team-a', 'gitops');
-  expect([release.spec.interval, release.spec.releaseName, release.spec.targetNamespace, release.spec.chart.spec.version]).toEqual(['1h', 'dev', 'team-a', '0.28.2']);
+  expect([release.spec.interval, release.spec.releaseName, release.spec.targetNamespace, release.spec.chart.spec.version]).toEqual(['1h', 'dev', 'team-a', '0.36.0']);
   expect(release.spec.values.exportKubeConfig).toEqual({ server: 'https://dev.team-a.example.com' });
   expect(release.spec.values.controlPlane.statefulSet.resources).toEqual({ limits: { memory: '1Gi' } });
   expect(release.spec.values.controlPlane.statefulSet.security.containerSecurityContext.runAsNonRoot).toBe(true);
@@ -152,13 +171,24 @@ describe('bad input', () => {
     ['a name too long for a Helm release', apply({ name: 'v'.repeat(54) }), /invalid vcluster name 'v{54}': must be at most 53 characters/],
     ['a host namespace that is not the tenant\'s', apply({ hostNamespace: 'team-b' }), /invalid vcluster hostNamespace 'team-b': must be one of the tenant's namespaces \(team-a\)/],
     ['a host namespace that is not a DNS label', apply({ hostNamespace: 'Team A' }), /invalid vcluster hostNamespace 'Team A': must be a DNS-1123 label/],
-    ['an unsupported chart version', apply({ chartVersion: '0.19.0' }), /invalid vcluster chartVersion '0.19.0': must be a vcluster chart release of 0.27, 0.28, 0.29/],
+    ['an unsupported chart version', apply({ chartVersion: '0.19.0' }), /invalid vcluster chartVersion '0.19.0': must be a vcluster chart release of 0.36, e.g. '0.36.1'/],
+    ['the last chart that rendered the old values', apply({ chartVersion: '0.29.3' }), /invalid vcluster chartVersion '0.29.3': must be a vcluster chart release of 0.36/],
     ['a chart version that is not one', apply({ chartVersion: 'latest' }), /invalid vcluster chartVersion 'latest'/],
     ['values turning off Pod Security', apply({ values: { policies: { podSecurityStandard: 'privileged' } } }), /invalid vcluster values 'policies': is set by the library to isolate the tenant and cannot be overridden/],
     ['values enabling the host path mapper', apply({ values: { controlPlane: { hostPathMapper: { enabled: true } } } }), /invalid vcluster values 'controlPlane.hostPathMapper'/],
     ['values syncing host nodes', apply({ values: { sync: { fromHost: { nodes: { enabled: true } } } } }), /invalid vcluster values 'sync.fromHost.nodes'/],
     ['values syncing host namespaces', apply({ values: { sync: { toHost: { namespaces: { enabled: true } } } } }), /invalid vcluster values 'sync.toHost.namespaces'/],
     ['values running the control plane as root', apply({ values: { controlPlane: { statefulSet: { security: { containerSecurityContext: { runAsUser: 0 } } } } } }), /invalid vcluster values 'controlPlane.statefulSet.security'/],
+    ['values syncing Gateway API objects', apply({ values: { sync: { toHost: { gatewayApi: { httpRoutes: { enabled: true } } } } } }), /invalid vcluster values 'sync.toHost.gatewayApi'/],
+    ['values syncing resource claims', apply({ values: { sync: { toHost: { resourceClaims: { enabled: true } } } } }), /invalid vcluster values 'sync.toHost.resourceClaims'/],
+    ['values reading host device classes', apply({ values: { sync: { fromHost: { deviceClasses: { enabled: true } } } } }), /invalid vcluster values 'sync.fromHost.deviceClasses'/],
+    ['values reading host gateway classes', apply({ values: { sync: { fromHost: { gatewayClasses: { enabled: true } } } } }), /invalid vcluster values 'sync.fromHost.gatewayClasses'/],
+    ['values reading secrets of other host namespaces', apply({ values: { sync: { fromHost: { secrets: { enabled: true } } } } }), /invalid vcluster values 'sync.fromHost.secrets'/],
+    ['values scheduling with the host schedulers', apply({ values: { sync: { toHost: { pods: { hybridScheduling: { enabled: true } } } } } }), /invalid vcluster values 'sync.toHost.pods.hybridScheduling'/],
+    ['values replicating host services', apply({ values: { networking: { replicateServices: { fromHost: [{ from: 'kube-system/x', to: 'x' }] } } } }), /invalid vcluster values 'networking.replicateServices.fromHost'/],
+    ['values switching on an integration', apply({ values: { integrations: { metricsServer: { enabled: true } } } }), /invalid vcluster values 'integrations'/],
+    ['values running pods on private nodes', apply({ values: { privateNodes: { enabled: true } } }), /invalid vcluster values 'privateNodes'/],
+    ['values naming a platform secret elsewhere', apply({ values: { platform: { apiKey: { namespace: 'loft' } } } }), /invalid vcluster values 'platform'/],
     ['values moving the kubeconfig secret', apply({ values: { exportKubeConfig: { secret: { name: 'elsewhere' } } } }), /invalid vcluster values 'exportKubeConfig.secret'/],
     ['values adding host RBAC', apply({ values: { rbac: { role: { extraRules: [{}] } } } }), /invalid vcluster values 'rbac'/],
     ['no API server CIDR', apply({ apiServerCidrs: [] }), /invalid vcluster apiServerCidrs \[\]: must list at least one CIDR/],

@@ -1,14 +1,15 @@
 import { Construct } from 'constructs';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, TENANT_LABEL } from '../core/labels';
 import { gatekeeperGuard, gatekeeperMutation } from './internal/gatekeeper';
-import { kyvernoGuard, kyvernoMutation } from './internal/kyverno';
+import { kyvernoGuard, kyvernoMutatingPolicy, kyvernoMutation, kyvernoValidatingPolicy } from './internal/kyverno';
 import type { PlacementTerms } from './internal/terms';
 import { vapGuard } from './internal/vap';
 
 /**
  * The name of the placement guard that keeps pods on the nodes of their own
  * tenant: the ValidatingAdmissionPolicy and its binding, the Kyverno
- * ClusterPolicy or the Gatekeeper Constraint, by engine.
+ * ValidatingPolicy (or legacy ClusterPolicy) or the Gatekeeper Constraint,
+ * by engine.
  */
 export { PLACEMENT_POLICY_NAME } from './internal/rules';
 
@@ -42,12 +43,24 @@ export class PlacementEngine {
   }
 
   /**
-   * Kyverno (1.13 to 1.19): one ClusterPolicy validating with the shared
-   * CEL rules, and per tenant a ClusterPolicy that adds its toleration and
-   * node affinity to the pods of its namespaces.
+   * Kyverno (1.16 and later) with its CEL policies (policies.kyverno.io/v1):
+   * one ValidatingPolicy running the shared CEL rules, and per tenant a
+   * MutatingPolicy that adds its toleration and node affinity to the pods
+   * of its namespaces.
    */
   public static kyverno(): PlacementEngine {
-    return new PlacementEngine('Kyverno', true);
+    return new PlacementEngine('Kyverno', true, 'cel');
+  }
+
+  /**
+   * Kyverno's legacy ClusterPolicies (kyverno.io/v1, Kyverno 1.13 to 1.19):
+   * one validating with the shared CEL rules (`validate.cel`), and per
+   * tenant one adding the toleration and node affinity (JSON patches).
+   * Kyverno deprecated ClusterPolicy in 1.17 and plans to remove it in 1.20:
+   * only for clusters that cannot run the CEL policies yet.
+   */
+  public static kyvernoLegacyClusterPolicy(): PlacementEngine {
+    return new PlacementEngine('Kyverno', true, 'cluster-policy');
   }
 
   /**
@@ -64,6 +77,8 @@ export class PlacementEngine {
     public readonly name: string,
     /** Whether the engine adds the toleration and node affinity to the tenant's pods itself. */
     public readonly mutates: boolean,
+    /** The kind of policy, for engines with more than one. */
+    private readonly flavour?: 'cel' | 'cluster-policy',
   ) {}
 
   /**
@@ -74,7 +89,7 @@ export class PlacementEngine {
   public _addGuard(scope: Construct, exemptNamespaces: string[]): void {
     const labels = { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE };
     switch (this.name) {
-      case 'Kyverno': return kyvernoGuard(scope, labels, exemptNamespaces);
+      case 'Kyverno': return this.flavour === 'cel' ? kyvernoValidatingPolicy(scope, labels, exemptNamespaces) : kyvernoGuard(scope, labels, exemptNamespaces);
       case 'Gatekeeper': return gatekeeperGuard(scope, labels, exemptNamespaces);
       default: return vapGuard(scope, labels, exemptNamespaces);
     }
@@ -89,7 +104,7 @@ export class PlacementEngine {
   public _addMutation(scope: Construct, placement: PlacementTerms): void {
     const labels = { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [TENANT_LABEL]: placement.tenant };
     switch (this.name) {
-      case 'Kyverno': return kyvernoMutation(scope, labels, placement);
+      case 'Kyverno': return this.flavour === 'cel' ? kyvernoMutatingPolicy(scope, labels, placement) : kyvernoMutation(scope, labels, placement);
       case 'Gatekeeper': return gatekeeperMutation(scope, labels, placement);
       default: return;
     }

@@ -10,18 +10,20 @@ import { ITenantExtension, SoftTenant } from '../tenant/soft-tenant';
 import { TenantPeer, TenantPort } from '../tenant/tenant-network';
 
 /**
- * The vcluster chart version used when none is given. Its values
- * (`policies.podSecurityStandard`, `controlPlane.hostPathMapper`,
- * `sync.toHost.*`, `exportKubeConfig`) were checked against the chart's
- * values.yaml and values.schema.json of this release.
+ * The vcluster chart version used when none is given (checked 2026-11): the
+ * tests validate the values the library writes against this release's
+ * values.schema.json and render its chart with Helm.
  */
-export const VCLUSTER_CHART_VERSION = '0.29.3';
+export const VCLUSTER_CHART_VERSION = '0.36.1';
 
 /**
- * The vcluster minor releases whose values schema has every key this
- * library sets.
+ * The vcluster minor releases the library's values are valid for: 0.36
+ * only. From 0.36.0 the chart refuses `sync.toHost.volumeSnapshotContents`
+ * (older values set it), and the values lock syncs that releases before
+ * 0.35 do not know (their schema refuses unknown keys). Patch releases of
+ * a minor keep its values schema.
  */
-export const SUPPORTED_VCLUSTER_CHART_MINORS = ['0.27', '0.28', '0.29'];
+export const SUPPORTED_VCLUSTER_CHART_MINORS = ['0.36'];
 
 /** The vcluster chart repository. */
 export const VCLUSTER_CHART_REPOSITORY = 'https://charts.loft.sh';

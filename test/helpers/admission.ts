@@ -259,6 +259,28 @@ export function kyvernoAdmit(manifests: K8sObject[], req: AdmissionRequest): Adm
   return outcome(out, evaluated);
 }
 
+/**
+ * Kyverno's ValidatingPolicies (policies.kyverno.io/v1) are
+ * ValidatingAdmissionPolicies run by Kyverno, their binding's
+ * `validationActions` in the policy: evaluated by the same model, each as a
+ * policy with its binding. `evaluation.admission.enabled: false` keeps one
+ * out of admission.
+ */
+export function kyvernoCelAdmit(manifests: K8sObject[], req: AdmissionRequest): AdmissionResult {
+  const policies = manifests.filter((o) => o.apiVersion === 'policies.kyverno.io/v1' && o.kind === 'ValidatingPolicy'
+    && o.spec.evaluation?.admission?.enabled !== false);
+  const asVap = policies.flatMap((p) => [
+    { ...p, apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicy' },
+    {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicyBinding',
+      metadata: { name: p.metadata.name },
+      spec: { policyName: p.metadata.name, validationActions: p.spec.validationActions ?? ['Deny'] },
+    },
+  ]);
+  return admit(asVap, req);
+}
+
 /** A Gatekeeper `match` block (kinds, scope, namespaces, excludedNamespaces, namespaceSelector). */
 function gatekeeperMatches(match: any, req: AdmissionRequest): boolean {
   const object = req.object ?? req.oldObject;

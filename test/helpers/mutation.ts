@@ -1,6 +1,9 @@
 import * as jmespath from 'jmespath';
 import { K8sObject } from './manifests';
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const cel: typeof import('@marcbachmann/cel-js', { with: { 'resolution-mode': 'import' } }) = require('@marcbachmann/cel-js');
+
 /**
  * Models of the two mutating engines, enough to prove the mutations we emit
  * by applying them: each helper takes the manifests, finds the mutators that
@@ -178,6 +181,71 @@ export function kyvernoMutate(manifests: K8sObject[], req: MutationRequest): Rec
         if (op.op !== 'add') throw new Error(`patch operation ${op.op} is not modelled`);
         addAt(pod, op.path, op.value);
       }
+    }
+  }
+  return pod;
+}
+
+// ---- Kyverno MutatingPolicy (policies.kyverno.io/v1, JSONPatch mutations in CEL) ----
+
+const CEL = new cel.Environment({ unlistedVariablesAreDyn: true, homogeneousAggregateLiterals: false });
+
+/** CEL integers are int64: JSON numbers that are whole become BigInt, and back. */
+const toCel = (v: unknown): unknown => (typeof v === 'number' && Number.isInteger(v) ? BigInt(v)
+  : Array.isArray(v) ? v.map(toCel) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toCel(x)])) : v);
+const fromCel = (v: unknown): unknown => (typeof v === 'bigint' ? Number(v)
+  : Array.isArray(v) ? v.map(fromCel) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fromCel(x)])) : v);
+
+/**
+ * The CEL library we evaluate with has no message construction
+ * (`JSONPatch{op: ..., path: ..., value: ...}`): the model rewrites that one
+ * form into a map with the same fields. Anything else it cannot read throws.
+ */
+function jsonPatchAsMap(expression: string): string {
+  const out = expression.replace(/JSONPatch\{op: /g, '{"op": ').replace(/, path: /g, ', "path": ').replace(/, value: /g, ', "value": ');
+  if (out.includes('JSONPatch')) throw new Error(`JSONPatch form not modelled: ${expression}`);
+  return out;
+}
+
+/** RFC 6902 `add` as the API server applies it to a MutatingAdmissionPolicy's patch: the parent must exist. */
+function strictAdd(doc: any, pointer: string, value: unknown): void {
+  const parts = pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const last = parts.pop()!;
+  const parent = parts.reduce((x, k) => (x === undefined || x === null ? undefined : x[k]), doc);
+  if (parent === undefined || parent === null) throw new Error(`add ${pointer}: the parent does not exist`);
+  if (Array.isArray(parent)) {
+    if (last === '-') parent.push(clone(value)); else parent.splice(Number(last), 0, clone(value));
+  } else {
+    parent[last] = clone(value);
+  }
+}
+
+/**
+ * A model of Kyverno running its MutatingPolicies at admission, as the API
+ * server runs a MutatingAdmissionPolicy: `matchConstraints` (pod resource
+ * rules with operations, namespaceSelector matchLabels), then each
+ * `JSONPatch` mutation's CEL against the object as mutated so far.
+ */
+export function kyvernoCelMutate(manifests: K8sObject[], req: MutationRequest): Record<string, any> {
+  let pod = clone(req.pod);
+  const operation = req.operation ?? 'CREATE';
+  const labels = req.namespace.metadata?.labels ?? {};
+  for (const policy of manifests.filter((o) => o.apiVersion === 'policies.kyverno.io/v1' && o.kind === 'MutatingPolicy')) {
+    const spec = policy.spec;
+    if (spec.matchConditions || spec.variables || spec.matchConstraints.objectSelector) throw new Error('only resourceRules and namespaceSelector are modelled');
+    const rules = spec.matchConstraints.resourceRules ?? [];
+    const matches = rules.some((r: any) => r.apiGroups.includes('') && r.resources.includes('pods') && r.operations.includes(operation));
+    if (!matches || !selects(spec.matchConstraints.namespaceSelector ?? {}, labels)) continue;
+    for (const m of spec.mutations) {
+      if (m.patchType !== 'JSONPatch') throw new Error(`only JSONPatch mutations are modelled (${policy.metadata.name})`);
+      const context = { object: toCel(pod), namespaceObject: toCel(req.namespace) };
+      const patches = fromCel(CEL.evaluate(jsonPatchAsMap(m.jsonPatch.expression), context)) as any[];
+      const next = clone(pod);
+      for (const op of patches) {
+        if (op.op !== 'add') throw new Error(`patch operation ${op.op} is not modelled`);
+        strictAdd(next, op.path, op.value);
+      }
+      pod = next;
     }
   }
   return pod;

@@ -3,8 +3,8 @@ import { DEDICATED_NODES_LABEL, TENANT_LABEL } from '../../core/labels';
 
 /**
  * The name of the placement guard, whichever engine runs it: the
- * ValidatingAdmissionPolicy and its binding, the Kyverno ClusterPolicy, or
- * the Gatekeeper Constraint.
+ * ValidatingAdmissionPolicy and its binding, the Kyverno ValidatingPolicy
+ * (or legacy ClusterPolicy), or the Gatekeeper Constraint.
  */
 export const PLACEMENT_POLICY_NAME = 'cdk8s-tenancy-placement';
 
@@ -12,7 +12,7 @@ export const PLACEMENT_POLICY_NAME = 'cdk8s-tenancy-placement';
  * The rules of the placement guard (seed 003, part 3: "policy-based
  * management for node selection"): CEL variables and validations in the
  * shape of a v1 ValidatingAdmissionPolicy. This is their one source: the
- * ValidatingAdmissionPolicy, Kyverno's `validate.cel` and Gatekeeper's
+ * ValidatingAdmissionPolicy, Kyverno's ValidatingPolicy (or `validate.cel`) and Gatekeeper's
  * `K8sNativeValidation` source all take these exact expressions, because all
  * three evaluate them with the Kubernetes CEL environment (`object`,
  * `oldObject`, `request`, `namespaceObject`, `variables`).

@@ -11,7 +11,7 @@ export const KNOWN_KINDS = new Set([
   'PersistentVolumeClaim', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'CustomResourceDefinition', 'Node', 'ReplicaSet',
   'IstioOperator', 'Istio', 'IstioRevision',
   // The placement guard and mutations of the Kyverno and Gatekeeper engines.
-  'ClusterPolicy', 'ConstraintTemplate', 'Cdk8sTenancyPlacement', 'Assign',
+  'ValidatingPolicy', 'MutatingPolicy', 'ClusterPolicy', 'ConstraintTemplate', 'Cdk8sTenancyPlacement', 'Assign',
   // Self-service namespaces with HNC.
   'HierarchyConfiguration', 'HNCConfiguration', 'HierarchicalResourceQuota', 'SubnamespaceAnchor',
   // vcluster releases (the audit reads those of the vcluster chart).

@@ -26,7 +26,22 @@ function vap(m: Manifests): PlacementGuard | undefined {
   return { object: policy ?? `ValidatingAdmissionPolicy ${PLACEMENT_POLICY_NAME}`, problem, exempt };
 }
 
-/** The Kyverno ClusterPolicy with the shared rules in `validate.cel`. */
+/** The Kyverno ValidatingPolicy (a ValidatingAdmissionPolicy with its validation actions in it). */
+function kyvernoValidatingPolicy(m: Manifests): PlacementGuard | undefined {
+  const policy = m.kind('ValidatingPolicy').find((p) => String(p.object.apiVersion).startsWith('policies.kyverno.io/') && p.object.metadata?.name === PLACEMENT_POLICY_NAME)?.object;
+  if (!policy) return undefined;
+  const spec = policy.spec ?? {};
+  const exempt = (spec.matchConstraints?.namespaceSelector?.matchExpressions ?? [])
+    .filter((e: any) => e.key === 'kubernetes.io/metadata.name' && e.operator === 'NotIn').flatMap((e: any) => e.values ?? []);
+  // Kyverno's defaults: failurePolicy Fail, validationActions [Deny], admission evaluation on.
+  const problem = (spec.validations ?? []).length === 0 ? 'has no validations: it checks nothing'
+    : spec.failurePolicy === 'Ignore' ? 'does not fail closed'
+      : spec.validationActions && !spec.validationActions.includes('Deny') ? 'does not deny (validationActions without Deny)'
+        : spec.evaluation?.admission?.enabled === false ? 'is not evaluated at admission' : undefined;
+  return { object: policy, problem, exempt };
+}
+
+/** The Kyverno ClusterPolicy (legacy) with the shared rules in `validate.cel`. */
 function kyverno(m: Manifests): PlacementGuard | undefined {
   const policy = m.kind('ClusterPolicy').find((p) => p.object.apiVersion === 'kyverno.io/v1' && p.object.metadata?.name === PLACEMENT_POLICY_NAME)?.object;
   if (!policy) return undefined;
@@ -59,7 +74,7 @@ function gatekeeper(m: Manifests): PlacementGuard | undefined {
  * sound one if there is one, else every one found, with its problem.
  */
 export function placementGuards(m: Manifests): PlacementGuard[] {
-  const found = [vap(m), kyverno(m), gatekeeper(m)].filter((g): g is PlacementGuard => g !== undefined);
+  const found = [vap(m), kyvernoValidatingPolicy(m), kyverno(m), gatekeeper(m)].filter((g): g is PlacementGuard => g !== undefined);
   const sound = found.find((g) => !g.problem);
   return sound ? [sound] : found;
 }

@@ -3,10 +3,17 @@
  * Only the keys it sets are typed; user values are merged over them, except
  * under the locked paths below.
  *
- * Checked by hand against the chart's values.yaml and values.schema.json of
- * the pinned release (loft-sh/vcluster, chart/, tag v0.29.3). The schema is
- * not vendored (upstream data files are placed by the project owner only),
- * so the tests assert each secure value instead of validating the whole.
+ * Written against the chart of the pinned release (loft-sh/vcluster,
+ * chart/, v0.36.1): the tests validate every emitted values object against
+ * its values.schema.json and render the chart with Helm, so a key the chart
+ * does not know, or one its templates refuse, fails the suite.
+ *
+ * What "reaches the host": every sync or integration that makes the chart
+ * grant the control plane a ClusterRole (`vcluster.createClusterRole` in
+ * templates/_rbac.tpl lists them), or a Role outside its namespace
+ * (`platform.apiKey.namespace`). Each is switched off here and locked, and
+ * `rbac.clusterRole.enabled: false` keeps the chart from writing a
+ * ClusterRole even for an option added by a later release.
  */
 
 /** A restricted-compliant pod security context (Pod Security `restricted`). */
@@ -43,11 +50,31 @@ export interface SecureVClusterValues {
       readonly persistentVolumes: { readonly enabled: false };
       readonly storageClasses: { readonly enabled: false };
       readonly priorityClasses: { readonly enabled: false };
-      readonly volumeSnapshotContents: { readonly enabled: false };
+      // Dynamic resource allocation: claims name cluster-scoped DeviceClasses.
+      readonly resourceClaims: { readonly enabled: false };
+      readonly resourceClaimTemplates: { readonly enabled: false };
+      // Gateway API objects: the chart grants a ClusterRole for them.
+      readonly gatewayApi: { readonly enabled: false };
+      // Pods scheduled by the host's schedulers (a ClusterRole on nodes).
+      readonly pods: { readonly hybridScheduling: { readonly enabled: false } };
     };
     readonly fromHost: {
       // Real host nodes would show the tenant the cluster's nodes and need a ClusterRole.
       readonly nodes: { readonly enabled: false };
+      // Cluster-scoped host objects, read into the virtual cluster.
+      readonly priorityClasses: { readonly enabled: false };
+      readonly deviceClasses: { readonly enabled: false };
+      readonly ingressClasses: { readonly enabled: false };
+      readonly runtimeClasses: { readonly enabled: false };
+      readonly gatewayClasses: { readonly enabled: false };
+      readonly storageClasses: { readonly enabled: false };
+      readonly csiNodes: { readonly enabled: false };
+      readonly csiDrivers: { readonly enabled: false };
+      readonly csiStorageCapacities: { readonly enabled: false };
+      // Objects of other host namespaces.
+      readonly gateways: { readonly enabled: false };
+      readonly configMaps: { readonly enabled: false };
+      readonly secrets: { readonly enabled: false };
     };
   };
   readonly controlPlane: {
@@ -68,6 +95,11 @@ export interface SecureVClusterValues {
     readonly networkPolicy: { readonly enabled: false };
     readonly resourceQuota: { readonly enabled: false };
     readonly limitRange: { readonly enabled: false };
+  };
+  readonly rbac: {
+    // No ClusterRole, whatever else the values switch on: the control plane
+    // holds a Role in its host namespace and nothing more.
+    readonly clusterRole: { readonly enabled: false };
   };
 }
 
@@ -105,9 +137,26 @@ export function secureValues(podSecurityStandard: string): SecureVClusterValues 
         persistentVolumes: { enabled: false },
         storageClasses: { enabled: false },
         priorityClasses: { enabled: false },
-        volumeSnapshotContents: { enabled: false },
+        resourceClaims: { enabled: false },
+        resourceClaimTemplates: { enabled: false },
+        gatewayApi: { enabled: false },
+        pods: { hybridScheduling: { enabled: false } },
       },
-      fromHost: { nodes: { enabled: false } },
+      fromHost: {
+        nodes: { enabled: false },
+        priorityClasses: { enabled: false },
+        deviceClasses: { enabled: false },
+        ingressClasses: { enabled: false },
+        runtimeClasses: { enabled: false },
+        gatewayClasses: { enabled: false },
+        storageClasses: { enabled: false },
+        csiNodes: { enabled: false },
+        csiDrivers: { enabled: false },
+        csiStorageCapacities: { enabled: false },
+        gateways: { enabled: false },
+        configMaps: { enabled: false },
+        secrets: { enabled: false },
+      },
     },
     controlPlane: {
       distro: { k8s: { enabled: true, securityContext: CONTAINER } },
@@ -121,28 +170,62 @@ export function secureValues(podSecurityStandard: string): SecureVClusterValues 
       resourceQuota: { enabled: false },
       limitRange: { enabled: false },
     },
+    rbac: { clusterRole: { enabled: false } },
   };
 }
 
 /**
  * Paths user values may not set (nor anything under them): the isolation
  * above, the kubeconfig secret the tenant admins' Role names, and the
- * control plane's own host permissions.
+ * control plane's own host permissions. Besides the syncs set above, these
+ * reach the host too and are left to the chart's defaults (off):
+ * custom resources synced either way, host services replicated in, the
+ * virtual scheduler (reads host nodes), the integrations (each syncs host
+ * objects through a ClusterRole), plugins (extra ClusterRole rules and
+ * containers), the platform connection (a Role in another namespace),
+ * private nodes (pods would run outside the host namespace and its Pod
+ * Security), and the experimental host manifests and proxy.
  */
 export const LOCKED_VALUE_PATHS = [
   'sync.toHost.namespaces',
   'sync.toHost.persistentVolumes',
   'sync.toHost.storageClasses',
   'sync.toHost.priorityClasses',
-  'sync.toHost.volumeSnapshotContents',
+  'sync.toHost.resourceClaims',
+  'sync.toHost.resourceClaimTemplates',
+  'sync.toHost.gatewayApi',
+  'sync.toHost.pods.hybridScheduling',
+  'sync.toHost.customResources',
   'sync.fromHost.nodes',
+  'sync.fromHost.priorityClasses',
+  'sync.fromHost.deviceClasses',
+  'sync.fromHost.ingressClasses',
+  'sync.fromHost.runtimeClasses',
+  'sync.fromHost.gatewayClasses',
+  'sync.fromHost.storageClasses',
+  'sync.fromHost.csiNodes',
+  'sync.fromHost.csiDrivers',
+  'sync.fromHost.csiStorageCapacities',
+  'sync.fromHost.gateways',
+  'sync.fromHost.configMaps',
+  'sync.fromHost.secrets',
+  'sync.fromHost.customResources',
+  'networking.replicateServices.fromHost',
   'controlPlane.distro',
   'controlPlane.backingStore',
   'controlPlane.hostPathMapper',
+  'controlPlane.advanced.virtualScheduler',
   'controlPlane.statefulSet.security',
   'controlPlane.coredns.security',
   'policies',
   'rbac',
+  'integrations',
+  'plugin',
+  'plugins',
+  'platform',
+  'privateNodes',
+  'experimental.deploy.host',
+  'experimental.proxy',
   'exportKubeConfig.secret',
   'exportKubeConfig.additionalSecrets',
 ];
