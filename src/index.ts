@@ -16,3 +16,6 @@ export * from './gitops/tenancy-gitops-writer';
 export * from './mesh/istio-tenant-control-plane';
 export * from './vcluster/virtual-tenant-cluster';
 export * from './selfservice/tenant-self-service';
+export * from './network/tenant-services';
+export * from './storage/tenant-storage';
+export * from './images/tenant-images';

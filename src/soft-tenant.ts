@@ -1,7 +1,11 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { imageGuard, IMAGE_POLICY_NAME, TenantImageRules } from './images/image-guard';
+import { TenantImageOptions, TenantRegistries } from './images/tenant-images';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, TENANT_LABEL } from './labels';
+import { SERVICE_POLICY_NAME, TenantServiceRules } from './network/service-guard';
+import { TenantAddresses, TenantExternalNames, TenantServiceOptions } from './network/tenant-services';
 import { PodSecurityLevel } from './pod-security';
 import { invalidProp } from './private/errors';
 import { isProtectedKey } from './private/keys';
@@ -9,6 +13,8 @@ import { checkDnsLabel, checkLabel, isReservedNamespace } from './private/names'
 import { NetworkPolicyRule, policyPorts } from './private/network';
 import { renderContainerLimits, renderQuotaHard } from './private/quota';
 import { RbacRule, RbacSubject, TENANT_ADMIN_RULES, TENANT_USER_RULES } from './private/rbac';
+import { STORAGE_POLICY_NAME, TenantStorageRules } from './storage/storage-guard';
+import { TenantStorageClasses, TenantStorageOptions } from './storage/tenant-storage';
 import { TenancyPlatform } from './tenancy-platform';
 import { TenantMember } from './tenant-member';
 import { ClusterDns, TenantNetworkOptions, TenantPeer } from './tenant-network';
@@ -130,6 +136,31 @@ export interface SoftTenantProps {
   readonly priorityClasses?: TenantPriorityClass[];
 
   /**
+   * What the tenant's Services may reach beyond its namespaces: external
+   * IPs, load balancer source ranges, ExternalName targets. Each is refused
+   * by default, by the platform's Services guard.
+   *
+   * @default - none of them
+   */
+  readonly services?: TenantServiceOptions;
+
+  /**
+   * The StorageClasses the tenant's claims may use. Whatever is set, no
+   * claim may name an existing PersistentVolume.
+   *
+   * @default - any StorageClass
+   */
+  readonly storage?: TenantStorageOptions;
+
+  /**
+   * The registries the tenant's images come from and their pull policy,
+   * held by the platform's image guard.
+   *
+   * @default - any registry, any pull policy
+   */
+  readonly images?: TenantImageOptions;
+
+  /**
    * The cluster-wide platform (admission guard, registry of tenants).
    *
    * @default TenancyPlatform.ofApp(this)
@@ -237,8 +268,20 @@ export class SoftTenant extends Construct {
     const ingress = (props.network?.ingressFrom ?? []).map((p, i) => p._render(this, `network.ingressFrom[${i}]`, { egress: false, allowMetadataEndpoint: this.allowMetadataEndpoint }));
     const egress = (props.network?.egressTo ?? []).map((p, i) => p._render(this, `network.egressTo[${i}]`, { egress: true, allowMetadataEndpoint: this.allowMetadataEndpoint }));
 
+    const serviceRules = renderServiceRules(this, props.services ?? {});
+    const storageClasses = valueOf(this, 'storage.storageClasses', props.storage?.storageClasses ?? TenantStorageClasses.any(), TenantStorageClasses,
+      'TenantStorageClasses.any() or TenantStorageClasses.only([...])')._render(this, 'storage.storageClasses');
+    const imageRules = renderImageRules(this, props.images);
+
     // Claims last: a tenant that failed its checks claims nothing.
     this.platform._claim(this, this.name, this.namespaces.map((namespace, i) => ({ namespace, prop: nsProp(i) })));
+    // The platform's guards hold tenants without settings to their defaults.
+    if (serviceRules) this.platform._setTenantRules(SERVICE_POLICY_NAME, this.name, serviceRules);
+    if (storageClasses) this.platform._setTenantRules(STORAGE_POLICY_NAME, this.name, { classes: storageClasses } satisfies TenantStorageRules);
+    if (imageRules) {
+      this.platform._ensureTenantGuard(IMAGE_POLICY_NAME, imageGuard);
+      this.platform._setTenantRules(IMAGE_POLICY_NAME, this.name, imageRules);
+    }
 
     for (const ns of this.namespaces) {
       const nsScope = new Construct(this, ns);
@@ -470,6 +513,35 @@ export class SoftTenant extends Construct {
     }));
     return objects;
   }
+}
+
+/** The tenant's Services rules, or undefined when it keeps every default (refuse all). */
+function renderServiceRules(scope: Construct, options: TenantServiceOptions): TenantServiceRules | undefined {
+  const externalIPs = valueOf(scope, 'services.externalIps', options.externalIps ?? TenantAddresses.none(), TenantAddresses, 'TenantAddresses.none() or TenantAddresses.within([...])')
+    ._render(scope, 'services.externalIps');
+  const sourceRanges = valueOf(scope, 'services.loadBalancerSourceRanges', options.loadBalancerSourceRanges ?? TenantAddresses.none(), TenantAddresses,
+    'TenantAddresses.none() or TenantAddresses.within([...])')._render(scope, 'services.loadBalancerSourceRanges');
+  const { exact, suffixes } = valueOf(scope, 'services.externalNames', options.externalNames ?? TenantExternalNames.none(), TenantExternalNames,
+    'TenantExternalNames.none() or TenantExternalNames.allow([...])')._render(scope, 'services.externalNames');
+  const rules = { externalIPs, sourceRanges, names: exact, suffixes };
+  return Object.values(rules).some((l) => l.length > 0) ? rules : undefined;
+}
+
+/** The tenant's image rules, or undefined when it keeps every default (any image, any pull policy). */
+function renderImageRules(scope: Construct, options: TenantImageOptions | undefined): TenantImageRules | undefined {
+  if (options === undefined) return undefined;
+  const registries = valueOf(scope, 'images.registries', options.registries ?? TenantRegistries.any(), TenantRegistries,
+    'TenantRegistries.any() or TenantRegistries.only([...])')._render(scope, 'images.registries');
+  const pullAlways = options.requirePullAlways ?? false;
+  if (typeof pullAlways !== 'boolean') throw invalidProp(scope, 'images.requirePullAlways', pullAlways, 'must be true or false.');
+  if (registries === undefined && !pullAlways) return undefined;
+  return { anyRegistry: registries === undefined, registries: registries ?? [], pullAlways };
+}
+
+/** `value`, checked to be a `cls` (JavaScript and jsii callers can pass anything). */
+function valueOf<T>(scope: Construct, prop: string, value: T, cls: Function, use: string): T {
+  if (!(value instanceof cls)) throw invalidProp(scope, prop, value, `is not a ${cls.name}.`, `Use ${use}.`);
+  return value;
 }
 
 function toQuantities(values: Record<string, string>): { [key: string]: k8s.Quantity } {

@@ -2,7 +2,9 @@ import { Chart, ChartProps, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { LIBRARY_KEY_PREFIX, MANAGED_BY_LABEL, TENANT_LABEL, MANAGED_BY_VALUE, POD_SECURITY_LABEL_PREFIX, RUNTIME_CLASS_LABEL } from './labels';
+import { serviceGuard, SERVICE_POLICY_NAME } from './network/service-guard';
 import { PlacementEngine } from './placement/placement-engine';
+import { storageGuard, STORAGE_POLICY_NAME } from './storage/storage-guard';
 import { validatingPolicy } from './private/admission-v1';
 import { invalidProp } from './private/errors';
 import {
@@ -161,6 +163,10 @@ export class TenancyPlatform extends Chart {
   private readonly hncUsername: string;
   private placementGuard = false;
   private readonly placementExemptNamespaces: string[];
+  /** Guard name -> tenant -> the tenant's settings for that guard (issue #16 guards). */
+  private readonly tenantRules = new Map<string, Map<string, unknown>>();
+  /** The issue #16 guards added on first use, by name. */
+  private readonly addedGuards = new Set<string>();
 
   /**
    * The engine of the placement guard.
@@ -189,6 +195,14 @@ export class TenancyPlatform extends Chart {
     }
     PLATFORMS.set(scope, this);
     validatingPolicy(this, GUARDRAILS_POLICY_NAME, managedLabels(), guardrailsSpec(() => (this.selfServiceGuard ? this.hncUsername : undefined)));
+
+    // ---- Issue #16 guards: one call per guard, each module self-contained.
+    // They take the platform's exemptions and, per tenant, the settings
+    // tenants registered with _setTenantRules (a CEL map read at synth).
+    serviceGuard(this, managedLabels(), [notThePlatform()], this.tenantRulesLiteral(SERVICE_POLICY_NAME));
+    storageGuard(this, managedLabels(), [notThePlatform()], this.tenantRulesLiteral(STORAGE_POLICY_NAME));
+    // The image guard is added by the first tenant with image rules (SoftTenant, _ensureTenantGuard).
+    // ---- end of issue #16 guards
   }
 
   /**
@@ -278,6 +292,36 @@ export class TenancyPlatform extends Chart {
     const roots = Lazy.any({ produce: () => JSON.stringify(Object.fromEntries([...this.selfServiceRoots].map(([ns, l]) => [ns, l()]))) });
     validatingPolicy(this, SELF_SERVICE_POLICY_NAME, managedLabels(), selfServiceSpec(roots));
     validatingPolicy(this, SELF_SERVICE_PODS_POLICY_NAME, managedLabels(), selfServicePodsSpec());
+  }
+
+  /**
+   * Records a tenant's settings for one of the platform's guards (read at
+   * synth, as a CEL map tenant -> settings). A tenant without settings gets
+   * the guard's defaults.
+   *
+   * @internal
+   */
+  public _setTenantRules(guard: string, tenant: string, rules: unknown): void {
+    const forGuard = this.tenantRules.get(guard) ?? new Map<string, unknown>();
+    this.tenantRules.set(guard, forGuard);
+    forGuard.set(tenant, rules);
+  }
+
+  /**
+   * Adds a guard once, on first use, with the platform's exemptions and the
+   * tenants' settings for it.
+   *
+   * @internal
+   */
+  public _ensureTenantGuard(guard: string, build: (scope: Construct, labels: Record<string, string>, exemptions: any[], rules: () => string) => void): void {
+    if (this.addedGuards.has(guard)) return;
+    this.addedGuards.add(guard);
+    build(this, managedLabels(), [notThePlatform()], this.tenantRulesLiteral(guard));
+  }
+
+  /** The tenants' settings for `guard`, as a CEL map literal; call at synth (inside a Lazy). */
+  private tenantRulesLiteral(guard: string): () => string {
+    return () => JSON.stringify(Object.fromEntries(this.tenantRules.get(guard) ?? new Map()));
   }
 
   /**

@@ -1,6 +1,7 @@
 import { IConstruct } from 'constructs';
 import * as ipaddr from 'ipaddr.js';
 import { TENANT_LABEL } from './labels';
+import { checkCidr } from './private/cidr';
 import { invalidProp } from './private/errors';
 import { checkDnsLabel, checkLabel } from './private/names';
 import { NetworkPolicyRule } from './private/network';
@@ -218,15 +219,7 @@ export interface TenantNetworkOptions {
 }
 
 function renderIpBlock(scope: IConstruct, prop: string, cidr: string, excludeMetadata: boolean): { cidr: string; except?: string[] } {
-  const valid = typeof cidr === 'string' && (ipaddr.IPv4.isValidCIDRFourPartDecimal(cidr) || ipaddr.IPv6.isValidCIDR(cidr));
-  if (!valid) {
-    throw invalidProp(scope, prop, cidr, "must be an IPv4 or IPv6 network with a prefix length, e.g. '10.0.0.0/16' or '2001:db8::/32'.");
-  }
-  const [address, bits] = ipaddr.parseCIDR(cidr);
-  const canonical = `${networkAddress(address, bits)}/${bits}`;
-  if (canonical !== cidr) {
-    throw invalidProp(scope, prop, cidr, `has host bits set or is not in canonical form; the network is '${canonical}'.`, `Use '${canonical}'.`);
-  }
+  const [address, bits] = checkCidr(scope, prop, cidr);
   if (!excludeMetadata) {
     return { cidr };
   }
@@ -243,10 +236,4 @@ function renderIpBlock(scope: IConstruct, prop: string, cidr: string, excludeMet
       'Set network.allowMetadataEndpoint to true if this tenant really needs it.');
   }
   return except.length > 0 ? { cidr, except } : { cidr };
-}
-
-function networkAddress(address: ipaddr.IPv4 | ipaddr.IPv6, bits: number): string {
-  return address.kind() === 'ipv4'
-    ? ipaddr.IPv4.networkAddressFromCIDR(`${address.toString()}/${bits}`).toString()
-    : ipaddr.IPv6.networkAddressFromCIDR(`${address.toString()}/${bits}`).toString();
 }
