@@ -4,7 +4,6 @@ import { Construct, IConstruct } from 'constructs';
 import { LIBRARY_KEY_PREFIX, MANAGED_BY_LABEL, TENANT_LABEL, MANAGED_BY_VALUE, POD_SECURITY_LABEL_PREFIX, RUNTIME_CLASS_LABEL } from './labels';
 import { serviceGuard, SERVICE_POLICY_NAME } from './network/service-guard';
 import { PlacementEngine } from './placement/placement-engine';
-import { storageGuard, STORAGE_POLICY_NAME } from './storage/storage-guard';
 import { validatingPolicy } from './private/admission-v1';
 import { invalidProp } from './private/errors';
 import {
@@ -13,6 +12,7 @@ import {
 import { celIsProtectedKey, celProtectedKept } from './private/keys';
 import { checkDnsLabel, checkDnsSubdomain, isDnsLabel, isDnsSubdomain } from './private/names';
 import { PLACEMENT_POLICY_NAME } from './private/placement/rules';
+import { storageGuard, STORAGE_POLICY_NAME } from './storage/storage-guard';
 
 /** The platform of each construct tree, by its root. */
 const PLATFORMS = new WeakMap<IConstruct, TenancyPlatform>();
@@ -313,7 +313,8 @@ export class TenancyPlatform extends Chart {
    *
    * @internal
    */
-  public _ensureTenantGuard(guard: string, build: (scope: Construct, labels: Record<string, string>, exemptions: any[], rules: () => string) => void): void {
+  public _ensureTenantGuard(guard: string,
+    build: (scope: Construct, labels: Record<string, string>, exemptions: any[], rules: () => string) => void): void {
     if (this.addedGuards.has(guard)) return;
     this.addedGuards.add(guard);
     build(this, managedLabels(), [notThePlatform()], this.tenantRulesLiteral(guard));

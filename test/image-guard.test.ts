@@ -39,8 +39,14 @@ function object(kind: string, ns: K8sObject, spec: any): K8sObject {
 function req(who: Requester, kind: string, ns: K8sObject, spec: any, options: { old?: any; subResource?: string } = {}): AdmissionRequest {
   const r = RESOURCES[kind];
   return {
-    operation: options.old ? 'UPDATE' : 'CREATE', resource: { group: r.group, version: 'v1', resource: r.resource }, subResource: options.subResource,
-    namespace: ns.metadata.name, namespaceObject: ns, object: object(kind, ns, spec), oldObject: options.old ? object(kind, ns, options.old) : null, ...who,
+    operation: options.old ? 'UPDATE' : 'CREATE',
+    resource: { group: r.group, version: 'v1', resource: r.resource },
+    subResource: options.subResource,
+    namespace: ns.metadata.name,
+    namespaceObject: ns,
+    object: object(kind, ns, spec),
+    oldObject: options.old ? object(kind, ns, options.old) : null,
+    ...who,
   };
 }
 const denied = (r: AdmissionRequest, message: RegExp) => {

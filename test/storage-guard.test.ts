@@ -20,15 +20,21 @@ const nsB = find(manifests, 'Namespace', 'team-b');
 
 function claim(ns: K8sObject, spec: Record<string, unknown>, annotations?: Record<string, string>): K8sObject {
   return {
-    apiVersion: 'v1', kind: 'PersistentVolumeClaim',
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
     metadata: { name: 'data', namespace: ns.metadata.name, ...(annotations ? { annotations } : {}) },
     spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, ...spec },
   };
 }
 function req(who: Requester, ns: K8sObject, object: K8sObject, oldObject?: K8sObject): AdmissionRequest {
   return {
-    operation: oldObject ? 'UPDATE' : 'CREATE', resource: { group: '', version: 'v1', resource: 'persistentvolumeclaims' },
-    namespace: ns.metadata.name, namespaceObject: ns, object, oldObject: oldObject ?? null, ...who,
+    operation: oldObject ? 'UPDATE' : 'CREATE',
+    resource: { group: '', version: 'v1', resource: 'persistentvolumeclaims' },
+    namespace: ns.metadata.name,
+    namespaceObject: ns,
+    object,
+    oldObject: oldObject ?? null,
+    ...who,
   };
 }
 const denied = (r: AdmissionRequest, message: RegExp) => {

@@ -65,7 +65,7 @@ export function serviceGuard(scope: Construct, labels: Record<string, string>, e
       },
       {
         name: 'ranges',
-        expression: `(has(object.spec.loadBalancerSourceRanges) ? object.spec.loadBalancerSourceRanges : [])`
+        expression: '(has(object.spec.loadBalancerSourceRanges) ? object.spec.loadBalancerSourceRanges : [])'
           + ` + (has(object.metadata.annotations) && ${A} in object.metadata.annotations`
           + ` ? object.metadata.annotations[${A}].split(',').map(r, r.trim()).filter(r, r != '') : [])`,
       },
