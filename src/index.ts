@@ -23,6 +23,9 @@ export * from './selfservice/tenant-self-service';
 export { SELF_SERVICE_POLICY_NAME, SELF_SERVICE_PODS_POLICY_NAME } from './selfservice/guard';
 export * from './mesh/istio-tenant-control-plane';
 export * from './vcluster/virtual-tenant-cluster';
+export * from './network/tenant-services';
+export * from './storage/tenant-storage';
+export * from './images/tenant-images';
 
 // Delivery and checks.
 export * from './gitops/tenancy-gitops';

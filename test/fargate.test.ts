@@ -14,7 +14,7 @@ function cluster(): { stack: Stack; cluster: eks.Cluster } {
 describe('TenantFargateProfile', () => {
   const tenant = new SoftTenant(new Chart(new App(), 'c'), 'T', { name: 'team-a', namespaces: ['team-a', 'team-a-jobs'] });
   const { stack, cluster: c } = cluster();
-  new aws.TenantFargateProfile(stack, 'TeamA', { cluster: c, tenant: tenant.name, namespaces: tenant.namespaces, podLabels: { sandbox: 'fargate' } });
+  new aws.TenantFargateProfile(stack, 'TeamA', { cluster: c, tenant, podLabels: { sandbox: 'fargate' } });
   const template = Template.fromStack(stack);
 
   test('selects exactly the tenant namespaces, with the pod labels', () => {
@@ -36,6 +36,12 @@ describe('TenantFargateProfile', () => {
     expect(subnets).toEqual(privateIds);
   });
 
+  test('narrowed to some of the tenant\'s namespaces, it selects those only', () => {
+    const { stack: s2, cluster: c2 } = cluster();
+    new aws.TenantFargateProfile(s2, 'Jobs', { cluster: c2, tenant, namespaces: ['team-a-jobs'] });
+    Template.fromStack(s2).hasResourceProperties('AWS::EKS::FargateProfile', { Selectors: [{ Namespace: 'team-a-jobs' }] });
+  });
+
   test('has a pod execution role of its own', () => {
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'eks-fargate-pods.amazonaws.com' } })] },
@@ -44,17 +50,22 @@ describe('TenantFargateProfile', () => {
 });
 
 describe('TenantFargateProfile bad input', () => {
+  const big = new SoftTenant(new Chart(new App(), 'c'), 'T', { name: 'team-a', namespaces: ['a', 'b', 'c', 'd', 'e', 'f'] });
   test.each([
-    ['more namespaces than Fargate selectors', { namespaces: ['a', 'b', 'c', 'd', 'e', 'f'] }, /TeamA: invalid namespaces \["a","b","c","d","e","f"\]: must list 1 to 5 namespaces: a Fargate profile has at most 5 selectors/],
+    ['more namespaces than Fargate selectors', { tenant: big }, /TeamA: invalid namespaces \["a","b","c","d","e","f"\]: must list 1 to 5 namespaces: a Fargate profile has at most 5 selectors/],
     ['no namespaces', { namespaces: [] }, /invalid namespaces \[\]: must list 1 to 5 namespaces/],
-    ['a namespace that is not a DNS label', { namespaces: ['Team_A'] }, /invalid namespaces\[0\] 'Team_A': must be a DNS-1123 label/],
-    ['a tenant name that is not a DNS label', { tenant: 'Team A' }, /invalid tenant 'Team A': must be a DNS-1123 label/],
+    ['kube-system next to the tenant\'s own (issue #16)', { namespaces: ['team-a', 'kube-system'] },
+      /TeamA: invalid namespaces\[1\] 'kube-system': is not a namespace of tenant 'team-a' \(team-a, team-a-jobs\): a tenant's profile selects only the tenant's namespaces/],
+    ['another tenant\'s namespace', { namespaces: ['team-b'] }, /invalid namespaces\[0\] 'team-b': is not a namespace of tenant 'team-a'/],
+    ['a namespace listed twice', { namespaces: ['team-a', 'team-a'] }, /invalid namespaces \["team-a","team-a"\]: lists a namespace twice/],
+    ['a tenant that is not a SoftTenant', { tenant: 'team-a' }, /invalid tenant 'team-a': must be a SoftTenant/],
     ['more than five pod labels', { podLabels: { a: '1', b: '2', c: '3', d: '4', e: '5', f: '6' } }, /invalid podLabels .*: must have at most 5 labels/],
     ['a pod label that is not a label', { podLabels: { 'a b': 'c' } }, /invalid podLabels key 'a b'/],
     ['public subnets', { subnets: { subnetType: ec2.SubnetType.PUBLIC } }, /invalid subnets \[.*PublicSubnet1.*\]: are public subnets: Fargate pods must run in private subnets/],
   ])('%s', (_, override, message) => {
     const { stack, cluster: c } = cluster();
-    expect(() => new aws.TenantFargateProfile(stack, 'TeamA', { cluster: c, tenant: 'team-a', namespaces: ['team-a'], ...override })).toThrow(message);
+    const tenant = new SoftTenant(new Chart(new App(), 'c'), 'T', { name: 'team-a', namespaces: ['team-a', 'team-a-jobs'] });
+    expect(() => new aws.TenantFargateProfile(stack, 'TeamA', { cluster: c, tenant, ...override } as any)).toThrow(message);
     expect(Template.fromStack(stack).findResources('AWS::EKS::FargateProfile')).toEqual({});
   });
 });

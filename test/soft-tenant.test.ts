@@ -161,7 +161,8 @@ describe('SoftTenant with only a name', () => {
   });
 
   test('the platform chart holds the guard: a policy and its binding', () => {
-    expect(ofKind(objects, 'ValidatingAdmissionPolicy').map((p) => p.metadata.name)).toEqual(['cdk8s-tenancy-guardrails']);
+    // The guardrails, and the Services and storage guards that hold every tenant to their defaults.
+    expect(ofKind(objects, 'ValidatingAdmissionPolicy').map((p) => p.metadata.name)).toEqual(['cdk8s-tenancy-guardrails', 'cdk8s-tenancy-services', 'cdk8s-tenancy-storage']);
     expect(find(objects, 'ValidatingAdmissionPolicyBinding', 'cdk8s-tenancy-guardrails').spec)
       .toEqual({ policyName: 'cdk8s-tenancy-guardrails', validationActions: ['Deny'] });
     expect(find(objects, 'ValidatingAdmissionPolicy', 'cdk8s-tenancy-guardrails').spec.failurePolicy).toBe('Fail');
@@ -373,7 +374,7 @@ describe('the API other constructs build on', () => {
     new SoftTenant(new Chart(app, 'a'), 'A', { name: 'team-a' });
     new SoftTenant(new Chart(app, 'b'), 'B', { name: 'team-b' });
     const objects = synthObjects(app);
-    expect(ofKind(objects, 'ValidatingAdmissionPolicy')).toHaveLength(1);
+    expect(ofKind(objects, 'ValidatingAdmissionPolicy').map((p) => p.metadata.name)).toEqual(['cdk8s-tenancy-guardrails', 'cdk8s-tenancy-services', 'cdk8s-tenancy-storage']);
     expect(app.charts.map((c) => c.node.id)).toEqual(['a', 'cdk8s-tenancy', 'b']);
     expect(TenancyPlatform.ofApp(app.charts[0])).toBe(app.charts[1]);
   });

@@ -127,7 +127,7 @@ describe('what the render catches', () => {
   const withValues = (values: Record<string, unknown>) => ({ ...r, values });
 
   test('the values the library wrote before 0.36 (sync.toHost.volumeSnapshotContents) pass the schema but fail rendering', () => {
-    const sync = r.values.sync as any;
+    const sync = (r.values as any).sync;
     const old = { ...r.values, sync: { ...sync, toHost: { ...sync.toHost, volumeSnapshotContents: { enabled: false } } } };
     expect(() => validateVClusterValues(old)).not.toThrow();
     expect(() => renderVClusterRelease(withValues(old))).toThrow(/sync.toHost.volumeSnapshotContents was removed in 0.36.0/);
@@ -139,8 +139,8 @@ describe('what the render catches', () => {
   });
 
   test('rbac.clusterRole.enabled: false holds even when a host-level sync is switched on behind the library\'s back', () => {
-    const sync = r.values.sync as any;
-    const sneaky = { ...r.values, sync: { ...sync, fromHost: { ...sync.fromHost, secrets: { enabled: true, mappings: { byName: { 'kube-system/*': 'stolen/*' } } } } } };
+    const sync = (r.values as any).sync;
+    const sneaky: Record<string, any> = { ...r.values, sync: { ...sync, fromHost: { ...sync.fromHost, secrets: { enabled: true, mappings: { byName: { 'kube-system/*': 'stolen/*' } } } } } };
     expect(ofKind(renderVClusterRelease(withValues(sneaky)), 'ClusterRole')).toEqual([]);
     // Without that lock the chart grants the control plane a ClusterRole: the lock is what keeps it out.
     const { rbac, ...unlocked } = sneaky;

@@ -4,7 +4,7 @@
 // dedicated nodes and sandboxed pods; the data team runs batch jobs at a
 // priority class with its own quota. Shop and payments run in a mesh, each
 // with an Istio control plane of its own.
-import { App, Chart, Size } from 'cdk8s';
+import { ApiObject, App, Chart, JsonPatch, Size } from 'cdk8s';
 import { Cpu, Deployment } from 'cdk8s-plus-27';
 import {
   IstioInstall, IstioTenantControlPlane, SoftTenant, TenancyPlatform, TenantMember, TenantPeer, TenantPlacement, TenantPort,
@@ -48,8 +48,19 @@ export function enterprise(app: App): void {
   payments.addExtension(IstioTenantControlPlane.forTenant({ install: mesh, allowedNamespaces: ['shop', 'shop-staging'] }));
   const api = new Deployment(paymentsChart, 'api', {
     metadata: { namespace: 'payments' },
-    containers: [{ image: 'registry.example.com/payments/api:1.4.2', portNumber: 8443 }],
+    containers: [{
+      image: 'registry.example.com/payments/api:1.4.2',
+      portNumber: 8443,
+      securityContext: { ensureNonRoot: true, allowPrivilegeEscalation: false },
+    }],
   });
+  // The rest of what the namespace's `restricted` Pod Security level requires.
+  // cdk8s-plus-27 has no seccompProfile field, and its Capability enum has no
+  // ALL (its values are CAP_-prefixed), so both are patched in.
+  ApiObject.of(api).addJsonPatch(
+    JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }),
+    JsonPatch.add('/spec/template/spec/containers/0/securityContext/capabilities', { drop: ['ALL'] }),
+  );
   placement.applyTo(api.scheduling);
   sandbox.applyTo(api);
 

@@ -5,7 +5,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { invalidProp } from '../core/errors';
 import { TENANT_LABEL } from '../core/labels';
-import { checkDnsLabel, checkLabel } from '../core/names';
+import { checkLabel } from '../core/names';
+import { SoftTenant } from '../tenant/soft-tenant';
 
 /**
  * Fargate's limits on a profile (EKS service quotas): selectors per profile,
@@ -24,15 +25,20 @@ export interface TenantFargateProfileProps {
   readonly cluster: eks.Cluster;
 
   /**
-   * The tenant's name (its `SoftTenant` name).
+   * The tenant whose pods run on Fargate. The profile is tagged with its
+   * name and selects only its namespaces.
    */
-  readonly tenant: string;
+  readonly tenant: SoftTenant;
 
   /**
-   * The tenant's namespaces: each becomes one selector. Pass
-   * `softTenant.namespaces` so the profile and the tenant cannot drift.
+   * Which of the tenant's namespaces to select, one selector each. Only the
+   * tenant's own namespaces are accepted: a tenant profile that selected
+   * another namespace (`kube-system`, another tenant's) would put pods that
+   * are not the tenant's under its name and its pod execution role.
+   *
+   * @default - every namespace of the tenant
    */
-  readonly namespaces: string[];
+  readonly namespaces?: string[];
 
   /**
    * Only pods with these labels run on Fargate; others in the namespaces are
@@ -76,13 +82,24 @@ export class TenantFargateProfile extends Construct {
 
   constructor(scope: Construct, id: string, props: TenantFargateProfileProps) {
     super(scope, id);
-    checkDnsLabel(this, 'tenant', props.tenant);
-    if (props.namespaces.length === 0 || props.namespaces.length > MAX_SELECTORS) {
-      throw invalidProp(this, 'namespaces', props.namespaces,
+    // Not `instanceof`: jsii callers and a second copy of the library would fail it.
+    const tenant = props.tenant;
+    if (!tenant || typeof tenant.name !== 'string' || !Array.isArray(tenant.namespaces)) {
+      throw invalidProp(this, 'tenant', String(tenant), 'must be a SoftTenant.', 'Pass the SoftTenant whose pods run on Fargate.');
+    }
+    const namespaces = props.namespaces ?? tenant.namespaces;
+    if (namespaces.length === 0 || namespaces.length > MAX_SELECTORS) {
+      throw invalidProp(this, 'namespaces', namespaces,
         `must list 1 to ${MAX_SELECTORS} namespaces: a Fargate profile has at most ${MAX_SELECTORS} selectors, one per namespace.`,
         'Split the tenant into several profiles, or run some namespaces on nodes.');
     }
-    props.namespaces.forEach((ns, i) => checkDnsLabel(this, `namespaces[${i}]`, ns));
+    namespaces.forEach((ns, i) => {
+      if (!tenant.namespaces.includes(ns)) {
+        throw invalidProp(this, `namespaces[${i}]`, ns, `is not a namespace of tenant '${tenant.name}' (${tenant.namespaces.join(', ')}): a tenant's profile selects only the tenant's namespaces.`,
+          'Leave namespaces out to select all of them, or give system namespaces a profile of the platform\'s.');
+      }
+    });
+    if (new Set(namespaces).size !== namespaces.length) throw invalidProp(this, 'namespaces', namespaces, 'lists a namespace twice.');
     const podLabels = props.podLabels ?? {};
     if (Object.keys(podLabels).length > MAX_LABELS) {
       throw invalidProp(this, 'podLabels', podLabels, `must have at most ${MAX_LABELS} labels: Fargate matches at most ${MAX_LABELS} label pairs per selector.`);
@@ -101,11 +118,11 @@ export class TenantFargateProfile extends Construct {
 
     this.profile = new eks.FargateProfile(this, 'Resource', {
       cluster: props.cluster,
-      selectors: props.namespaces.map((namespace) => (Object.keys(podLabels).length > 0 ? { namespace, labels: { ...podLabels } } : { namespace })),
+      selectors: namespaces.map((namespace) => (Object.keys(podLabels).length > 0 ? { namespace, labels: { ...podLabels } } : { namespace })),
       vpc,
       subnetSelection: subnets,
       podExecutionRole: props.podExecutionRole,
     });
-    Tags.of(this.profile).add(TENANT_LABEL, props.tenant);
+    Tags.of(this.profile).add(TENANT_LABEL, tenant.name);
   }
 }

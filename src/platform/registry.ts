@@ -74,6 +74,21 @@ export class PlatformRegistry {
   }
 
   /**
+   * Adds, like `addGuard`, a guard that reads per-tenant settings, and
+   * records `tenant`'s settings for it (none: the guard's defaults). The
+   * guard renders every tenant's settings at synth, through the function
+   * `create` is given, as JSON (tenant name -> settings) for its CEL.
+   */
+  public addTenantGuard(name: string, create: (scope: Construct, settings: () => string) => void, tenant: string, settings?: unknown): void {
+    const all = this.addGuard(name, (scope) => {
+      const byTenant = new Map<string, unknown>();
+      create(scope, () => JSON.stringify(Object.fromEntries(byTenant)));
+      return byTenant;
+    });
+    if (settings !== undefined) all.set(tenant, settings);
+  }
+
+  /**
    * Adds a cluster-scoped object once; a second declaration with the same
    * settings adds nothing, one with other settings is refused.
    */

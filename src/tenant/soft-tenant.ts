@@ -13,7 +13,14 @@ import { DEFAULT_POD_SECURITY_VERSION } from '../core/versions';
 import { NetworkPolicyRule, policyPorts } from './internal/network';
 import { renderContainerLimits, renderQuotaHard } from './internal/quota';
 import { RbacRule, RbacSubject, TENANT_ADMIN_RULES, TENANT_USER_RULES } from './internal/rbac';
+import { imageGuard, IMAGE_POLICY_NAME, TenantImageRules } from '../images/image-guard';
+import { TenantImageOptions, TenantRegistries } from '../images/tenant-images';
+import { serviceGuard, SERVICE_POLICY_NAME, TenantServiceRules } from '../network/service-guard';
+import { TenantAddresses, TenantExternalNames, TenantServiceOptions } from '../network/tenant-services';
+import { notThePlatform } from '../platform/guardrails';
 import { TenancyPlatform } from '../platform/tenancy-platform';
+import { storageGuard, STORAGE_POLICY_NAME, TenantStorageRules } from '../storage/storage-guard';
+import { TenantStorageClasses, TenantStorageOptions } from '../storage/tenant-storage';
 
 /**
  * Something that adds to a tenant after it is declared: a placement on
@@ -130,6 +137,31 @@ export interface SoftTenantProps {
   readonly priorityClasses?: TenantPriorityClass[];
 
   /**
+   * What the tenant's Services may reach beyond its namespaces: external
+   * IPs, load balancer source ranges, ExternalName targets. Each is refused
+   * by default, by the platform's Services guard.
+   *
+   * @default - none of them
+   */
+  readonly services?: TenantServiceOptions;
+
+  /**
+   * The StorageClasses the tenant's claims may use. Whatever is set, no
+   * claim may name an existing PersistentVolume.
+   *
+   * @default - any StorageClass
+   */
+  readonly storage?: TenantStorageOptions;
+
+  /**
+   * The registries the tenant's images come from and their pull policy,
+   * held by the platform's image guard.
+   *
+   * @default - any registry, any pull policy
+   */
+  readonly images?: TenantImageOptions;
+
+  /**
    * The cluster-wide platform (admission guard, registry of tenants).
    *
    * @default TenancyPlatform.ofApp(this)
@@ -240,6 +272,11 @@ export class SoftTenant extends Construct {
     const ingress = (props.network?.ingressFrom ?? []).map((p, i) => p._render(this, `network.ingressFrom[${i}]`, { egress: false, allowMetadataEndpoint: this.allowMetadataEndpoint }));
     const egress = (props.network?.egressTo ?? []).map((p, i) => p._render(this, `network.egressTo[${i}]`, { egress: true, allowMetadataEndpoint: this.allowMetadataEndpoint }));
 
+    const serviceRules = renderServiceRules(this, props.services ?? {});
+    const storageClasses = valueOf(this, 'storage.storageClasses', props.storage?.storageClasses ?? TenantStorageClasses.any(), TenantStorageClasses,
+      'TenantStorageClasses.any() or TenantStorageClasses.only([...])')._render(this, 'storage.storageClasses');
+    const imageRules = renderImageRules(this, props.images);
+
     // Claims last: a tenant that failed its checks claims nothing.
     this.platform._registry.claim([
       {
@@ -255,6 +292,14 @@ export class SoftTenant extends Construct {
         refuse: (owner: string) => invalidProp(this, nsProp(i), namespace, `already belongs to tenant '${owner}': a namespace belongs to one tenant.`),
       })),
     ]);
+    // The platform's guards for Services, claims and images read every
+    // tenant's settings; a tenant without settings gets their defaults.
+    const guarded = (build: typeof serviceGuard) => (scope: Construct, rules: () => string) =>
+      build(scope, { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE }, [notThePlatform()], rules);
+    this.platform._registry.addTenantGuard(SERVICE_POLICY_NAME, guarded(serviceGuard), this.name, serviceRules);
+    this.platform._registry.addTenantGuard(STORAGE_POLICY_NAME, guarded(storageGuard), this.name,
+      storageClasses ? { classes: storageClasses } satisfies TenantStorageRules : undefined);
+    if (imageRules) this.platform._registry.addTenantGuard(IMAGE_POLICY_NAME, guarded(imageGuard), this.name, imageRules);
 
     for (const ns of this.namespaces) {
       const nsScope = new Construct(this, ns);
@@ -486,6 +531,35 @@ export class SoftTenant extends Construct {
     }));
     return objects;
   }
+}
+
+/** The tenant's Services rules, or undefined when it keeps every default (refuse all). */
+function renderServiceRules(scope: Construct, options: TenantServiceOptions): TenantServiceRules | undefined {
+  const externalIPs = valueOf(scope, 'services.externalIps', options.externalIps ?? TenantAddresses.none(), TenantAddresses, 'TenantAddresses.none() or TenantAddresses.within([...])')
+    ._render(scope, 'services.externalIps');
+  const sourceRanges = valueOf(scope, 'services.loadBalancerSourceRanges', options.loadBalancerSourceRanges ?? TenantAddresses.none(), TenantAddresses,
+    'TenantAddresses.none() or TenantAddresses.within([...])')._render(scope, 'services.loadBalancerSourceRanges');
+  const { exact, suffixes } = valueOf(scope, 'services.externalNames', options.externalNames ?? TenantExternalNames.none(), TenantExternalNames,
+    'TenantExternalNames.none() or TenantExternalNames.allow([...])')._render(scope, 'services.externalNames');
+  const rules = { externalIPs, sourceRanges, names: exact, suffixes };
+  return Object.values(rules).some((l) => l.length > 0) ? rules : undefined;
+}
+
+/** The tenant's image rules, or undefined when it keeps every default (any image, any pull policy). */
+function renderImageRules(scope: Construct, options: TenantImageOptions | undefined): TenantImageRules | undefined {
+  if (options === undefined) return undefined;
+  const registries = valueOf(scope, 'images.registries', options.registries ?? TenantRegistries.any(), TenantRegistries,
+    'TenantRegistries.any() or TenantRegistries.only([...])')._render(scope, 'images.registries');
+  const pullAlways = options.requirePullAlways ?? false;
+  if (typeof pullAlways !== 'boolean') throw invalidProp(scope, 'images.requirePullAlways', pullAlways, 'must be true or false.');
+  if (registries === undefined && !pullAlways) return undefined;
+  return { anyRegistry: registries === undefined, registries: registries ?? [], pullAlways };
+}
+
+/** `value`, checked to be a `cls` (JavaScript and jsii callers can pass anything). */
+function valueOf<T>(scope: Construct, prop: string, value: T, cls: Function, use: string): T {
+  if (!(value instanceof cls)) throw invalidProp(scope, prop, value, `is not a ${cls.name}.`, `Use ${use}.`);
+  return value;
 }
 
 function toQuantities(values: Record<string, string>): { [key: string]: k8s.Quantity } {

@@ -1,5 +1,6 @@
 import { IConstruct } from 'constructs';
 import * as ipaddr from 'ipaddr.js';
+import { checkCidr } from '../core/cidr';
 import { invalidProp } from '../core/errors';
 import { TENANT_LABEL } from '../core/labels';
 import { checkDnsLabel, checkLabel } from '../core/names';
@@ -218,15 +219,7 @@ export interface TenantNetworkOptions {
 }
 
 function renderIpBlock(scope: IConstruct, prop: string, cidr: string, excludeMetadata: boolean): { cidr: string; except?: string[] } {
-  const valid = typeof cidr === 'string' && (ipaddr.IPv4.isValidCIDRFourPartDecimal(cidr) || ipaddr.IPv6.isValidCIDR(cidr));
-  if (!valid) {
-    throw invalidProp(scope, prop, cidr, "must be an IPv4 or IPv6 network with a prefix length, e.g. '10.0.0.0/16' or '2001:db8::/32'.");
-  }
-  const [address, bits] = ipaddr.parseCIDR(cidr);
-  const canonical = `${networkAddress(address, bits)}/${bits}`;
-  if (canonical !== cidr) {
-    throw invalidProp(scope, prop, cidr, `has host bits set or is not in canonical form; the network is '${canonical}'.`, `Use '${canonical}'.`);
-  }
+  const [address, bits] = checkCidr(scope, prop, cidr);
   if (!excludeMetadata) {
     return { cidr };
   }
@@ -243,10 +236,4 @@ function renderIpBlock(scope: IConstruct, prop: string, cidr: string, excludeMet
       'Set network.allowMetadataEndpoint to true if this tenant really needs it.');
   }
   return except.length > 0 ? { cidr, except } : { cidr };
-}
-
-function networkAddress(address: ipaddr.IPv4 | ipaddr.IPv6, bits: number): string {
-  return address.kind() === 'ipv4'
-    ? ipaddr.IPv4.networkAddressFromCIDR(`${address.toString()}/${bits}`).toString()
-    : ipaddr.IPv6.networkAddressFromCIDR(`${address.toString()}/${bits}`).toString();
 }

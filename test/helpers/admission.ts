@@ -1,3 +1,4 @@
+import * as ipaddr from 'ipaddr.js';
 import { K8sObject } from './manifests';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -54,6 +55,41 @@ class Decision {
   constructor(readonly isAllowed: boolean) {}
 }
 
+/*
+ * Kubernetes CEL's IP and CIDR libraries (k8s.io/apiserver pkg/cel/library
+ * ip.go, cidr.go; in the base environment since 1.30), with their parsing
+ * rules: Go's netip (no leading zeros in IPv4), no zones, no IPv4-mapped
+ * IPv6; a prefix may have host bits set. containsIP/containsCIDR are false
+ * across families, as netip's Prefix.Contains is.
+ */
+class IP {
+  constructor(readonly addr: ipaddr.IPv4 | ipaddr.IPv6) {}
+}
+class CIDR {
+  constructor(readonly addr: ipaddr.IPv4 | ipaddr.IPv6, readonly bits: number) {}
+}
+function parseIp(raw: string): IP {
+  if (raw.includes('%')) throw new Error(`IP address ${JSON.stringify(raw)} with zone value is not allowed`);
+  const ok = ipaddr.IPv4.isValidFourPartDecimal(raw) || (ipaddr.IPv6.isValid(raw) && !raw.includes('/'));
+  if (!ok) throw new Error(`IP Address ${JSON.stringify(raw)} parse error during conversion from string`);
+  const addr = ipaddr.parse(raw);
+  if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()) throw new Error(`IPv4-mapped IPv6 address ${JSON.stringify(raw)} is not allowed`);
+  return new IP(addr);
+}
+function parseCidr(raw: string): CIDR {
+  const slash = raw.lastIndexOf('/');
+  if (slash < 0 || !/^\d{1,3}$/.test(raw.slice(slash + 1)) || (raw.length > slash + 2 && raw[slash + 1] === '0')) {
+    throw new Error(`network address parse error during conversion from string: ${JSON.stringify(raw)}`);
+  }
+  const ip = parseIp(raw.slice(0, slash));
+  const bits = Number(raw.slice(slash + 1));
+  if (bits > (ip.addr.kind() === 'ipv4' ? 32 : 128)) throw new Error(`network address parse error during conversion from string: ${JSON.stringify(raw)}`);
+  return new CIDR(ip.addr, bits);
+}
+function cidrContains(c: CIDR, a: ipaddr.IPv4 | ipaddr.IPv6): boolean {
+  return c.addr.kind() === a.kind() && (a as any).match(c.addr, c.bits);
+}
+
 function environment(): InstanceType<typeof cel.Environment> {
   const env = new cel.Environment({ unlistedVariablesAreDyn: true, homogeneousAggregateLiterals: false });
   env.registerType('Authorizer', Authorizer as any);
@@ -70,6 +106,14 @@ function environment(): InstanceType<typeof cel.Environment> {
   fn('check', 'ResourceCheck', 'Decision', (r: ResourceCheck, verb: string) =>
     new Decision(r.authz.can({ group: r.group, resource: r.resource, subresource: r.subresource, namespace: r.namespace, name: r.name, verb })));
   fn('allowed', 'Decision', 'bool', (d: Decision) => d.isAllowed, []);
+  env.registerType('net.IP', IP as any);
+  env.registerType('net.CIDR', CIDR as any);
+  env.registerFunction('ip(string): net.IP', (s: string) => parseIp(s));
+  env.registerFunction('cidr(string): net.CIDR', (s: string) => parseCidr(s));
+  fn('containsIP', 'net.CIDR', 'bool', (c: CIDR, s: string) => cidrContains(c, parseIp(s).addr));
+  fn('containsIP', 'net.CIDR', 'bool', (c: CIDR, i: IP) => cidrContains(c, i.addr), ['net.IP']);
+  fn('containsCIDR', 'net.CIDR', 'bool', (c: CIDR, s: string) => { const o = parseCidr(s); return c.bits <= o.bits && cidrContains(c, o.addr); });
+  fn('containsCIDR', 'net.CIDR', 'bool', (c: CIDR, o: CIDR) => c.bits <= o.bits && cidrContains(c, o.addr), ['net.CIDR']);
   return env;
 }
 

@@ -2,6 +2,7 @@ import * as ipaddr from 'ipaddr.js';
 import { Manifests, push, ref } from './model';
 import { anyDestination, beyondDns, dnsRules, egressIpBlocks, formatPorts, isolated, openToAnyTenant, Reachability } from './network';
 import { placementGuards } from './placement-guard';
+import { workloadsAdmitted } from './pod-security';
 import { grants, resolveRole, subjectKey, WRITE } from './rbac';
 import { selects } from './selectors';
 import { vclusterReleases, weakenedValues } from './vcluster';
@@ -471,6 +472,8 @@ export const TENANT_CHECKS: CheckDefinition[] = [
       });
     },
   },
+  // Issue #16 (security branch): registered here, defined in ./pod-security.
+  { id: 'workloads.admitted', title: 'Workloads: every pod template would be admitted in its namespace (Pod Security, sandbox, placement, priority)', run: (ctx) => workloadsAdmitted(ctx.m, ctx.namespaces) },
 ];
 
 /** Cluster-wide checks. */

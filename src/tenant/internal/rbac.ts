@@ -26,10 +26,17 @@ const WRITE = [...READ, 'create', 'update', 'patch', 'delete', 'deletecollection
  * open its namespace to every other tenant, or egress to the node's metadata
  * endpoint), without RBAC and without quota. Listed explicitly, never
  * aggregated, so a CRD installed later cannot widen it.
+ *
+ * `endpoints` and `endpointslices` are read-only, as in upstream `edit` since
+ * Kubernetes 1.22 (CVE-2021-25740): a tenant that writes Endpoints can point
+ * a Service (and any ingress controller or mesh routing through it) at
+ * another tenant's pods or the control plane. Every difference from
+ * upstream `edit`/`admin` is pinned by test/rbac-upstream.test.ts and listed
+ * in the README.
  */
 export const TENANT_USER_RULES: RbacRule[] = [
-  { apiGroups: [''], resources: ['pods', 'pods/attach', 'pods/exec', 'pods/portforward', 'pods/proxy', 'services', 'services/proxy', 'endpoints', 'configmaps', 'secrets', 'persistentvolumeclaims', 'replicationcontrollers', 'replicationcontrollers/scale', 'serviceaccounts'], verbs: WRITE },
-  { apiGroups: [''], resources: ['pods/log', 'pods/status', 'events', 'resourcequotas', 'limitranges'], verbs: READ },
+  { apiGroups: [''], resources: ['pods', 'pods/attach', 'pods/exec', 'pods/portforward', 'pods/proxy', 'services', 'services/proxy', 'configmaps', 'secrets', 'persistentvolumeclaims', 'replicationcontrollers', 'replicationcontrollers/scale', 'serviceaccounts'], verbs: WRITE },
+  { apiGroups: [''], resources: ['pods/log', 'pods/status', 'endpoints', 'events', 'resourcequotas', 'limitranges'], verbs: READ },
   { apiGroups: ['apps'], resources: ['deployments', 'deployments/scale', 'deployments/rollback', 'statefulsets', 'statefulsets/scale', 'daemonsets', 'replicasets', 'replicasets/scale'], verbs: WRITE },
   { apiGroups: ['apps'], resources: ['controllerrevisions'], verbs: READ },
   { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs: WRITE },
