@@ -2,7 +2,9 @@ import { App, Chart } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-27';
 import { admit, AdmissionRequest, AuthorizerCheck } from './helpers/admission';
 import { find, K8sObject, ofKind, synthObjects } from './helpers/manifests';
+import { can } from './helpers/rbac';
 import { validateAll } from './helpers/schema';
+import { HNC_SERVICE_ACCOUNT, HNC_V1_1_0_RBAC } from './fixtures/hnc-v1.1.0-rbac';
 import {
   PodSecurityLevel, RUNTIME_CLASS_LABEL, SoftTenant, TenancyPlatform, TenantMember, TenantSandbox, TenantSelfService, TENANT_LABEL,
 } from 'cdk8s-tenancy';
@@ -19,6 +21,9 @@ const isHnc = (o: K8sObject) => o.apiVersion === 'hnc.x-k8s.io/v1alpha2' && HNC_
 const HNC = { username: 'system:serviceaccount:hnc-system:default', groups: ['system:serviceaccounts', 'system:serviceaccounts:hnc-system'] };
 const argocd = { username: 'system:serviceaccount:argocd:argocd-application-controller', groups: ['system:serviceaccounts'] };
 const tenantAdmin = { username: 'alice', groups: ['team-a-admins', 'system:authenticated'] };
+/** HNC's shipped rights (v1.1.0's hnc-manager-role, `*` on everything), as RBAC evaluates them. */
+const hncRbac: AuthorizerCheck = (c) =>
+  can(HNC_V1_1_0_RBAC, HNC_SERVICE_ACCOUNT, c.verb, c.group, c.subresource ? `${c.resource}/${c.subresource}` : c.resource, c.namespace);
 /** The GitOps controller applies the platform chart, so RBAC lets it update the guard itself. */
 const platformRbac: AuthorizerCheck = (c) => c.group === 'admissionregistration.k8s.io' && c.resource === 'validatingadmissionpolicies' && c.verb === 'update';
 
@@ -138,16 +143,19 @@ describe('the self-service guard, evaluated', () => {
   });
   const bare = ns('feature', {}, 'team-a');
   const labelled = ns('feature', { ...tree(['team-a', 1], ['feature', 0]), ...inherited }, 'team-a');
-  const nsRequest = (operation: AdmissionRequest['operation'], oldObject: any, object: any, userInfo = HNC, authorizer?: AuthorizerCheck): AdmissionRequest => ({
+  // HNC always holds its shipped rights.
+  const nsRequest = (operation: AdmissionRequest['operation'], oldObject: any, object: any, userInfo = HNC,
+    authorizer: AuthorizerCheck | undefined = userInfo === HNC ? hncRbac : undefined): AdmissionRequest => ({
     operation, oldObject, object, userInfo, authorizer, resource: { group: '', version: 'v1', resource: 'namespaces' }, namespaceObject: null,
   });
   const copyOf = (o: K8sObject, into: string) => ({ ...o, metadata: { ...o.metadata, namespace: into, labels: { ...o.metadata.labels, 'hnc.x-k8s.io/inherited-from': o.metadata.namespace! } } });
   const denyAll = find(objects, 'NetworkPolicy', 'default-deny', 'team-a');
   const objRequest = (operation: AdmissionRequest['operation'], oldObject: any, object: any, userInfo: AdmissionRequest['userInfo'], group: string, resource: string): AdmissionRequest => ({
-    operation, oldObject, object, userInfo, resource: { group, version: 'v1', resource }, namespace: (object ?? oldObject).metadata.namespace, namespaceObject: labelled,
+    operation, oldObject, object, userInfo, authorizer: userInfo === HNC ? hncRbac : undefined, resource: { group, version: 'v1', resource }, namespace: (object ?? oldObject).metadata.namespace, namespaceObject: labelled,
   });
 
   const SELF_SERVICE = 'cdk8s-tenancy-self-service';
+  const TREES = 'cdk8s-tenancy-self-service-trees';
   const GUARDRAILS = 'cdk8s-tenancy-guardrails';
 
   test.each([
@@ -169,27 +177,28 @@ describe('the self-service guard, evaluated', () => {
   });
 
   test('the guard evaluates HNC\'s namespace writes (and the guardrails leave them to it)', () => {
-    expect(admit(objects, nsRequest('UPDATE', bare, labelled)).evaluated).toEqual([SELF_SERVICE]);
+    expect(admit(objects, nsRequest('UPDATE', bare, labelled)).evaluated).toEqual([SELF_SERVICE, TREES]);
   });
 
   const without = (key: string) => Object.fromEntries(Object.entries(labelled.metadata.labels).filter(([k]) => k !== key));
   test.each([
-    ['tree labels without the tenant label', nsRequest('UPDATE', bare, ns('feature', without(TENANT_LABEL), 'team-a')), /descends from the self-service namespace team-a/],
-    ['tree labels without any of the parent\'s labels', nsRequest('UPDATE', bare, ns('feature', tree(['team-a', 1], ['feature', 0]), 'team-a')), /descends from the self-service namespace team-a/],
-    ['another tenant\'s label', nsRequest('UPDATE', bare, ns('feature', { ...labelled.metadata.labels, [TENANT_LABEL]: 'team-b' }, 'team-a')), /descends from the self-service namespace team-a/],
-    ['a lower Pod Security level', nsRequest('UPDATE', bare, ns('feature', { ...labelled.metadata.labels, 'pod-security.kubernetes.io/enforce': 'privileged' }, 'team-a')), /same Pod Security/],
-    ['no sandbox label (pods would escape the sandbox guard)', nsRequest('UPDATE', bare, ns('feature', without(RUNTIME_CLASS_LABEL), 'team-a')), /descends from/],
-    ['the platform\'s managed-by label', nsRequest('UPDATE', bare, ns('feature', { ...labelled.metadata.labels, 'cdk8s-tenancy.io/managed-by': 'cdk8s-tenancy' }, 'team-a')), /descends from/],
-    ['created under a parent with another tenant\'s label (e.g. from anchor labels)', nsRequest('CREATE', null, ns('feature', { [TENANT_LABEL]: 'team-b' }, 'team-a')), /is created under the self-service namespace team-a/],
-    ['created under a parent with privileged Pod Security', nsRequest('CREATE', null, ns('feature', { 'pod-security.kubernetes.io/enforce': 'privileged' }, 'team-a')), /is created under the self-service namespace team-a/],
-    ['created two levels down already claiming a tenant', nsRequest('CREATE', null, ns('deep', { [TENANT_LABEL]: 'team-b' }, 'feature')), /outside a self-service tenant's tree/],
-    ['a namespace outside any self-service tree relabelled', nsRequest('UPDATE', teamB, { ...teamB, metadata: { ...teamB.metadata, labels: { ...teamB.metadata.labels, [TENANT_LABEL]: 'team-a' } } }), /outside a self-service tenant's tree/],
-    ['a namespace under another tree relabelled into a tenant', nsRequest('UPDATE', ns('x', tree(['other', 1])), ns('x', { ...tree(['other', 1]), [TENANT_LABEL]: 'team-a' })), /outside a self-service tenant's tree/],
-    ['a tenant namespace deleted', nsRequest('DELETE', teamA, null), /only the platform may delete it/],
-  ])('denies HNC: %s', (_, req, message) => {
+    ['tree labels without the tenant label', nsRequest('UPDATE', bare, ns('feature', without(TENANT_LABEL), 'team-a')), /descends from the self-service namespace team-a/, [SELF_SERVICE]],
+    ['tree labels without any of the parent\'s labels', nsRequest('UPDATE', bare, ns('feature', tree(['team-a', 1], ['feature', 0]), 'team-a')), /descends from the self-service namespace team-a/, [SELF_SERVICE]],
+    ['another tenant\'s label', nsRequest('UPDATE', bare, ns('feature', { ...labelled.metadata.labels, [TENANT_LABEL]: 'team-b' }, 'team-a')), /descends from the self-service namespace team-a/, [SELF_SERVICE, TREES]],
+    ['a lower Pod Security level', nsRequest('UPDATE', bare, ns('feature', { ...labelled.metadata.labels, 'pod-security.kubernetes.io/enforce': 'privileged' }, 'team-a')), /same Pod Security/, [SELF_SERVICE]],
+    ['no sandbox label (pods would escape the sandbox guard)', nsRequest('UPDATE', bare, ns('feature', without(RUNTIME_CLASS_LABEL), 'team-a')), /descends from/, [SELF_SERVICE]],
+    ['the platform\'s managed-by label', nsRequest('UPDATE', bare, ns('feature', { ...labelled.metadata.labels, 'cdk8s-tenancy.io/managed-by': 'cdk8s-tenancy' }, 'team-a')), /descends from/, [SELF_SERVICE]],
+    ['created under a parent with another tenant\'s label (e.g. from anchor labels)', nsRequest('CREATE', null, ns('feature', { [TENANT_LABEL]: 'team-b' }, 'team-a')), /is created under the self-service namespace team-a/, [SELF_SERVICE, TREES]],
+    ['created under a parent with privileged Pod Security', nsRequest('CREATE', null, ns('feature', { 'pod-security.kubernetes.io/enforce': 'privileged' }, 'team-a')), /is created under the self-service namespace team-a/, [SELF_SERVICE]],
+    ['created two levels down already claiming a tenant', nsRequest('CREATE', null, ns('deep', { [TENANT_LABEL]: 'team-b' }, 'feature')), /outside a self-service tenant's tree/, [SELF_SERVICE, TREES]],
+    ['a namespace outside any self-service tree relabelled', nsRequest('UPDATE', teamB, { ...teamB, metadata: { ...teamB.metadata, labels: { ...teamB.metadata.labels, [TENANT_LABEL]: 'team-a' } } }), /outside a self-service tenant's tree/, [SELF_SERVICE]],
+    ['a namespace under another tree relabelled into a tenant', nsRequest('UPDATE', ns('x', tree(['other', 1])), ns('x', { ...tree(['other', 1]), [TENANT_LABEL]: 'team-a' })), /outside a self-service tenant's tree/, [SELF_SERVICE]],
+    ['a tenant namespace deleted', nsRequest('DELETE', teamA, null), /only the platform may delete it/, [SELF_SERVICE]],
+  ])('denies HNC: %s', (_, req, message, policies) => {
     const result = admit(objects, req);
     expect(result.errors).toEqual([]);
-    expect(result.denials).toEqual([{ policy: SELF_SERVICE, message: expect.stringMatching(message) }]);
+    expect(result.denials.map((d) => d.policy)).toEqual(policies);
+    expect(result.denials[0]).toEqual({ policy: SELF_SERVICE, message: expect.stringMatching(message) });
   });
 
   test('a tenant admin may not create or relabel namespaces itself: both guards refuse', () => {
@@ -197,7 +206,7 @@ describe('the self-service guard, evaluated', () => {
     expect(result.errors).toEqual([]);
     expect(result.denials.map((d) => d.policy)).toEqual([GUARDRAILS]);
     const relabel = admit(objects, nsRequest('UPDATE', labelled, ns('feature', { ...labelled.metadata.labels, [TENANT_LABEL]: 'team-b' }, 'team-a'), tenantAdmin));
-    expect(relabel.denials.map((d) => d.policy).sort()).toEqual([GUARDRAILS, SELF_SERVICE]);
+    expect(relabel.denials.map((d) => d.policy).sort()).toEqual([GUARDRAILS, SELF_SERVICE, TREES]);
   });
 
   describe('no pods in a namespace HNC created until it is labelled', () => {
@@ -268,7 +277,8 @@ describe('the self-service guard, evaluated', () => {
         find(custom, 'HierarchyConfiguration', 'hierarchy', 'team-a').spec.labels.map((kv: any) => [kv.key, kv.value])),
     }, 'team-a');
     expect(admit(custom, nsRequest('UPDATE', bare, plain, other)).denials).toEqual([]);
-    expect(admit(custom, nsRequest('UPDATE', bare, plain)).denials.map((d) => d.policy)).toEqual([GUARDRAILS]);
+    // The default user, here not HNC, with no rights.
+    expect(admit(custom, nsRequest('UPDATE', bare, plain, HNC, () => false)).denials.map((d) => d.policy)).toEqual([GUARDRAILS]);
   });
 });
 

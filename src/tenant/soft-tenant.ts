@@ -250,6 +250,7 @@ export class SoftTenant extends Construct {
         name: namespace,
         owner: this.name,
         refuse: (owner: string) => invalidProp(this, nsProp(i), namespace, `already belongs to tenant '${owner}': a namespace belongs to one tenant.`),
+        refuseByRule: (reason: string) => invalidProp(this, nsProp(i), namespace, reason),
       })),
     ]);
 
