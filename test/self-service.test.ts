@@ -1,10 +1,12 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-27';
+import { HNC_SERVICE_ACCOUNT, HNC_V1_1_0_RBAC } from './fixtures/hnc-v1.1.0-rbac';
 import { admit, AdmissionRequest, AuthorizerCheck } from './helpers/admission';
 import { find, K8sObject, ofKind, synthObjects } from './helpers/manifests';
 import { can } from './helpers/rbac';
 import { validateAll } from './helpers/schema';
-import { HNC_SERVICE_ACCOUNT, HNC_V1_1_0_RBAC } from './fixtures/hnc-v1.1.0-rbac';
 import {
   PodSecurityLevel, RUNTIME_CLASS_LABEL, SoftTenant, TenancyPlatform, TenantMember, TenantSandbox, TenantSelfService, TENANT_LABEL,
 } from 'cdk8s-tenancy';
@@ -290,10 +292,12 @@ describe('HNC holds its shipped rights and is held like anyone (gap: HNC counted
     operation, oldObject, object, userInfo, authorizer, resource: { group: '', version: 'v1', resource: 'namespaces' }, namespaceObject: null,
   });
   const relabel = (o: K8sObject, labels: Record<string, string>) => ({ ...o, metadata: { ...o.metadata, labels } });
-  const strip = (o: K8sObject, prefix: string) => relabel(o, Object.fromEntries(Object.entries(o.metadata.labels ?? {}).filter(([k]) => !k.startsWith(prefix))));
+  const strip = (o: K8sObject, prefix: string) =>
+    relabel(o, Object.fromEntries(Object.entries(o.metadata.labels ?? {}).filter(([k]) => !k.startsWith(prefix))));
 
   test('by RBAC alone HNC may update the guardrails policy: the authorizer check would count it as the platform', () => {
-    expect(hncRbac({ group: 'admissionregistration.k8s.io', resource: 'validatingadmissionpolicies', name: 'cdk8s-tenancy-guardrails', verb: 'update' })).toBe(true);
+    const updateGuardrails = { group: 'admissionregistration.k8s.io', resource: 'validatingadmissionpolicies', name: 'cdk8s-tenancy-guardrails', verb: 'update' };
+    expect(hncRbac(updateGuardrails)).toBe(true);
     // Proof the model's RBAC is what lets it through when HNC is another user:
     const app = new App();
     new TenancyPlatform(app, 'platform', { hncUsername: 'system:serviceaccount:hnc:other' });
@@ -310,9 +314,12 @@ describe('HNC holds its shipped rights and is held like anyone (gap: HNC counted
       const condition = p.spec.matchConditions.find((c: any) => c.name === 'not-the-platform');
       const only = [{ ...p, spec: { ...p.spec, matchConditions: [condition], validations: [{ expression: 'false', message: 'held' }] } },
         ...ofKind(objects, 'ValidatingAdmissionPolicyBinding').filter((x) => x.spec.policyName === p.metadata.name)];
-      const req = (userInfo: any, authorizer: AuthorizerCheck) => ({ ...nsReq('UPDATE', teamB, teamB, userInfo, authorizer),
+      const req = (userInfo: any, authorizer: AuthorizerCheck) => ({
+        ...nsReq('UPDATE', teamB, teamB, userInfo, authorizer),
         resource: { group: p.spec.matchConstraints.resourceRules[0].apiGroups[0] === '*' ? '' : p.spec.matchConstraints.resourceRules[0].apiGroups[0], version: 'v1', resource: p.spec.matchConstraints.resourceRules[0].resources[0] === '*' ? 'namespaces' : p.spec.matchConstraints.resourceRules[0].resources[0] },
-        operation: 'CREATE' as const, namespace: 'team-a' });
+        operation: 'CREATE' as const,
+        namespace: 'team-a',
+      });
       expect([p.metadata.name, admit(only, req(HNC, hncRbac)).denials.map((d) => d.message)]).toEqual([p.metadata.name, ['held']]);
       expect([p.metadata.name, admit(only, req(argocd, platformRbac)).denials]).toEqual([p.metadata.name, []]);
     }
@@ -326,24 +333,45 @@ describe('HNC holds its shipped rights and is held like anyone (gap: HNC counted
     ['HNC strips the managed-by label of a parent', nsReq('UPDATE', find(objects, 'Namespace', 'team-a'), strip(find(objects, 'Namespace', 'team-a'), 'cdk8s-tenancy.io/managed-by')), ['cdk8s-tenancy-self-service']],
     ['HNC deletes a tenant namespace', nsReq('DELETE', teamB, null), ['cdk8s-tenancy-self-service']],
     ['HNC changes the guardrails policy', {
-      operation: 'UPDATE', object: find(objects, 'ValidatingAdmissionPolicy', 'cdk8s-tenancy-guardrails'), oldObject: find(objects, 'ValidatingAdmissionPolicy', 'cdk8s-tenancy-guardrails'),
-      userInfo: HNC, authorizer: hncRbac, resource: { group: 'admissionregistration.k8s.io', version: 'v1', resource: 'validatingadmissionpolicies' },
+      operation: 'UPDATE',
+      object: find(objects, 'ValidatingAdmissionPolicy', 'cdk8s-tenancy-guardrails'),
+      oldObject: find(objects, 'ValidatingAdmissionPolicy', 'cdk8s-tenancy-guardrails'),
+      userInfo: HNC,
+      authorizer: hncRbac,
+      resource: { group: 'admissionregistration.k8s.io', version: 'v1', resource: 'validatingadmissionpolicies' },
     }, ['cdk8s-tenancy-guardrails', 'cdk8s-tenancy-guardrails']],
     ['HNC creates a RoleBinding labelled managed-by that is not a copy', {
-      operation: 'CREATE', object: { ...find(objects, 'RoleBinding', 'tenant-self-service', 'team-a'), metadata: { ...find(objects, 'RoleBinding', 'tenant-self-service', 'team-a').metadata, namespace: 'team-b' } },
-      oldObject: null, userInfo: HNC, authorizer: hncRbac, namespace: 'team-b', resource: { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'rolebindings' },
+      operation: 'CREATE',
+      object: { ...find(objects, 'RoleBinding', 'tenant-self-service', 'team-a'), metadata: { ...find(objects, 'RoleBinding', 'tenant-self-service', 'team-a').metadata, namespace: 'team-b' } },
+      oldObject: null,
+      userInfo: HNC,
+      authorizer: hncRbac,
+      namespace: 'team-b',
+      resource: { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'rolebindings' },
     }, ['cdk8s-tenancy-guardrails']],
     ['HNC creates a subnamespace with the parent\'s labels', nsReq('CREATE', null, {
-      apiVersion: 'v1', kind: 'Namespace',
+      apiVersion: 'v1',
+      kind: 'Namespace',
       metadata: { name: 'team-a-x', labels: Object.fromEntries(find(objects, 'HierarchyConfiguration', 'hierarchy', 'team-a').spec.labels.map((kv: any) => [kv.key, kv.value])), annotations: { 'hnc.x-k8s.io/subnamespace-of': 'team-a' } },
     }), []],
     ['HNC propagates a copy of a NetworkPolicy', {
-      operation: 'CREATE', oldObject: null, userInfo: HNC, authorizer: hncRbac, namespace: 'team-a-x', resource: { group: 'networking.k8s.io', version: 'v1', resource: 'networkpolicies' },
+      operation: 'CREATE',
+      oldObject: null,
+      userInfo: HNC,
+      authorizer: hncRbac,
+      namespace: 'team-a-x',
+      resource: { group: 'networking.k8s.io', version: 'v1', resource: 'networkpolicies' },
       object: (() => { const o = find(objects, 'NetworkPolicy', 'default-deny', 'team-a'); return { ...o, metadata: { ...o.metadata, namespace: 'team-a-x', labels: { ...o.metadata.labels, 'hnc.x-k8s.io/inherited-from': 'team-a' } } }; })(),
     }, []],
     ['HNC writes the status of a HierarchicalResourceQuota', {
-      operation: 'UPDATE', subResource: 'status', userInfo: HNC, authorizer: hncRbac, namespace: 'team-a', resource: { group: 'hnc.x-k8s.io', version: 'v1alpha2', resource: 'hierarchicalresourcequotas' },
-      object: find(objects, 'HierarchicalResourceQuota', 'tenant-tree-quota', 'team-a'), oldObject: find(objects, 'HierarchicalResourceQuota', 'tenant-tree-quota', 'team-a'),
+      operation: 'UPDATE',
+      subResource: 'status',
+      userInfo: HNC,
+      authorizer: hncRbac,
+      namespace: 'team-a',
+      resource: { group: 'hnc.x-k8s.io', version: 'v1alpha2', resource: 'hierarchicalresourcequotas' },
+      object: find(objects, 'HierarchicalResourceQuota', 'tenant-tree-quota', 'team-a'),
+      oldObject: find(objects, 'HierarchicalResourceQuota', 'tenant-tree-quota', 'team-a'),
     }, []],
     ['HNC adds its tree and included-namespace labels to a parent', nsReq('UPDATE', find(objects, 'Namespace', 'team-a'), relabel(find(objects, 'Namespace', 'team-a'), {
       ...find(objects, 'Namespace', 'team-a').metadata.labels, 'team-a.tree.hnc.x-k8s.io/depth': '0', 'hnc.x-k8s.io/included-namespace': 'true',
@@ -415,7 +443,7 @@ describe('the recommended HNC configuration (gap: HNC strips the labels of names
   });
 
   test('the README gives the arguments of its example', () => {
-    const readme = require('fs').readFileSync(require('path').join(__dirname, '..', 'README.md'), 'utf8') as string;
+    const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
     const example = new App();
     new SoftTenant(new Chart(example, 'research'), 'Research', { name: 'research', admins: [TenantMember.group('research-leads')] })
       .addExtension(TenantSelfService.hnc({ maxNamespaces: 20 }));
@@ -429,7 +457,12 @@ describe('a namespace name taken in advance (gap: adoption into another tenant\'
   const tree = (...ancestors: [string, number][]) => Object.fromEntries(ancestors.map(([ns, depth]) => [`${ns}.tree.hnc.x-k8s.io/depth`, String(depth)]));
   const inherited: Record<string, string> = Object.fromEntries(find(objects, 'HierarchyConfiguration', 'hierarchy', 'team-a').spec.labels.map((kv: any) => [kv.key, kv.value]));
   const anchor = (namespace: string, name: string, userInfo: AdmissionRequest['userInfo'] = tenantAdmin, authorizer?: AuthorizerCheck): AdmissionRequest => ({
-    operation: 'CREATE', oldObject: null, userInfo, authorizer, namespace, resource: { group: 'hnc.x-k8s.io', version: 'v1alpha2', resource: 'subnamespaceanchors' },
+    operation: 'CREATE',
+    oldObject: null,
+    userInfo,
+    authorizer,
+    namespace,
+    resource: { group: 'hnc.x-k8s.io', version: 'v1alpha2', resource: 'subnamespaceanchors' },
     object: { apiVersion: 'hnc.x-k8s.io/v1alpha2', kind: 'SubnamespaceAnchor', metadata: { name, namespace } },
   });
   const nsObj = (name: string, labels: Record<string, string>, parent?: string) => ({

@@ -56,7 +56,8 @@ export interface SelfServiceParent {
  * `scope` and `prop` name the parents in errors. Throws before adding
  * anything.
  */
-export function addSelfServiceParents(platform: TenancyPlatform, scope: IConstruct, prop: (i: number) => string, tenant: string, parents: SelfServiceParent[]): void {
+export function addSelfServiceParents(platform: TenancyPlatform, scope: IConstruct, prop: (i: number) => string,
+  tenant: string, parents: SelfServiceParent[]): void {
   const names = parents.map((p) => p.namespace);
   platform._registry.addClaimRules(parents.map((parent, i) => ({
     space: 'namespace',
