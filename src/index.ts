@@ -20,7 +20,7 @@ export * from './placement/placement-engine';
 export * from './sandbox/tenant-sandbox';
 export { SANDBOX_POLICY_NAME } from './sandbox/guard';
 export * from './selfservice/tenant-self-service';
-export { SELF_SERVICE_POLICY_NAME, SELF_SERVICE_PODS_POLICY_NAME } from './selfservice/guard';
+export { SELF_SERVICE_POLICY_NAME, SELF_SERVICE_PODS_POLICY_NAME, SELF_SERVICE_ANCHORS_POLICY_NAME, SELF_SERVICE_TREES_POLICY_NAME } from './selfservice/guard';
 export * from './mesh/istio-tenant-control-plane';
 export * from './vcluster/virtual-tenant-cluster';
 export * from './network/tenant-services';

@@ -101,6 +101,28 @@ describe('claim', () => {
   });
 });
 
+describe('addClaimRules', () => {
+  const refuse = (owner: string) => new Error(`held by ${owner}`);
+  const under = (prefix: string) => ({
+    space: 'namespace',
+    reason: (name: string) => (name.startsWith(prefix) ? `is under ${prefix}` : undefined),
+    refuseExisting: (name: string, owner: string, reason: string) => new Error(`rule ${prefix}: ${name} of ${owner} ${reason}`),
+  });
+
+  test('judges the claims made before (all rules or none added) and every later one', () => {
+    const { registry } = platformOf();
+    registry.claim([{ space: 'namespace', name: 'b-x', owner: 'b', refuse }]);
+    expect(() => registry.addClaimRules([under('a-'), under('b-')])).toThrow('rule b-: b-x of b is under b-');
+    // 'a-' was not added with the refused batch.
+    expect(() => registry.claim([{ space: 'namespace', name: 'a-y', owner: 'c', refuse }])).not.toThrow();
+    registry.addClaimRules([under('c-')]);
+    expect(() => registry.claim([{ space: 'namespace', name: 'c-z', owner: 'd', refuse }])).toThrow("d: invalid namespace 'c-z': is under c-");
+    expect(() => registry.claim([{ space: 'namespace', name: 'c-w', owner: 'd', refuse, refuseByRule: (r) => new Error(`own error: ${r}`) }])).toThrow('own error: is under c-');
+    expect(() => registry.claim([{ space: 'tenant', name: 'c-t', owner: 'd', refuse }])).not.toThrow();
+    expect(registry.claimed('namespace')).toEqual(['b-x', 'a-y']);
+  });
+});
+
 describe('exemptFromGuardrails', () => {
   test('adds a match condition to the guardrails policy, once by name, after the platform\'s own', () => {
     const { app, registry } = platformOf();

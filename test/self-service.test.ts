@@ -1,7 +1,11 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-27';
+import { HNC_SERVICE_ACCOUNT, HNC_V1_1_0_RBAC } from './fixtures/hnc-v1.1.0-rbac';
 import { admit, AdmissionRequest, AuthorizerCheck } from './helpers/admission';
 import { find, K8sObject, ofKind, synthObjects } from './helpers/manifests';
+import { can } from './helpers/rbac';
 import { validateAll } from './helpers/schema';
 import {
   PodSecurityLevel, RUNTIME_CLASS_LABEL, SoftTenant, TenancyPlatform, TenantMember, TenantSandbox, TenantSelfService, TENANT_LABEL,
@@ -12,6 +16,9 @@ const isHnc = (o: K8sObject) => o.apiVersion === 'hnc.x-k8s.io/v1alpha2';
 const HNC = { username: 'system:serviceaccount:hnc-system:default', groups: ['system:serviceaccounts', 'system:serviceaccounts:hnc-system'] };
 const argocd = { username: 'system:serviceaccount:argocd:argocd-application-controller', groups: ['system:serviceaccounts'] };
 const tenantAdmin = { username: 'alice', groups: ['team-a-admins', 'system:authenticated'] };
+/** HNC's shipped rights (v1.1.0's hnc-manager-role, `*` on everything), as RBAC evaluates them. */
+const hncRbac: AuthorizerCheck = (c) =>
+  can(HNC_V1_1_0_RBAC, HNC_SERVICE_ACCOUNT, c.verb, c.group, c.subresource ? `${c.resource}/${c.subresource}` : c.resource, c.namespace);
 /** The GitOps controller applies the platform chart, so RBAC lets it update the guard itself. */
 const platformRbac: AuthorizerCheck = (c) => c.group === 'admissionregistration.k8s.io' && c.resource === 'validatingadmissionpolicies' && c.verb === 'update';
 
@@ -135,16 +142,19 @@ describe('the self-service guard, evaluated', () => {
   });
   const bare = ns('feature', {}, 'team-a');
   const labelled = ns('feature', { ...tree(['team-a', 1], ['feature', 0]), ...inherited }, 'team-a');
-  const nsRequest = (operation: AdmissionRequest['operation'], oldObject: any, object: any, userInfo = HNC, authorizer?: AuthorizerCheck): AdmissionRequest => ({
+  // HNC always holds its shipped rights.
+  const nsRequest = (operation: AdmissionRequest['operation'], oldObject: any, object: any, userInfo = HNC,
+    authorizer: AuthorizerCheck | undefined = userInfo === HNC ? hncRbac : undefined): AdmissionRequest => ({
     operation, oldObject, object, userInfo, authorizer, resource: { group: '', version: 'v1', resource: 'namespaces' }, namespaceObject: null,
   });
   const copyOf = (o: K8sObject, into: string) => ({ ...o, metadata: { ...o.metadata, namespace: into, labels: { ...o.metadata.labels, 'hnc.x-k8s.io/inherited-from': o.metadata.namespace! } } });
   const denyAll = find(objects, 'NetworkPolicy', 'default-deny', 'team-a');
   const objRequest = (operation: AdmissionRequest['operation'], oldObject: any, object: any, userInfo: AdmissionRequest['userInfo'], group: string, resource: string): AdmissionRequest => ({
-    operation, oldObject, object, userInfo, resource: { group, version: 'v1', resource }, namespace: (object ?? oldObject).metadata.namespace, namespaceObject: labelled,
+    operation, oldObject, object, userInfo, authorizer: userInfo === HNC ? hncRbac : undefined, resource: { group, version: 'v1', resource }, namespace: (object ?? oldObject).metadata.namespace, namespaceObject: labelled,
   });
 
   const SELF_SERVICE = 'cdk8s-tenancy-self-service';
+  const TREES = 'cdk8s-tenancy-self-service-trees';
   const GUARDRAILS = 'cdk8s-tenancy-guardrails';
 
   test.each([
@@ -166,27 +176,28 @@ describe('the self-service guard, evaluated', () => {
   });
 
   test('the guard evaluates HNC\'s namespace writes (and the guardrails leave them to it)', () => {
-    expect(admit(objects, nsRequest('UPDATE', bare, labelled)).evaluated).toEqual([SELF_SERVICE]);
+    expect(admit(objects, nsRequest('UPDATE', bare, labelled)).evaluated).toEqual([SELF_SERVICE, TREES]);
   });
 
   const without = (key: string) => Object.fromEntries(Object.entries(labelled.metadata.labels).filter(([k]) => k !== key));
   test.each([
-    ['tree labels without the tenant label', nsRequest('UPDATE', bare, ns('feature', without(TENANT_LABEL), 'team-a')), /descends from the self-service namespace team-a/],
-    ['tree labels without any of the parent\'s labels', nsRequest('UPDATE', bare, ns('feature', tree(['team-a', 1], ['feature', 0]), 'team-a')), /descends from the self-service namespace team-a/],
-    ['another tenant\'s label', nsRequest('UPDATE', bare, ns('feature', { ...labelled.metadata.labels, [TENANT_LABEL]: 'team-b' }, 'team-a')), /descends from the self-service namespace team-a/],
-    ['a lower Pod Security level', nsRequest('UPDATE', bare, ns('feature', { ...labelled.metadata.labels, 'pod-security.kubernetes.io/enforce': 'privileged' }, 'team-a')), /same Pod Security/],
-    ['no sandbox label (pods would escape the sandbox guard)', nsRequest('UPDATE', bare, ns('feature', without(RUNTIME_CLASS_LABEL), 'team-a')), /descends from/],
-    ['the platform\'s managed-by label', nsRequest('UPDATE', bare, ns('feature', { ...labelled.metadata.labels, 'cdk8s-tenancy.io/managed-by': 'cdk8s-tenancy' }, 'team-a')), /descends from/],
-    ['created under a parent with another tenant\'s label (e.g. from anchor labels)', nsRequest('CREATE', null, ns('feature', { [TENANT_LABEL]: 'team-b' }, 'team-a')), /is created under the self-service namespace team-a/],
-    ['created under a parent with privileged Pod Security', nsRequest('CREATE', null, ns('feature', { 'pod-security.kubernetes.io/enforce': 'privileged' }, 'team-a')), /is created under the self-service namespace team-a/],
-    ['created two levels down already claiming a tenant', nsRequest('CREATE', null, ns('deep', { [TENANT_LABEL]: 'team-b' }, 'feature')), /outside a self-service tenant's tree/],
-    ['a namespace outside any self-service tree relabelled', nsRequest('UPDATE', teamB, { ...teamB, metadata: { ...teamB.metadata, labels: { ...teamB.metadata.labels, [TENANT_LABEL]: 'team-a' } } }), /outside a self-service tenant's tree/],
-    ['a namespace under another tree relabelled into a tenant', nsRequest('UPDATE', ns('x', tree(['other', 1])), ns('x', { ...tree(['other', 1]), [TENANT_LABEL]: 'team-a' })), /outside a self-service tenant's tree/],
-    ['a tenant namespace deleted', nsRequest('DELETE', teamA, null), /only the platform may delete it/],
-  ])('denies HNC: %s', (_, req, message) => {
+    ['tree labels without the tenant label', nsRequest('UPDATE', bare, ns('feature', without(TENANT_LABEL), 'team-a')), /descends from the self-service namespace team-a/, [SELF_SERVICE]],
+    ['tree labels without any of the parent\'s labels', nsRequest('UPDATE', bare, ns('feature', tree(['team-a', 1], ['feature', 0]), 'team-a')), /descends from the self-service namespace team-a/, [SELF_SERVICE]],
+    ['another tenant\'s label', nsRequest('UPDATE', bare, ns('feature', { ...labelled.metadata.labels, [TENANT_LABEL]: 'team-b' }, 'team-a')), /descends from the self-service namespace team-a/, [SELF_SERVICE, TREES]],
+    ['a lower Pod Security level', nsRequest('UPDATE', bare, ns('feature', { ...labelled.metadata.labels, 'pod-security.kubernetes.io/enforce': 'privileged' }, 'team-a')), /same Pod Security/, [SELF_SERVICE]],
+    ['no sandbox label (pods would escape the sandbox guard)', nsRequest('UPDATE', bare, ns('feature', without(RUNTIME_CLASS_LABEL), 'team-a')), /descends from/, [SELF_SERVICE]],
+    ['the platform\'s managed-by label', nsRequest('UPDATE', bare, ns('feature', { ...labelled.metadata.labels, 'cdk8s-tenancy.io/managed-by': 'cdk8s-tenancy' }, 'team-a')), /descends from/, [SELF_SERVICE]],
+    ['created under a parent with another tenant\'s label (e.g. from anchor labels)', nsRequest('CREATE', null, ns('feature', { [TENANT_LABEL]: 'team-b' }, 'team-a')), /is created under the self-service namespace team-a/, [SELF_SERVICE, TREES]],
+    ['created under a parent with privileged Pod Security', nsRequest('CREATE', null, ns('feature', { 'pod-security.kubernetes.io/enforce': 'privileged' }, 'team-a')), /is created under the self-service namespace team-a/, [SELF_SERVICE]],
+    ['created two levels down already claiming a tenant', nsRequest('CREATE', null, ns('deep', { [TENANT_LABEL]: 'team-b' }, 'feature')), /outside a self-service tenant's tree/, [SELF_SERVICE, TREES]],
+    ['a namespace outside any self-service tree relabelled', nsRequest('UPDATE', teamB, { ...teamB, metadata: { ...teamB.metadata, labels: { ...teamB.metadata.labels, [TENANT_LABEL]: 'team-a' } } }), /outside a self-service tenant's tree/, [SELF_SERVICE]],
+    ['a namespace under another tree relabelled into a tenant', nsRequest('UPDATE', ns('x', tree(['other', 1])), ns('x', { ...tree(['other', 1]), [TENANT_LABEL]: 'team-a' })), /outside a self-service tenant's tree/, [SELF_SERVICE]],
+    ['a tenant namespace deleted', nsRequest('DELETE', teamA, null), /only the platform may delete it/, [SELF_SERVICE]],
+  ])('denies HNC: %s', (_, req, message, policies) => {
     const result = admit(objects, req);
     expect(result.errors).toEqual([]);
-    expect(result.denials).toEqual([{ policy: SELF_SERVICE, message: expect.stringMatching(message) }]);
+    expect(result.denials.map((d) => d.policy)).toEqual(policies);
+    expect(result.denials[0]).toEqual({ policy: SELF_SERVICE, message: expect.stringMatching(message) });
   });
 
   test('a tenant admin may not create or relabel namespaces itself: both guards refuse', () => {
@@ -194,7 +205,7 @@ describe('the self-service guard, evaluated', () => {
     expect(result.errors).toEqual([]);
     expect(result.denials.map((d) => d.policy)).toEqual([GUARDRAILS]);
     const relabel = admit(objects, nsRequest('UPDATE', labelled, ns('feature', { ...labelled.metadata.labels, [TENANT_LABEL]: 'team-b' }, 'team-a'), tenantAdmin));
-    expect(relabel.denials.map((d) => d.policy).sort()).toEqual([GUARDRAILS, SELF_SERVICE]);
+    expect(relabel.denials.map((d) => d.policy).sort()).toEqual([GUARDRAILS, SELF_SERVICE, TREES]);
   });
 
   describe('no pods in a namespace HNC created until it is labelled', () => {
@@ -265,7 +276,278 @@ describe('the self-service guard, evaluated', () => {
         find(custom, 'HierarchyConfiguration', 'hierarchy', 'team-a').spec.labels.map((kv: any) => [kv.key, kv.value])),
     }, 'team-a');
     expect(admit(custom, nsRequest('UPDATE', bare, plain, other)).denials).toEqual([]);
-    expect(admit(custom, nsRequest('UPDATE', bare, plain)).denials.map((d) => d.policy)).toEqual([GUARDRAILS]);
+    // The default user, here not HNC, with no rights.
+    expect(admit(custom, nsRequest('UPDATE', bare, plain, HNC, () => false)).denials.map((d) => d.policy)).toEqual([GUARDRAILS]);
+  });
+});
+
+describe('HNC holds its shipped rights and is held like anyone (gap: HNC counted as the platform)', () => {
+  const objects = build();
+  const teamB = find(objects, 'Namespace', 'team-b');
+  const nsReq = (operation: AdmissionRequest['operation'], oldObject: any, object: any, userInfo = HNC,
+    authorizer: AuthorizerCheck = userInfo === HNC ? hncRbac : platformRbac): AdmissionRequest => ({
+    operation, oldObject, object, userInfo, authorizer, resource: { group: '', version: 'v1', resource: 'namespaces' }, namespaceObject: null,
+  });
+  const relabel = (o: K8sObject, labels: Record<string, string>) => ({ ...o, metadata: { ...o.metadata, labels } });
+  const strip = (o: K8sObject, prefix: string) =>
+    relabel(o, Object.fromEntries(Object.entries(o.metadata.labels ?? {}).filter(([k]) => !k.startsWith(prefix))));
+
+  test('by RBAC alone HNC may update the guardrails policy: the authorizer check would count it as the platform', () => {
+    const updateGuardrails = { group: 'admissionregistration.k8s.io', resource: 'validatingadmissionpolicies', name: 'cdk8s-tenancy-guardrails', verb: 'update' };
+    expect(hncRbac(updateGuardrails)).toBe(true);
+    // Proof the model's RBAC is what lets it through when HNC is another user:
+    const app = new App();
+    new TenancyPlatform(app, 'platform', { hncUsername: 'system:serviceaccount:hnc:other' });
+    new SoftTenant(new Chart(app, 'team-b'), 'TeamB', { name: 'team-b' });
+    const other = synthObjects(app);
+    const b = find(other, 'Namespace', 'team-b');
+    expect(admit(other, nsReq('UPDATE', b, strip(b, 'pod-security'))).allowed).toBe(true);
+  });
+
+  test('every guard that exempts the platform holds HNC, and still exempts the GitOps controller', () => {
+    const guards = ofKind(objects, 'ValidatingAdmissionPolicy').filter((p) => (p.spec.matchConditions ?? []).some((c: any) => c.name === 'not-the-platform'));
+    expect(guards.map((p) => p.metadata.name)).toEqual(['cdk8s-tenancy-guardrails', 'cdk8s-tenancy-self-service', 'cdk8s-tenancy-self-service-anchors']);
+    for (const p of guards) {
+      const condition = p.spec.matchConditions.find((c: any) => c.name === 'not-the-platform');
+      const only = [{ ...p, spec: { ...p.spec, matchConditions: [condition], validations: [{ expression: 'false', message: 'held' }] } },
+        ...ofKind(objects, 'ValidatingAdmissionPolicyBinding').filter((x) => x.spec.policyName === p.metadata.name)];
+      const req = (userInfo: any, authorizer: AuthorizerCheck) => ({
+        ...nsReq('UPDATE', teamB, teamB, userInfo, authorizer),
+        resource: { group: p.spec.matchConstraints.resourceRules[0].apiGroups[0] === '*' ? '' : p.spec.matchConstraints.resourceRules[0].apiGroups[0], version: 'v1', resource: p.spec.matchConstraints.resourceRules[0].resources[0] === '*' ? 'namespaces' : p.spec.matchConstraints.resourceRules[0].resources[0] },
+        operation: 'CREATE' as const,
+        namespace: 'team-a',
+      });
+      expect([p.metadata.name, admit(only, req(HNC, hncRbac)).denials.map((d) => d.message)]).toEqual([p.metadata.name, ['held']]);
+      expect([p.metadata.name, admit(only, req(argocd, platformRbac)).denials]).toEqual([p.metadata.name, []]);
+    }
+  });
+
+  // Replayable as real requests: [what, request, denying policies or [] to allow].
+  const cases: [string, AdmissionRequest, string[]][] = [
+    ['HNC strips the tenant label of a namespace outside any tree', nsReq('UPDATE', teamB, strip(teamB, 'cdk8s-tenancy.io/tenant')), ['cdk8s-tenancy-self-service']],
+    ['HNC strips the Pod Security labels of a namespace outside any tree', nsReq('UPDATE', teamB, strip(teamB, 'pod-security')), ['cdk8s-tenancy-self-service']],
+    ['HNC strips the managed-by label of a namespace outside any tree', nsReq('UPDATE', teamB, strip(teamB, 'cdk8s-tenancy.io/managed-by')), ['cdk8s-tenancy-self-service']],
+    ['HNC strips the managed-by label of a parent', nsReq('UPDATE', find(objects, 'Namespace', 'team-a'), strip(find(objects, 'Namespace', 'team-a'), 'cdk8s-tenancy.io/managed-by')), ['cdk8s-tenancy-self-service']],
+    ['HNC deletes a tenant namespace', nsReq('DELETE', teamB, null), ['cdk8s-tenancy-self-service']],
+    ['HNC changes the guardrails policy', {
+      operation: 'UPDATE',
+      object: find(objects, 'ValidatingAdmissionPolicy', 'cdk8s-tenancy-guardrails'),
+      oldObject: find(objects, 'ValidatingAdmissionPolicy', 'cdk8s-tenancy-guardrails'),
+      userInfo: HNC,
+      authorizer: hncRbac,
+      resource: { group: 'admissionregistration.k8s.io', version: 'v1', resource: 'validatingadmissionpolicies' },
+    }, ['cdk8s-tenancy-guardrails', 'cdk8s-tenancy-guardrails']],
+    ['HNC creates a RoleBinding labelled managed-by that is not a copy', {
+      operation: 'CREATE',
+      object: { ...find(objects, 'RoleBinding', 'tenant-self-service', 'team-a'), metadata: { ...find(objects, 'RoleBinding', 'tenant-self-service', 'team-a').metadata, namespace: 'team-b' } },
+      oldObject: null,
+      userInfo: HNC,
+      authorizer: hncRbac,
+      namespace: 'team-b',
+      resource: { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'rolebindings' },
+    }, ['cdk8s-tenancy-guardrails']],
+    ['HNC creates a subnamespace with the parent\'s labels', nsReq('CREATE', null, {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'team-a-x', labels: Object.fromEntries(find(objects, 'HierarchyConfiguration', 'hierarchy', 'team-a').spec.labels.map((kv: any) => [kv.key, kv.value])), annotations: { 'hnc.x-k8s.io/subnamespace-of': 'team-a' } },
+    }), []],
+    ['HNC propagates a copy of a NetworkPolicy', {
+      operation: 'CREATE',
+      oldObject: null,
+      userInfo: HNC,
+      authorizer: hncRbac,
+      namespace: 'team-a-x',
+      resource: { group: 'networking.k8s.io', version: 'v1', resource: 'networkpolicies' },
+      object: (() => { const o = find(objects, 'NetworkPolicy', 'default-deny', 'team-a'); return { ...o, metadata: { ...o.metadata, namespace: 'team-a-x', labels: { ...o.metadata.labels, 'hnc.x-k8s.io/inherited-from': 'team-a' } } }; })(),
+    }, []],
+    ['HNC writes the status of a HierarchicalResourceQuota', {
+      operation: 'UPDATE',
+      subResource: 'status',
+      userInfo: HNC,
+      authorizer: hncRbac,
+      namespace: 'team-a',
+      resource: { group: 'hnc.x-k8s.io', version: 'v1alpha2', resource: 'hierarchicalresourcequotas' },
+      object: find(objects, 'HierarchicalResourceQuota', 'tenant-tree-quota', 'team-a'),
+      oldObject: find(objects, 'HierarchicalResourceQuota', 'tenant-tree-quota', 'team-a'),
+    }, []],
+    ['HNC adds its tree and included-namespace labels to a parent', nsReq('UPDATE', find(objects, 'Namespace', 'team-a'), relabel(find(objects, 'Namespace', 'team-a'), {
+      ...find(objects, 'Namespace', 'team-a').metadata.labels, 'team-a.tree.hnc.x-k8s.io/depth': '0', 'hnc.x-k8s.io/included-namespace': 'true',
+    })), []],
+  ];
+  test.each(cases)('%s', (_, req, policies) => {
+    const result = admit(objects, req);
+    expect(result.errors).toEqual([]);
+    expect(result.denials.map((d) => d.policy)).toEqual(policies);
+  });
+});
+
+describe('the recommended HNC configuration (gap: HNC strips the labels of namespaces outside a tree)', () => {
+  const objects = build((t) => {
+    t.addExtension(TenantSelfService.hnc());
+    t.addExtension(TenantSandbox.gvisor());
+  });
+  const app = new App();
+  const a = new SoftTenant(new Chart(app, 'team-a'), 'TeamA', { name: 'team-a', namespaces: ['team-a', 'team-a-ci'], admins: [TenantMember.group('team-a-admins')] });
+  new SoftTenant(new Chart(app, 'team-b'), 'TeamB', { name: 'team-b', podSecurity: PodSecurityLevel.baseline('legacy images run as root') });
+  a.addExtension(TenantSelfService.hnc());
+  a.addExtension(TenantSandbox.gvisor());
+  const args = TenantSelfService.hncManagerArgs(app);
+  const values = (flag: string) => args.filter((x) => x.startsWith(`--${flag}=`)).map((x) => x.slice(flag.length + 3));
+  // HNC wraps each regex in ^...$ (internal/config, v1.1.0); these are RE2-compatible, so JavaScript reads them alike.
+  const full = (re: string) => new RegExp(`^${re}$`);
+
+  test('the exact arguments', () => {
+    expect(args).toEqual([
+      '--included-namespace-regex=(team-a|team-a-ci)(-.+)?',
+      '--excluded-namespace=kube-system',
+      '--excluded-namespace=kube-public',
+      '--excluded-namespace=kube-node-lease',
+      '--excluded-namespace=hnc-system',
+      '--managed-namespace-label=cdk8s-tenancy\\.io/runtime-class',
+      '--managed-namespace-label=cdk8s-tenancy\\.io/tenant',
+      '--managed-namespace-label=pod-security\\.kubernetes\\.io/audit',
+      '--managed-namespace-label=pod-security\\.kubernetes\\.io/audit-version',
+      '--managed-namespace-label=pod-security\\.kubernetes\\.io/enforce',
+      '--managed-namespace-label=pod-security\\.kubernetes\\.io/enforce-version',
+      '--managed-namespace-label=pod-security\\.kubernetes\\.io/warn',
+      '--managed-namespace-label=pod-security\\.kubernetes\\.io/warn-version',
+    ]);
+  });
+
+  test('HNC manages the parents and the names reserved under them, and no other namespace of the app', () => {
+    const [included] = values('included-namespace-regex');
+    const parents = ofKind(objects, 'HierarchyConfiguration').map((h) => h.metadata.namespace);
+    for (const ns of ofKind(objects, 'Namespace').map((n) => n.metadata.name)) {
+      expect([ns, full(included).test(ns)]).toEqual([ns, parents.includes(ns)]);
+    }
+    expect(['team-a-feature', 'team-a-ci-x-y'].every((n) => full(included).test(n))).toBe(true);
+    expect(['team-ab', 'xteam-a', 'team-b-x'].some((n) => full(included).test(n))).toBe(false);
+  });
+
+  test('HNC manages exactly the labels the hierarchies propagate: never the managed-by label of the parents', () => {
+    const managed = values('managed-namespace-label').map(full);
+    const propagated = ofKind(objects, 'HierarchyConfiguration').flatMap((h) => h.spec.labels.map((kv: any) => kv.key));
+    expect(propagated.every((k: string) => managed.some((re) => re.test(k)))).toBe(true);
+    expect(managed.some((re) => re.test('cdk8s-tenancy.io/managed-by'))).toBe(false);
+    expect(managed.some((re) => re.test('cdk8s-tenancyXio/tenant'))).toBe(false);
+  });
+
+  test('HNC\'s namespace follows hncUsername', () => {
+    const custom = new App();
+    new TenancyPlatform(custom, 'platform', { hncUsername: 'system:serviceaccount:hnc:hnc-controller' });
+    new SoftTenant(new Chart(custom, 'a'), 'A', { name: 'research', admins: [TenantMember.group('a')] }).addExtension(TenantSelfService.hnc());
+    expect(TenantSelfService.hncManagerArgs(custom).filter((x) => x.startsWith('--excluded'))).toContain('--excluded-namespace=hnc');
+  });
+
+  test('the README gives the arguments of its example', () => {
+    const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+    const example = new App();
+    new SoftTenant(new Chart(example, 'research'), 'Research', { name: 'research', admins: [TenantMember.group('research-leads')] })
+      .addExtension(TenantSelfService.hnc({ maxNamespaces: 20 }));
+    const block = TenantSelfService.hncManagerArgs(example).map((x) => `- '${x}'`).join('\n');
+    expect(readme).toContain(block);
+  });
+});
+
+describe('a namespace name taken in advance (gap: adoption into another tenant\'s tree)', () => {
+  const objects = build();
+  const tree = (...ancestors: [string, number][]) => Object.fromEntries(ancestors.map(([ns, depth]) => [`${ns}.tree.hnc.x-k8s.io/depth`, String(depth)]));
+  const inherited: Record<string, string> = Object.fromEntries(find(objects, 'HierarchyConfiguration', 'hierarchy', 'team-a').spec.labels.map((kv: any) => [kv.key, kv.value]));
+  const anchor = (namespace: string, name: string, userInfo: AdmissionRequest['userInfo'] = tenantAdmin, authorizer?: AuthorizerCheck): AdmissionRequest => ({
+    operation: 'CREATE',
+    oldObject: null,
+    userInfo,
+    authorizer,
+    namespace,
+    resource: { group: 'hnc.x-k8s.io', version: 'v1alpha2', resource: 'subnamespaceanchors' },
+    object: { apiVersion: 'hnc.x-k8s.io/v1alpha2', kind: 'SubnamespaceAnchor', metadata: { name, namespace } },
+  });
+  const nsObj = (name: string, labels: Record<string, string>, parent?: string) => ({
+    apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels, ...(parent ? { annotations: { 'hnc.x-k8s.io/subnamespace-of': parent } } : {}) },
+  });
+  const nsReq = (operation: AdmissionRequest['operation'], oldObject: any, object: any, userInfo: AdmissionRequest['userInfo'], authorizer: AuthorizerCheck): AdmissionRequest => ({
+    operation, oldObject, object, userInfo, authorizer, resource: { group: '', version: 'v1', resource: 'namespaces' }, namespaceObject: null,
+  });
+  const ANCHORS = 'cdk8s-tenancy-self-service-anchors';
+  const TREES = 'cdk8s-tenancy-self-service-trees';
+  const teamB = find(objects, 'Namespace', 'team-b');
+  const bareLater = nsObj('team-a-later', {}, 'team-a');
+  const labelledLater = nsObj('team-a-later', { ...tree(['team-a', 1], ['team-a-later', 0]), ...inherited }, 'team-a');
+  const platformGives = (old: any, tenant: string) => nsObj('team-a-later', { ...old.metadata.labels, ...teamB.metadata.labels, [TENANT_LABEL]: tenant }, 'team-a');
+
+  // Replayable as real requests, in order: [what, request, denying policies or [] to allow].
+  const cases: [string, AdmissionRequest, string[]][] = [
+    ['a tenant admin anchors a name under its parent', anchor('team-a', 'team-a-feature'), []],
+    ['a tenant admin anchors under a namespace it created', anchor('team-a-feature', 'team-a-feature-x'), []],
+    ['a tenant admin anchors another tenant\'s namespace', anchor('team-a', 'team-b'), [ANCHORS, ANCHORS]],
+    ['a tenant admin anchors a name outside its parent\'s prefix', anchor('team-a', 'payments'), [ANCHORS]],
+    ['a tenant admin anchors the root\'s prefix under a child', anchor('team-a-feature', 'team-a-y'), [ANCHORS]],
+    ['a tenant admin anchors a namespace the platform declares under its prefix', anchor('team-a', 'team-a-ci'), [ANCHORS]],
+    ['the platform anchors any name', anchor('team-a', 'shared', argocd, platformRbac), []],
+    // A name the platform declares only in a later release: HNC gets there first.
+    ['HNC creates team-a-later, bare', nsReq('CREATE', null, bareLater, HNC, hncRbac), []],
+    ['the platform applies it for team-b while bare', nsReq('UPDATE', bareLater, platformGives(bareLater, 'team-b'), argocd, platformRbac), [TREES]],
+    ['HNC labels it for team-a', nsReq('UPDATE', bareLater, labelledLater, HNC, hncRbac), []],
+    ['the platform applies it for team-b once labelled', nsReq('UPDATE', labelledLater, platformGives(labelledLater, 'team-b'), argocd, platformRbac), [TREES]],
+    ['a cluster admin creates a namespace for team-b carrying team-a\'s tree', nsReq('CREATE', null, nsObj('x', { ...tree(['team-a', 1]), [TENANT_LABEL]: 'team-b' }), argocd, platformRbac), [TREES]],
+    ['the platform applies it for team-a, the tree\'s tenant', nsReq('UPDATE', labelledLater, { ...labelledLater, metadata: { ...labelledLater.metadata, labels: { ...labelledLater.metadata.labels, extra: 'x' } } }, argocd, platformRbac), []],
+    ['the platform applies its own namespaces', nsReq('UPDATE', teamB, teamB, argocd, platformRbac), []],
+  ];
+  test.each(cases)('%s', (_, req, policies) => {
+    const result = admit(objects, req);
+    expect(result.errors).toEqual([]);
+    expect(result.denials.map((d) => d.policy)).toEqual(policies);
+  });
+
+  test('the messages name the rule', () => {
+    expect(admit(objects, anchor('team-a', 'team-b')).denials.map((d) => d.message)).toEqual([
+      'namespaces created under team-a must be named team-a-<name>, not team-b (HNC manages only the names under a self-service parent)',
+      'namespace team-b is declared by the platform for a tenant: it cannot be created under team-a',
+    ]);
+    expect(admit(objects, nsReq('UPDATE', labelledLater, platformGives(labelledLater, 'team-b'), argocd, platformRbac)).denials.map((d) => d.message)).toEqual([
+      'namespace team-a-later is in a self-service tree (team-a): no one may label it cdk8s-tenancy.io/tenant=team-b, the platform included; delete it and its anchor first',
+    ]);
+  });
+
+  describe('at synth, no tenant declares a namespace under another\'s self-service parent', () => {
+    test('declared after the self-service: the tenant\'s namespace is refused, and it emits nothing', () => {
+      const app = new App();
+      new SoftTenant(new Chart(app, 'team-a'), 'TeamA', { name: 'team-a', admins: [TenantMember.group('a')] }).addExtension(TenantSelfService.hnc());
+      const before = app.charts.flatMap((c) => c.toJson()).length;
+      expect(() => new SoftTenant(new Chart(app, 'team-b'), 'TeamB', { name: 'team-b', namespaces: ['team-b', 'team-a-prod'] })).toThrow(
+        "team-b/TeamB: invalid namespaces[1] 'team-a-prod': falls under the self-service namespace 'team-a' of tenant 'team-a': HNC manages every namespace named 'team-a-<name>'");
+      expect(app.charts.flatMap((c) => c.toJson())).toHaveLength(before);
+    });
+
+    test('declared before: the self-service is refused, and it emits nothing', () => {
+      const app = new App();
+      const a = new SoftTenant(new Chart(app, 'team-a'), 'TeamA', { name: 'team-a', admins: [TenantMember.group('a')] });
+      new SoftTenant(new Chart(app, 'team-b'), 'TeamB', { name: 'team-b', namespaces: ['team-a-prod'] });
+      const before = app.charts.flatMap((c) => c.toJson()).length;
+      expect(() => a.addExtension(TenantSelfService.hnc())).toThrow(
+        "team-a/TeamA: invalid selfService parent (namespaces[0]) 'team-a': would reserve the names 'team-a-*' for namespaces created under it, but namespace 'team-a-prod' (of tenant 'team-b') falls under");
+      expect(app.charts.flatMap((c) => c.toJson())).toHaveLength(before);
+      expect(TenancyPlatform.ofApp(app).node.children.map((c) => c.node.id)).not.toContain('hnc-config');
+    });
+
+    test('the tenant\'s own namespace under its parent must be a parent too', () => {
+      const app = new App();
+      const a = new SoftTenant(new Chart(app, 'team-a'), 'TeamA', { name: 'team-a', namespaces: ['team-a', 'team-a-ci'], admins: [TenantMember.group('a')] });
+      expect(() => a.addExtension(TenantSelfService.hnc({ parents: ['team-a'] }))).toThrow(
+        /invalid selfService parents\[0\] 'team-a': would reserve the names 'team-a-\*' .* namespace 'team-a-ci' \(of tenant 'team-a'\) falls under .* Name it otherwise, or make it a self-service parent of 'team-a' too\./);
+      const again = new App();
+      const b = new SoftTenant(new Chart(again, 'team-a'), 'TeamA', { name: 'team-a', namespaces: ['team-a', 'team-a-ci'], admins: [TenantMember.group('a')] });
+      b.addExtension(TenantSelfService.hnc({ parents: ['team-a', 'team-a-ci'] }));
+      expect(ofKind(synthObjects(again), 'HierarchyConfiguration').map((h) => h.metadata.namespace)).toEqual(['team-a', 'team-a-ci']);
+    });
+
+    test('a mesh control-plane namespace under a parent is refused too', () => {
+      const app = new App();
+      new SoftTenant(new Chart(app, 'team-a'), 'TeamA', { name: 'team-a', admins: [TenantMember.group('a')] }).addExtension(TenantSelfService.hnc());
+      const platform = TenancyPlatform.ofApp(app);
+      expect(() => platform._registry.claim([{ space: 'namespace', name: 'team-a-istio', owner: 'mesh of team-c', refuse: () => new Error('taken') }]))
+        .toThrow("mesh of team-c: invalid namespace 'team-a-istio': falls under the self-service namespace 'team-a'");
+    });
   });
 });
 
@@ -294,6 +576,16 @@ describe('bad input', () => {
     const app = new App();
     expect(() => tenant(app, { admins: false }).addExtension(TenantSelfService.hnc()))
       .toThrow("team-a/TeamA: invalid selfService 'hnc': needs tenant admins: only admins may create namespaces, and the tenant has none. Set admins on the SoftTenant.");
+  });
+
+  test('hncManagerArgs of an app without self-service: a clear error, and it creates nothing', () => {
+    const app = new App();
+    new SoftTenant(new Chart(app, 'team-b'), 'TeamB', { name: 'team-b' });
+    const before = app.node.findAll().length;
+    expect(() => TenantSelfService.hncManagerArgs(app)).toThrow(
+      "invalid scope '<root>': has no tenant with TenantSelfService in its app: HNC has nothing to manage. Call it after adding TenantSelfService to the tenants.");
+    expect(() => TenantSelfService.hncManagerArgs(new App())).toThrow(/has no tenant with TenantSelfService/);
+    expect(app.node.findAll()).toHaveLength(before);
   });
 
   test('self-service twice', () => {

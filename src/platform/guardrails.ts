@@ -16,7 +16,7 @@ export const GUARDRAILS_POLICY_NAME = 'cdk8s-tenancy-guardrails';
  * `exemptions` are the match conditions features add (read at synth): the
  * requests of a controller they install that the guard lets through.
  */
-export function guardrailsSpec(exemptions: () => NamedExpression[]) {
+export function guardrailsSpec(exemptions: () => NamedExpression[], hncUsername: string) {
   const managed = JSON.stringify(MANAGED_BY_LABEL);
   const conditions = [
     {
@@ -28,7 +28,7 @@ export function guardrailsSpec(exemptions: () => NamedExpression[]) {
         "(request.resource.group == '' && request.resource.resource == 'namespaces')",
       ].join(' || '),
     },
-    notThePlatform(),
+    notThePlatform(hncUsername),
   ];
   return {
     failurePolicy: 'Fail' as const,
@@ -64,17 +64,23 @@ export function guardrailsSpec(exemptions: () => NamedExpression[]) {
  * Who the guards leave alone: anyone allowed to update the guardrails policy
  * (cluster admins, the GitOps controller that applies the platform chart),
  * which could switch any guard off anyway, and the controllers of
- * kube-system.
+ * kube-system. Never `hncUsername`, the Hierarchical Namespace Controller:
+ * its shipped ClusterRole (`hnc-manager-role`, HNC v1.1) holds `*` on
+ * everything, so the RBAC test alone would count it as the platform, and
+ * it writes namespaces at tenants' request. Every guard that exempts the
+ * platform builds that exemption here, so none can forget HNC.
  */
-export function notThePlatform(): NamedExpression {
+export function notThePlatform(hncUsername: string): NamedExpression {
+  const platform = [
+    "!request.userInfo.username.startsWith('system:serviceaccount:kube-system:')",
+    // The controller manager when it runs without per-controller
+    // service accounts.
+    "request.userInfo.username != 'system:kube-controller-manager'",
+    `!authorizer.group('admissionregistration.k8s.io').resource('validatingadmissionpolicies').name('${GUARDRAILS_POLICY_NAME}').check('update').allowed()`,
+  ];
   return {
     name: 'not-the-platform',
-    expression: [
-      "!request.userInfo.username.startsWith('system:serviceaccount:kube-system:')",
-      // The controller manager when it runs without per-controller
-      // service accounts.
-      "request.userInfo.username != 'system:kube-controller-manager'",
-      `!authorizer.group('admissionregistration.k8s.io').resource('validatingadmissionpolicies').name('${GUARDRAILS_POLICY_NAME}').check('update').allowed()`,
-    ].join(' && '),
+    // HNC first: whatever its RBAC, it is never the platform.
+    expression: `request.userInfo.username == ${JSON.stringify(hncUsername)} || (${platform.join(' && ')})`,
   };
 }

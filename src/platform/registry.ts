@@ -35,6 +35,26 @@ export interface Claim {
    * @default false
    */
   readonly shared?: boolean;
+  /**
+   * The error for a claim a rule refuses, given the rule's reason.
+   *
+   * @default - an error naming the owner, the space and the name
+   */
+  refuseByRule?(reason: string): Error;
+}
+
+/**
+ * A condition on the names of one space, beyond one owner per name: a
+ * feature that reserves a family of names (self-service reserves the names
+ * under each parent) refuses claims on them, made before or after it.
+ */
+export interface ClaimRule {
+  /** The space whose claims the rule judges. */
+  readonly space: string;
+  /** Why `owner` may not hold `name`, or undefined if it may. */
+  reason(name: string, owner: string): string | undefined;
+  /** The error for a claim made before the rule was added, given the reason. */
+  refuseExisting(name: string, owner: string, reason: string): Error;
 }
 
 /**
@@ -55,7 +75,8 @@ export interface Claim {
 export class PlatformRegistry {
   private readonly guards = new Map<string, unknown>();
   private readonly objects = new Map<string, string>();
-  private readonly claims = new Map<string, string>();
+  private readonly claims = new Map<string, Map<string, string>>();
+  private readonly rules: ClaimRule[] = [];
   private readonly exemptions = new Map<string, NamedExpression>();
 
   constructor(private readonly scope: Construct) {}
@@ -108,10 +129,38 @@ export class PlatformRegistry {
    */
   public claim(claims: Claim[]): void {
     for (const c of claims) {
-      const owner = this.claims.get(claimKey(c));
+      const owner = this.space(c.space).get(c.name);
       if (owner !== undefined && !(c.shared && owner === c.owner)) throw c.refuse(owner);
+      for (const rule of this.rules.filter((r) => r.space === c.space)) {
+        const reason = rule.reason(c.name, c.owner);
+        if (reason !== undefined) throw c.refuseByRule?.(reason) ?? new Error(`${c.owner}: invalid ${c.space} '${c.name}': ${reason}`);
+      }
     }
-    claims.forEach((c) => this.claims.set(claimKey(c), c.owner));
+    claims.forEach((c) => this.space(c.space).set(c.name, c.owner));
+  }
+
+  /**
+   * Adds rules on claims, or none of them: each judges the claims made so
+   * far (the first it refuses is thrown) and every later one.
+   */
+  public addClaimRules(rules: ClaimRule[]): void {
+    for (const rule of rules) {
+      for (const [name, owner] of this.space(rule.space)) {
+        const reason = rule.reason(name, owner);
+        if (reason !== undefined) throw rule.refuseExisting(name, owner, reason);
+      }
+    }
+    this.rules.push(...rules);
+  }
+
+  /** The names claimed in `space` so far, in the order they were claimed. */
+  public claimed(space: string): string[] {
+    return [...this.space(space).keys()];
+  }
+
+  /** What the guard `name` was created with, if it was added. */
+  public guard<T>(name: string): T | undefined {
+    return this.guards.get(name) as T | undefined;
   }
 
   /**
@@ -126,8 +175,10 @@ export class PlatformRegistry {
   public get guardrailsExemptions(): NamedExpression[] {
     return [...this.exemptions.values()];
   }
-}
 
-function claimKey(c: Claim): string {
-  return `${c.space}\u0000${c.name}`;
+  private space(space: string): Map<string, string> {
+    let names = this.claims.get(space);
+    if (!names) this.claims.set(space, names = new Map());
+    return names;
+  }
 }

@@ -167,7 +167,7 @@ export class TenancyPlatform extends Chart {
     }
     PLATFORMS.set(scope, this);
     this._registry = new PlatformRegistry(this);
-    validatingPolicy(this, GUARDRAILS_POLICY_NAME, managedLabels(), guardrailsSpec(() => this._registry.guardrailsExemptions));
+    validatingPolicy(this, GUARDRAILS_POLICY_NAME, managedLabels(), guardrailsSpec(() => this._registry.guardrailsExemptions, this._hncUsername));
   }
 
   /**

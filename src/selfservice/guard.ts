@@ -1,6 +1,8 @@
 import { Lazy } from 'cdk8s';
+import { IConstruct } from 'constructs';
 import { HncConfiguration, HNC_GROUP, celIsPropagatedCopy, SUBNAMESPACE_OF_ANNOTATION, TREE_LABEL_SUFFIX } from './internal/hnc';
-import { validatingPolicy } from '../core/admission-v1';
+import { NamedExpression, validatingPolicy } from '../core/admission-v1';
+import { invalidProp } from '../core/errors';
 import { celIsProtectedKey, celProtectedKept } from '../core/keys';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, POD_SECURITY_LABEL_PREFIX, TENANT_LABEL } from '../core/labels';
 import { notThePlatform } from '../platform/guardrails';
@@ -19,14 +21,57 @@ export const SELF_SERVICE_POLICY_NAME = 'cdk8s-tenancy-self-service';
 export const SELF_SERVICE_PODS_POLICY_NAME = 'cdk8s-tenancy-self-service-pods';
 
 /**
- * Makes `namespace` a parent under which HNC creates a tenant's namespaces:
- * adds, once per platform, the HNCConfiguration, the self-service guards and
- * the guardrails' exemption for HNC, and holds the namespace's descendants
- * to `labels` (read at synth, after every extension set its labels).
+ * The name of the policy (and binding) that holds tenants' SubnamespaceAnchors
+ * to names under their parent and off the platform's namespaces.
  */
-export function addSelfServiceRoot(platform: TenancyPlatform, namespace: string, labels: () => Record<string, string>): void {
-  const roots = platform._registry.addGuard(SELF_SERVICE_POLICY_NAME, (scope) => {
-    const parents = new Map<string, () => Record<string, string>>();
+export const SELF_SERVICE_ANCHORS_POLICY_NAME = 'cdk8s-tenancy-self-service-anchors';
+
+/**
+ * The name of the policy (and binding) that keeps a namespace of a
+ * self-service tree from being given to another tenant, by anyone.
+ */
+export const SELF_SERVICE_TREES_POLICY_NAME = 'cdk8s-tenancy-self-service-trees';
+
+/** The namespaces HNC never manages, as its release excludes them, with HNC's own. */
+const HNC_EXCLUDED_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease'];
+
+/** A self-service parent: its tenant and the labels its descendants carry. */
+interface SelfServiceRoot {
+  readonly tenant: string;
+  readonly labels: () => Record<string, string>;
+}
+
+/** A parent of `tenant` whose descendants carry `labels` (read at synth). */
+export interface SelfServiceParent {
+  readonly namespace: string;
+  readonly labels: () => Record<string, string>;
+}
+
+/**
+ * Makes `parents` namespaces under which HNC creates `tenant`'s namespaces:
+ * reserves the names `<parent>-*` for them (refusing any namespace declared
+ * there by another tenant, before or after, or by this tenant unless it is
+ * a parent too), adds, once per platform, the HNCConfiguration and the
+ * self-service guards, and holds each parent's descendants to its labels.
+ * `scope` and `prop` name the parents in errors. Throws before adding
+ * anything.
+ */
+export function addSelfServiceParents(platform: TenancyPlatform, scope: IConstruct, prop: (i: number) => string,
+  tenant: string, parents: SelfServiceParent[]): void {
+  const names = parents.map((p) => p.namespace);
+  platform._registry.addClaimRules(parents.map((parent, i) => ({
+    space: 'namespace',
+    reason: (name: string, owner: string) => {
+      if (!name.startsWith(`${parent.namespace}-`) || (owner === tenant && names.includes(name))) return undefined;
+      return `falls under the self-service namespace '${parent.namespace}' of tenant '${tenant}': HNC manages every namespace named`
+        + ` '${parent.namespace}-<name>' (TenantSelfService.hncManagerArgs) and the tenant's admins create them, so the name could be taken`
+        + ` first and HNC would strip its labels. Name it otherwise${owner === tenant ? `, or make it a self-service parent of '${tenant}' too` : ''}.`;
+    },
+    refuseExisting: (name: string, owner: string, reason: string) => invalidProp(scope, prop(i), parent.namespace,
+      `would reserve the names '${parent.namespace}-*' for namespaces created under it, but namespace '${name}' (of ${owner.startsWith('mesh of ') ? owner : `tenant '${owner}'`}) ${reason}`),
+  })));
+  const roots = platform._registry.addGuard(SELF_SERVICE_POLICY_NAME, (chart) => {
+    const made = new Map<string, SelfServiceRoot>();
     const managedLabels = { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE };
     // HNC writes namespaces (judged by the self-service guard instead),
     // copies of managed objects, and its own objects' status.
@@ -37,7 +82,7 @@ export function addSelfServiceRoot(platform: TenancyPlatform, namespace: string,
         + " || (request.resource.group == '' && request.resource.resource == 'namespaces')"
         + ` || ${celIsPropagatedCopy('object')} || ${celIsPropagatedCopy('oldObject')}))`,
     });
-    new HncConfiguration(scope, 'hnc-config', {
+    new HncConfiguration(chart, 'hnc-config', {
       metadata: { name: 'config', labels: managedLabels },
       // Roles and RoleBindings HNC always propagates; the quota is the
       // HierarchicalResourceQuota's, not a copy per namespace.
@@ -48,12 +93,45 @@ export function addSelfServiceRoot(platform: TenancyPlatform, namespace: string,
         ],
       },
     });
-    const cel = Lazy.any({ produce: () => JSON.stringify(Object.fromEntries([...parents].map(([ns, l]) => [ns, l()]))) });
-    validatingPolicy(scope, SELF_SERVICE_POLICY_NAME, managedLabels, selfServiceSpec(cel));
-    validatingPolicy(scope, SELF_SERVICE_PODS_POLICY_NAME, managedLabels, selfServicePodsSpec());
-    return parents;
+    const cel = Lazy.any({ produce: () => JSON.stringify(Object.fromEntries([...made].map(([ns, r]) => [ns, r.labels()]))) });
+    const declared = Lazy.any({ produce: () => JSON.stringify(platform._registry.claimed('namespace')) });
+    const notPlatform = notThePlatform(platform._hncUsername);
+    validatingPolicy(chart, SELF_SERVICE_POLICY_NAME, managedLabels, selfServiceSpec(cel, notPlatform));
+    validatingPolicy(chart, SELF_SERVICE_PODS_POLICY_NAME, managedLabels, selfServicePodsSpec());
+    validatingPolicy(chart, SELF_SERVICE_ANCHORS_POLICY_NAME, managedLabels, selfServiceAnchorsSpec(declared, notPlatform));
+    validatingPolicy(chart, SELF_SERVICE_TREES_POLICY_NAME, managedLabels, selfServiceTreesSpec(cel));
+    return made;
   });
-  roots.set(namespace, labels);
+  for (const p of parents) roots.set(p.namespace, { tenant, labels: p.labels });
+}
+
+/**
+ * The arguments HNC's manager must run with (in addition to its release's
+ * own) for the self-service parents of the app of `platform`, read now: HNC
+ * manages only the self-service trees (`--included-namespace-regex`, the
+ * parents and the names `<parent>-*` reserved for their descendants), so it
+ * never reconciles, and never strips the labels of, any other namespace;
+ * and it manages exactly the labels the parents' HierarchyConfigurations
+ * propagate (`--managed-namespace-label`, one key each), so it never strips
+ * the parents' own managed-by label either.
+ */
+export function hncManagerArgs(platform: TenancyPlatform): string[] | undefined {
+  const roots = platform._registry.guard<Map<string, SelfServiceRoot>>(SELF_SERVICE_POLICY_NAME);
+  if (!roots || roots.size === 0) return undefined;
+  const parents = [...roots.keys()].sort();
+  const keys = [...new Set([...roots.values()].flatMap((r) => Object.keys(r.labels())))].sort();
+  const hncNamespace = platform._hncUsername.split(':')[2];
+  return [
+    // HNC wraps it in ^...$ itself.
+    `--included-namespace-regex=(${parents.map(goRegexQuote).join('|')})(-.+)?`,
+    ...[...new Set([...HNC_EXCLUDED_NAMESPACES, hncNamespace])].map((ns) => `--excluded-namespace=${ns}`),
+    ...keys.map((k) => `--managed-namespace-label=${goRegexQuote(k)}`),
+  ];
+}
+
+/** `text` as a Go (RE2) regular expression matching exactly it. */
+function goRegexQuote(text: string): string {
+  return text.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
 }
 
 /**
@@ -73,7 +151,7 @@ export function addSelfServiceRoot(platform: TenancyPlatform, namespace: string,
  *
  * `roots` is a CEL map literal: parent namespace -> its protected labels.
  */
-function selfServiceSpec(roots: string) {
+function selfServiceSpec(roots: string, notPlatform: NamedExpression) {
   const managed = JSON.stringify(MANAGED_BY_LABEL);
   const exact = (r: string) => `(variables.roots[${r}].all(k, k in variables.labels && variables.labels[k] == variables.roots[${r}][k])`
     + ` && variables.labels.all(k, !${celIsProtectedKey('k')} || k in variables.roots[${r}]))`;
@@ -83,7 +161,7 @@ function selfServiceSpec(roots: string) {
     matchConstraints: {
       resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE' as const, 'UPDATE' as const, 'DELETE' as const], resources: ['namespaces'] }],
     },
-    matchConditions: [notThePlatform()],
+    matchConditions: [notPlatform],
     variables: [
       { name: 'roots', expression: roots },
       { name: 'namespace', expression: 'object != null ? object : oldObject' },
@@ -151,6 +229,84 @@ function selfServicePodsSpec() {
     validations: [{
       expression: `has(${labels}) && ${JSON.stringify(TENANT_LABEL)} in ${labels} && ${JSON.stringify(`${POD_SECURITY_LABEL_PREFIX}enforce`)} in ${labels}`,
       messageExpression: `'namespace ' + namespaceObject.metadata.name + ' was created by HNC and has no ${TENANT_LABEL} and Pod Security labels yet: no pods until HNC sets them'`,
+      reason: 'Forbidden' as const,
+    }],
+  };
+}
+
+/**
+ * What a tenant may name a namespace it asks HNC for (SubnamespaceAnchors
+ * are created by tenants' admins, never by HNC): `<parent>-<name>`, where
+ * the parent is the anchor's namespace, so that every namespace of a tree
+ * carries its root's name as prefix and HNC's included-namespace regex
+ * covers exactly the trees; and never a namespace the platform declares
+ * for a tenant (`declared`, a CEL list literal), which would otherwise land
+ * in this tree, with its admins' RoleBindings, if the anchor came first.
+ */
+function selfServiceAnchorsSpec(declared: string, notPlatform: NamedExpression) {
+  return {
+    failurePolicy: 'Fail' as const,
+    matchConstraints: {
+      resourceRules: [{ apiGroups: [HNC_GROUP], apiVersions: ['*'], operations: ['CREATE' as const], resources: ['subnamespaceanchors'] }],
+    },
+    matchConditions: [notPlatform],
+    variables: [{ name: 'declared', expression: declared }],
+    validations: [
+      {
+        expression: 'object.metadata.name.startsWith(request.namespace + \'-\')',
+        messageExpression: '\'namespaces created under \' + request.namespace + \' must be named \' + request.namespace + \'-<name>, not \' + object.metadata.name'
+          + ' + \' (HNC manages only the names under a self-service parent)\'',
+        reason: 'Forbidden' as const,
+      },
+      {
+        expression: '!(object.metadata.name in variables.declared)',
+        messageExpression: '\'namespace \' + object.metadata.name + \' is declared by the platform for a tenant: it cannot be created under \' + request.namespace',
+        reason: 'Forbidden' as const,
+      },
+    ],
+  };
+}
+
+/**
+ * Nobody, the platform included, gives a namespace of a self-service tree
+ * (HNC's tree label of a parent, or HNC's `hnc.x-k8s.io/subnamespace-of`
+ * annotation) a tenant label other than its parent's tenant: a namespace
+ * the platform declares for one tenant, if a tenant's anchor took its name
+ * first, is refused rather than adopted with the other tenant's RoleBindings
+ * in it. A tenant label already there may stay (deleting the namespace must
+ * not be blocked).
+ */
+function selfServiceTreesSpec(roots: string) {
+  const tenant = JSON.stringify(TENANT_LABEL);
+  const annotation = JSON.stringify(SUBNAMESPACE_OF_ANNOTATION);
+  return {
+    failurePolicy: 'Fail' as const,
+    matchConstraints: {
+      resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE' as const, 'UPDATE' as const], resources: ['namespaces'] }],
+    },
+    variables: [
+      { name: 'roots', expression: roots },
+      { name: 'labels', expression: 'has(object.metadata.labels) ? object.metadata.labels : {}' },
+      { name: 'oldLabels', expression: 'oldObject != null && has(oldObject.metadata.labels) ? oldObject.metadata.labels : {}' },
+      { name: 'tenant', expression: `${tenant} in variables.labels ? variables.labels[${tenant}] : ''` },
+      {
+        name: 'parent',
+        expression: `has(object.metadata.annotations) && ${annotation} in object.metadata.annotations ? object.metadata.annotations[${annotation}] : ''`,
+      },
+      {
+        // The self-service parents it is in: by HNC's tree labels (itself
+        // included), or the parent HNC created it under.
+        name: 'trees',
+        expression: `variables.roots.filter(r, r + ${JSON.stringify(TREE_LABEL_SUFFIX)} in variables.labels || r == variables.parent)`,
+      },
+    ],
+    validations: [{
+      expression: 'variables.tenant == \'\' || (' + tenant + ' in variables.oldLabels && variables.oldLabels[' + tenant + '] == variables.tenant)'
+        + ' || (variables.parent == \'\' && size(variables.trees) == 0)'
+        + ` || (size(variables.trees) > 0 && variables.trees.all(r, ${tenant} in variables.roots[r] && variables.roots[r][${tenant}] == variables.tenant))`,
+      messageExpression: '\'namespace \' + object.metadata.name + \' is in a self-service tree (\''
+        + ' + (size(variables.trees) > 0 ? variables.trees[0] : variables.parent)'
+        + ` + '): no one may label it ${TENANT_LABEL}=' + variables.tenant + ', the platform included; delete it and its anchor first'`,
       reason: 'Forbidden' as const,
     }],
   };

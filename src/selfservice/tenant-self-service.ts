@@ -1,9 +1,10 @@
 import { Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
-import { Construct } from 'constructs';
-import { addSelfServiceRoot } from './guard';
+import { Construct, IConstruct } from 'constructs';
+import { addSelfServiceParents, hncManagerArgs } from './guard';
 import { invalidProp } from '../core/errors';
 import { HNC_GROUP, HncHierarchicalResourceQuota, HncHierarchyConfiguration } from './internal/hnc';
+import { TenancyPlatform } from '../platform/tenancy-platform';
 import { renderQuotaHard } from '../tenant/internal/quota';
 import { RbacRule } from '../tenant/internal/rbac';
 import { ITenantExtension, SoftTenant } from '../tenant/soft-tenant';
@@ -76,6 +77,35 @@ export class TenantSelfService implements ITenantExtension {
   }
 
   /**
+   * The arguments to add to HNC's manager (the `manager` container of its
+   * release's `hnc-controller-manager` Deployment) for the self-service
+   * parents of `scope`'s app, as they stand when called: call it once every
+   * tenant and extension is declared.
+   *
+   * - `--included-namespace-regex`: HNC manages only the self-service
+   *   parents and the names `<parent>-*` reserved for what is created
+   *   under them (a tenant's anchors must be named so, and no other
+   *   namespace may be), so it never reconciles — and never strips the
+   *   labels of — any other namespace.
+   * - `--excluded-namespace`: the release's own (`kube-system`,
+   *   `kube-public`, `kube-node-lease`) and HNC's namespace (from
+   *   `hncUsername`).
+   * - `--managed-namespace-label`: one per label the parents'
+   *   HierarchyConfigurations propagate, exactly (never the managed-by
+   *   label, which HNC would strip from the parents themselves).
+   */
+  public static hncManagerArgs(scope: IConstruct): string[] {
+    // Found, not created: asking creates nothing.
+    const platform = scope.node.root.node.children.find((c) => TenancyPlatform._isPlatform(c)) as TenancyPlatform | undefined;
+    const args = platform && hncManagerArgs(platform);
+    if (!args) {
+      throw invalidProp(scope, 'scope', scope.node.path || '<root>', 'has no tenant with TenantSelfService in its app: HNC has nothing to manage.',
+        'Call it after adding TenantSelfService to the tenants.');
+    }
+    return args;
+  }
+
+  /**
    * The kind of extension: a tenant has at most one self-service.
    */
   public readonly extensionKind = 'self-service';
@@ -110,15 +140,19 @@ export class TenantSelfService implements ITenantExtension {
       [`count/subnamespaceanchors.${HNC_GROUP}`]: String(maxNamespaces),
     };
 
+    // Read at synth, so the labels extensions add later (sandbox,
+    // placement) reach the descendants too.
+    const inherited = (ns: string) => () => tenant._inheritedNamespaceLabels(ns);
+    // The last check (names reserved under each parent) and the guard, before any object.
+    addSelfServiceParents(tenant.platform, tenant, (i) => this.options.parents ? `selfService parents[${i}]` : `selfService parent (namespaces[${i}])`,
+      tenant.name, parents.map((ns) => ({ namespace: ns, labels: inherited(ns) })));
+
     for (const ns of parents) {
       const scope = new Construct(tenant.node.findChild(ns), 'SelfService');
       const meta = (name: string) => ({ name, namespace: ns, labels: tenant.labels });
-      // Read at synth, so the labels extensions add later (sandbox,
-      // placement) reach the descendants too.
-      const inherited = () => tenant._inheritedNamespaceLabels(ns);
       new HncHierarchyConfiguration(scope, 'Hierarchy', {
         metadata: meta('hierarchy'),
-        spec: { labels: Lazy.any({ produce: () => Object.entries(inherited()).map(([key, value]) => ({ key, value })) }) },
+        spec: { labels: Lazy.any({ produce: () => Object.entries(inherited(ns)()).map(([key, value]) => ({ key, value })) }) },
       });
       new k8s.KubeRole(scope, 'Role', { metadata: meta('tenant-self-service'), rules: SELF_SERVICE_RULES });
       new k8s.KubeRoleBinding(scope, 'RoleBinding', {
@@ -127,7 +161,6 @@ export class TenantSelfService implements ITenantExtension {
         subjects: tenant._adminSubjects,
       });
       new HncHierarchicalResourceQuota(scope, 'Quota', { metadata: meta('tenant-tree-quota'), spec: { hard } });
-      addSelfServiceRoot(tenant.platform, ns, inherited);
     }
   }
 }
