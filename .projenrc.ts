@@ -93,6 +93,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     jestConfig: {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
+      // The cluster tier runs apart, against real API servers (test:cluster).
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/cluster/'],
       moduleNameMapper: { '^cdk8s-tenancy$': '<rootDir>/src', '^cdk8s-tenancy/aws$': '<rootDir>/src/aws' },
       // The CEL evaluator and the Kyverno, Karpenter and Flux 4 schemas ship as ES
       // modules only; let ts-jest turn them into CommonJS like the rest of
@@ -224,6 +226,21 @@ const checkApi = project.addTask('check:api', {
   ],
 });
 project.testTask.spawn(checkApi);
+
+// The cluster tier: the examples and the guards against real API servers
+// (kube-apiserver, kube-controller-manager and etcd built from the
+// Kubernetes Go modules in test/cluster/testenv), once per pinned
+// Kubernetes minor: the newest release and the oldest the library
+// supports. Needs the Go toolchain; builds are cached under
+// ~/.cache/cdk8s-tenancy.
+const testCluster = project.addTask('test:cluster', {
+  description: 'Run the cluster tier against real API servers of every pinned Kubernetes minor (needs Go)',
+  steps: ['1.37', '1.32'].map((minor) => ({
+    exec: `CLUSTER_KUBE_MINOR=${minor} jest --config test/cluster/jest.config.js --runInBand --ci`,
+    receiveArgs: true,
+  })),
+});
+project.testTask.spawn(testCluster);
 
 // The other jsii languages. Their runtimes (PyPI, Maven Central, NuGet, the
 // Go proxy) are out of reach here, so this checks what can be checked

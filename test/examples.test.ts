@@ -83,6 +83,14 @@ describe('examples/enterprise', () => {
     expect(api.runtimeClassName).toBe('gvisor');
     expect(api.tolerations).toEqual([{ key: 'cdk8s-tenancy.io/tenant', operator: 'Equal', value: 'payments', effect: 'NoSchedule' }]);
   });
+
+  test('the payments pod meets the restricted Pod Security level its namespace enforces (the cluster tier admits it for real)', () => {
+    const ns = objects.find((o) => o.kind === 'Namespace' && o.metadata.name === 'payments')!;
+    expect(ns.metadata.labels!['pod-security.kubernetes.io/enforce']).toBe('restricted');
+    const pod = objects.find((o) => o.kind === 'Deployment')!.spec.template.spec;
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod.containers.map((c: any) => c.securityContext)).toEqual([expect.objectContaining({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } })]);
+  });
 });
 
 describe('examples/saas', () => {

@@ -63,6 +63,14 @@ export function enterprise(app: App): void {
   );
   placement.applyTo(api.scheduling);
   sandbox.applyTo(api);
+  // The namespace enforces Pod Security `restricted`: cdk8s-plus already
+  // runs as non-root without privilege escalation; restricted also wants
+  // the runtime's default seccomp profile and no capabilities, which
+  // cdk8s-plus-27 cannot express (its Capability enum has no ALL).
+  ApiObject.of(api).addJsonPatch(
+    JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }),
+    JsonPatch.add('/spec/template/spec/containers/0/securityContext/capabilities', { drop: ['ALL'] }),
+  );
 
   // Data: batch jobs, some at a higher priority, capped by their own quota.
   new SoftTenant(new Chart(app, 'data'), 'Data', {
