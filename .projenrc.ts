@@ -276,12 +276,13 @@ project.testTask.spawn(typecheck);
 // The other languages, run for real (issue 19): the README's quick start in
 // Python, Java and Go against the generated bindings and their runtimes from
 // PyPI, Maven Central and the Go module proxy, compared byte for byte with
-// the TypeScript one. Not part of `npm test` (it needs those registries and
-// warm caches to be quick); `.ci/run` runs it after the tests.
-project.addTask('test:languages', {
+// the TypeScript one. Last step of `npm test`, after check:languages made
+// the bindings it reuses.
+const testLanguages = project.addTask('test:languages', {
   description: 'Run the README quick start in Python, Java and Go and compare with TypeScript (args: python java go)',
   exec: 'node test/languages/quickstart.js',
   receiveArgs: true,
 });
+project.testTask.spawn(testLanguages);
 
 project.synth();
