@@ -90,6 +90,7 @@ describe('fluxcd/flux2-multi-tenancy', () => {
       'nodes.placement': 'n/a',
       'mesh.control-plane': 'n/a',
       'vcluster.values': 'n/a',
+      'workloads.admitted': 'n/a',
     });
     // The reconciler's RoleBinding to cluster-admin: everything, in the tenant's namespace.
     expect(messages(report, 'dev-team', 'rbac.privilege-escalation')).toEqual([

@@ -2,7 +2,7 @@
 // newer cdk8s-plus lines for their own workloads. Both in one app: the
 // tenant from this library, the workload from cdk8s-plus-34 (the newest
 // line), in the same chart and namespace.
-import { Chart, Testing } from 'cdk8s';
+import { ApiObject, Chart, JsonPatch, Testing } from 'cdk8s';
 import * as plus27 from 'cdk8s-plus-27';
 import * as plus34 from 'cdk8s-plus-34';
 import { K8sObject, ofKind, synthObjects } from './helpers/manifests';
@@ -31,6 +31,13 @@ describe('an app using cdk8s-plus-34 beside the cdk8s-plus-27 peer', () => {
     }],
     securityContext: { ensureNonRoot: true },
   });
+  // What the namespace's `restricted` Pod Security level asks beyond that
+  // (the audit's workloads.admitted checks it), patched in as the
+  // enterprise example does.
+  ApiObject.of(web).addJsonPatch(
+    JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }),
+    JsonPatch.add('/spec/template/spec/containers/0/securityContext/capabilities', { drop: ['ALL'] }),
+  );
   // The tenant runs on its own nodes; the workload is placed there.
   const placement = TenantPlacement.forTenant('team-a');
   tenant.addExtension(placement);

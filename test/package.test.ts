@@ -101,7 +101,7 @@ describe('installed from the tarball into a fresh cdk8s app (no aws-cdk-lib)', (
       files: ['main.ts'],
     }));
     const listed = run('node', [TSC, '-p', '.', '--listFiles'], app).split('\n');
-    expect(listed.some((f) => f.includes('/node_modules/cdk8s-tenancy/lib/soft-tenant.d.ts'))).toBe(true);
+    expect(listed.some((f) => f.includes('/node_modules/cdk8s-tenancy/lib/tenant/soft-tenant.d.ts'))).toBe(true);
     expect(listed.filter((f) => f.includes('aws-cdk-lib') || f.includes('/cdk8s-tenancy/lib/aws/'))).toEqual([]);
 
     run('node', ['main.js'], app);

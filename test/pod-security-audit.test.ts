@@ -105,7 +105,7 @@ describe('audit check workloads.admitted', () => {
   test('a template restricted refuses is a finding naming the rule', () => {
     const result = audit((chart) => { web(chart); });
     expect(result.status).toBe('fail');
-    expect(result.findings[0].message).toMatch(/^its pods would not be admitted in namespace team-a: Pod Security restricted \(v1.30\) refuses it: capabilities_restricted: .*; Pod Security restricted \(v1.30\) refuses it: seccompProfile_restricted: pod or container "main"/);
+    expect(result.findings[0].message).toMatch(/^its pods would not be admitted in namespace team-a: Pod Security restricted \(v1.32\) refuses it: capabilities_restricted: .*; Pod Security restricted \(v1.32\) refuses it: seccompProfile_restricted: pod or container "main"/);
   });
 
   test('the same template passes once hardened, and under baseline as it was', () => {

@@ -11,8 +11,8 @@ import { invalidProp } from '../core/errors';
 import { TENANT_LABEL } from '../core/labels';
 import { checkDnsLabel } from '../core/names';
 import { hardTenantClusterAcknowledgements } from './internal/cluster-nag';
-import { SoftTenant, SoftTenantProps } from '../tenant/soft-tenant';
 import { KUBERNETES_EXTENDED_SUPPORT_MINORS, KUBERNETES_OLDEST_MINOR, KUBERNETES_STANDARD_SUPPORT_MINORS, kubernetesSupport, VERSIONS_CHECKED } from '../core/versions';
+import { SoftTenant, SoftTenantProps } from '../tenant/soft-tenant';
 
 /**
  * How the tenant's baseline (its SoftTenant objects and the platform guard)

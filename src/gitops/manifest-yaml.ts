@@ -165,11 +165,12 @@ function node(v: any, indent: string, seen: Set<object>): string {
 const scalars = new Map<number | boolean, string>();
 /** Numbers and booleans as `yaml` writes them (its 1.1 int and float tags), asked once per value. */
 function scalar(v: number | boolean): string {
-  let s = scalars.get(v);
+  // A Map keys -0 and 0 as one (SameValueZero), and yaml writes them apart.
+  let s = Object.is(v, -0) ? undefined : scalars.get(v);
   if (s === undefined) {
     s = String(YAML.stringify(v, CDK8S_OPTIONS)).replace(/\n$/, '');
     if (s.includes('\n')) throw HAND_BACK;
-    if (scalars.size < 10_000) scalars.set(v, s);
+    if (scalars.size < 10_000 && !Object.is(v, -0)) scalars.set(v, s);
   }
   return s;
 }

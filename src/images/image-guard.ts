@@ -1,7 +1,7 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { TENANT_LABEL } from '../core/labels';
 import { NamedExpression, validatingPolicy } from '../core/admission-v1';
+import { TENANT_LABEL } from '../core/labels';
 
 /**
  * The name of the policy (and binding) that holds tenants' images to their

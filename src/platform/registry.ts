@@ -27,14 +27,14 @@ export interface Claim {
   readonly name: string;
   /** Who holds the name once claimed, as a later claimant's error shows it. */
   readonly owner: string;
-  /** The error for a claim on a name another owner holds, given that owner. */
-  refuse(owner: string): Error;
   /**
    * The same owner may claim the name again: a platform namespace every
    * tenant's extension asks for (the Istio CNI node agent's).
    * @default false
    */
   readonly shared?: boolean;
+  /** The error for a claim on a name another owner holds, given that owner. */
+  refuse(owner: string): Error;
   /**
    * The error for a claim a rule refuses, given the rule's reason.
    *

@@ -295,8 +295,8 @@ export class SoftTenant extends Construct {
     ]);
     // The platform's guards for Services, claims and images read every
     // tenant's settings; a tenant without settings gets their defaults.
-    const guarded = (build: typeof serviceGuard) => (scope: Construct, rules: () => string) =>
-      build(scope, { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE }, [notThePlatform(this.platform._hncUsername)], rules);
+    const guarded = (build: typeof serviceGuard) => (platformChart: Construct, rules: () => string) =>
+      build(platformChart, { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE }, [notThePlatform(this.platform._hncUsername)], rules);
     this.platform._registry.addTenantGuard(SERVICE_POLICY_NAME, guarded(serviceGuard), this.name, serviceRules);
     this.platform._registry.addTenantGuard(STORAGE_POLICY_NAME, guarded(storageGuard), this.name,
       storageClasses ? { classes: storageClasses } satisfies TenantStorageRules : undefined);
