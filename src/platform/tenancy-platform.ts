@@ -40,12 +40,14 @@ export interface TenancyPlatformProps extends ChartProps {
   readonly placementEngine?: PlacementEngine;
 
   /**
-   * The user the Hierarchical Namespace Controller (HNC) runs as, once a
-   * tenant has `TenantSelfService`: the guardrails let it write propagated
-   * copies and namespaces, and the self-service guard holds the namespaces it
-   * writes to their tenant's labels.
+   * The user the Hierarchical Namespace Controller (HNC) runs as. No guard
+   * ever counts it as the platform, whatever its RBAC (HNC's release grants
+   * it `*` on everything). Once a tenant has `TenantSelfService`, the
+   * guardrails let it write propagated copies and namespaces, and the
+   * self-service guard holds the namespaces it writes to their tenant's
+   * labels.
    *
-   * @default 'system:serviceaccount:hnc-system:default' (HNC's default install)
+   * @default 'system:serviceaccount:hnc-system:default' (HNC v1.1.0's release binds its hnc-manager-role to the `default` ServiceAccount of `hnc-system`)
    */
   readonly hncUsername?: string;
 }
@@ -91,7 +93,8 @@ export interface PlatformPriorityClassOptions {
  * Who is "the platform": the guard lets through anyone allowed to update its
  * own policy (cluster admins, the GitOps controller that applies this chart),
  * the controllers of `kube-system` (namespace deletion, garbage collection)
- * and the controller manager. Tenant roles never hold that right, so tenants
+ * and the controller manager — never HNC's user (`hncUsername`), whatever
+ * its RBAC. Tenant roles never hold that right, so tenants
  * are always held to it. The guard fails closed (`failurePolicy: Fail`): if the API server
  * cannot evaluate it, the request is refused rather than let through.
  */

@@ -47,9 +47,8 @@ export interface TenantSelfServiceHncOptions {
  * For each parent namespace it emits:
  * - the `HierarchyConfiguration` (`hierarchy`) whose managed labels are the
  *   parent's `cdk8s-tenancy.io/*` and Pod Security labels: HNC copies them
- *   onto every namespace created under it (run HNC with
- *   `--managed-namespace-label='cdk8s-tenancy\.io/.*'` and
- *   `--managed-namespace-label='pod-security\.kubernetes\.io/.*'`);
+ *   onto every namespace created under it (run HNC with the arguments
+ *   `TenantSelfService.hncManagerArgs` returns);
  * - a Role and RoleBinding letting the tenant's admins create and delete
  *   SubnamespaceAnchors (and read the hierarchy and its quota); HNC
  *   propagates them, so admins may nest;
@@ -58,9 +57,14 @@ export interface TenantSelfServiceHncOptions {
  *
  * The platform adds, once, the `HNCConfiguration` (`config`) propagating
  * NetworkPolicies and LimitRanges (HNC always propagates Roles and
- * RoleBindings), and the self-service guard: a ValidatingAdmissionPolicy
+ * RoleBindings), and the self-service guards: ValidatingAdmissionPolicies
  * holding every namespace under a parent to the parent's labels, whoever
- * writes it, HNC included.
+ * writes it, HNC included (HNC is never the platform, whatever its RBAC);
+ * tenants' anchors to names `<parent>-<name>` that the platform does not
+ * declare; and every namespace of a tree to its tenant, against the
+ * platform too. The names `<parent>-*` are reserved: a namespace declared
+ * there by another tenant (or by this one, unless it is a parent too) is
+ * refused at synth.
  *
  * @example
  * import { SoftTenant, TenantSelfService } from 'cdk8s-tenancy';
@@ -81,6 +85,8 @@ export class TenantSelfService implements ITenantExtension {
    * release's `hnc-controller-manager` Deployment) for the self-service
    * parents of `scope`'s app, as they stand when called: call it once every
    * tenant and extension is declared.
+   *
+   * They are of three kinds:
    *
    * - `--included-namespace-regex`: HNC manages only the self-service
    *   parents and the names `<parent>-*` reserved for what is created
