@@ -19,7 +19,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App, Chart, Yaml } from 'cdk8s';
 import { stringifyManifests } from '../src/gitops/manifest-yaml';
-import { synthChart } from '../src/private/gitops/synth-chart';
+import { synthChart } from '../src/gitops/internal/synth-chart';
 
 export type FloorKind = 'yaml' | 'json' | 'serializer';
 

@@ -1,8 +1,8 @@
 import { AuditFinding, AuditInputProblem, AuditOptions, AuditReport, AuditSkippedFile, CheckResult, CheckStatus, ReachabilityEntry, TenantAuditResult } from './audit-report';
-import { TENANT_CHECKS, clusterChecks, tenantsFound } from '../private/audit/checks';
-import { expand, listManifestFiles, readManifestFile, SourcedObject, STDIN } from '../private/audit/loader';
-import { Manifests } from '../private/audit/model';
-import { formatPorts, PortSet, Reach, Reachability } from '../private/audit/network';
+import { TENANT_CHECKS, clusterChecks, tenantsFound } from './internal/checks';
+import { expand, listManifestFiles, readManifestFile, SourcedObject, STDIN } from './internal/loader';
+import { Manifests } from './internal/model';
+import { formatPorts, PortSet, Reach, Reachability } from './internal/network';
 
 /**
  * Progress of a long audit.

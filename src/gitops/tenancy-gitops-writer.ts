@@ -5,8 +5,8 @@ import { stringifyManifests } from './manifest-yaml';
 import type { TenancyGitOpsOptions, TenancyGitOpsResult } from './tenancy-gitops-options';
 import { invalidProp } from '../core/errors';
 import { TenancyPlatform } from '../platform/tenancy-platform';
-import { argoCdObjects, fluxObjects } from '../private/gitops/delivery';
-import { synthChart } from '../private/gitops/synth-chart';
+import { argoCdObjects, fluxObjects } from './internal/delivery';
+import { synthChart } from './internal/synth-chart';
 import { SoftTenant } from '../tenant/soft-tenant';
 
 /** The file that records what the library wrote, so it never deletes anything else. */

@@ -1,6 +1,6 @@
 import { ref, Manifests } from './model';
 import { parsePodSecurityVersion, podSecurityViolations } from './pod-security-standards';
-import { AuditFinding } from '../../audit/audit-report';
+import { AuditFinding } from '../audit-report';
 import { DEDICATED_NODES_LABEL, POD_SECURITY_LABEL_PREFIX, RUNTIME_CLASS_LABEL, TENANT_LABEL } from '../../core/labels';
 
 /**

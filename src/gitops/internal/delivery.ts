@@ -1,5 +1,5 @@
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../../core/labels';
-import type { ArgoCdOptions, FluxOptions } from '../../gitops/tenancy-gitops-options';
+import type { ArgoCdOptions, FluxOptions } from '../tenancy-gitops-options';
 
 /*
  * The objects that point Argo CD or Flux at the written layout. Plain

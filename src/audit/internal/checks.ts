@@ -6,7 +6,7 @@ import { workloadsAdmitted } from './pod-security';
 import { grants, resolveRole, subjectKey, WRITE } from './rbac';
 import { selects } from './selectors';
 import { vclusterReleases, weakenedValues } from './vcluster';
-import { AuditFinding, CheckResult, CheckStatus } from '../../audit/audit-report';
+import { AuditFinding, CheckResult, CheckStatus } from '../audit-report';
 import { CONTROL_PLANE_OF_LABEL, DEDICATED_NODES_LABEL, MANAGED_BY_LABEL, POD_SECURITY_EXCEPTION_ANNOTATION, POD_SECURITY_LABEL_PREFIX, TENANT_LABEL } from '../../core/labels';
 import { podSecurityVersionProblem } from '../../core/versions';
 import { PLACEMENT_POLICY_NAME } from '../../placement/internal/rules';

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
-import { AuditInputProblem } from '../../audit/audit-report';
+import { AuditInputProblem } from '../audit-report';
 
 /** An object read from the input, with where it came from. */
 export interface SourcedObject {
