@@ -128,3 +128,19 @@ export const KYVERNO_NEWEST = '1.19.0';
  * newest release.
  */
 export const HNC_VERSION = 'v1.1.0';
+
+/**
+ * The vcluster chart version used when none is given (checked 2026-11): the
+ * tests validate the values the library writes against this release's
+ * values.schema.json and render its chart with Helm.
+ */
+export const VCLUSTER_CHART_VERSION = '0.36.1';
+
+/**
+ * The vcluster minor releases the library's values are valid for: 0.36
+ * only. From 0.36.0 the chart refuses `sync.toHost.volumeSnapshotContents`
+ * (older values set it), and the values lock syncs that releases before
+ * 0.35 do not know (their schema refuses unknown keys). Patch releases of
+ * a minor keep its values schema.
+ */
+export const SUPPORTED_VCLUSTER_CHART_MINORS: readonly string[] = ['0.36'];

@@ -4,26 +4,14 @@ import { Construct } from 'constructs';
 import { invalidProp } from '../core/errors';
 import { CONTROL_PLANE_OF_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../core/labels';
 import { checkDnsLabel } from '../core/names';
+import { SUPPORTED_VCLUSTER_CHART_MINORS, VCLUSTER_CHART_VERSION } from '../core/versions';
 import { findLockedPath, LOCKED_VALUE_PATHS, mergeValues, secureValues, VCLUSTER_CHART } from './internal/vcluster-values';
 import { policyPorts } from '../tenant/internal/network';
 import { ITenantExtension, SoftTenant } from '../tenant/soft-tenant';
 import { TenantPeer, TenantPort } from '../tenant/tenant-network';
 
-/**
- * The vcluster chart version used when none is given (checked 2026-11): the
- * tests validate the values the library writes against this release's
- * values.schema.json and render its chart with Helm.
- */
-export const VCLUSTER_CHART_VERSION = '0.36.1';
-
-/**
- * The vcluster minor releases the library's values are valid for: 0.36
- * only. From 0.36.0 the chart refuses `sync.toHost.volumeSnapshotContents`
- * (older values set it), and the values lock syncs that releases before
- * 0.35 do not know (their schema refuses unknown keys). Patch releases of
- * a minor keep its values schema.
- */
-export const SUPPORTED_VCLUSTER_CHART_MINORS = ['0.36'];
+// The pinned chart release and the accepted minors: one constant each, in core/versions.
+export { SUPPORTED_VCLUSTER_CHART_MINORS, VCLUSTER_CHART_VERSION };
 
 /** The vcluster chart repository. */
 export const VCLUSTER_CHART_REPOSITORY = 'https://charts.loft.sh';
