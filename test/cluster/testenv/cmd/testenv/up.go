@@ -200,11 +200,19 @@ func up(args []string) int {
 		// Only what admission depends on: the default ServiceAccount of a
 		// namespace (ServiceAccount admission), quota usage (ResourceQuota
 		// admission refuses pods until the controller has computed it),
-		// namespace deletion and garbage collection.
-		"--controllers=serviceaccount-controller,resourcequota-controller,namespace-controller,garbage-collector-controller",
+		// namespace deletion, garbage collection, and the type check of
+		// ValidatingAdmissionPolicies (status.typeChecking is written by
+		// this controller, not by the API server).
+		"--controllers=serviceaccount-controller,resourcequota-controller,namespace-controller,garbage-collector-controller,validatingadmissionpolicy-status-controller",
 		"--leader-elect=false",
 		"--secure-port=0",
-		"--use-service-account-credentials=false",
+		// Each controller acts as its own service account (the bootstrap
+		// roles system:controller:*), as on kubeadm and EKS clusters: the
+		// controller manager's own user has no right to write quota status,
+		// so with its own credentials quotas are never computed and
+		// ResourceQuota admission refuses every pod. Tokens come from the
+		// TokenRequest API (the API server signs them).
+		"--use-service-account-credentials=true",
 		"--root-ca-file="+env.CAFile,
 	); err != nil {
 		return failStop(err)
