@@ -185,6 +185,13 @@ func up(args []string) int {
 		// privileged pods, not a cluster-wide switch.
 		"--allow-privileged=true",
 		"--profiling=false",
+		// Without this (alpha, off by default) the API server drops a
+		// claim's dataSourceRef naming another namespace before admission,
+		// so the storage guard's rule against it could not be exercised;
+		// with it on, the claim keeps the reference and only the guard
+		// stands between a tenant and another namespace's data, as on a
+		// cluster that enables the gate.
+		"--feature-gates=CrossNamespaceVolumeDataSource=true",
 	); err != nil {
 		return failStop(err)
 	}
