@@ -51,6 +51,8 @@ export function useCluster(name: string): () => Cluster {
     if (!bin) throw new Error('CLUSTER_TESTENV_BIN is not set: run the cluster tier through its jest config (npx projen test:cluster)');
     const minor = kubeMinor();
     running = await startCluster(bin, path.join(REPO, '.ci', 'tmp', 'cluster', minor, name));
+    // The cluster is of the minor the run is for (go.mod or go-1.32.mod, not a mix-up).
+    if (!running.env.version.startsWith(`v${minor}.`)) throw new Error(`testenv runs Kubernetes ${running.env.version}, the run is for ${minor}`);
     const client = new KubeClient(running.env);
     cluster = { env: running.env, client, minor };
     await bindArgoCd(client);

@@ -39,7 +39,7 @@ export interface ClusterEnv {
   readonly dir: string;
   readonly logs: Record<string, string>;
   readonly pids: Record<string, number>;
-  /** The API server's gitVersion, e.g. v1.37.2. */
+  /** The version of the k8s.io/kubernetes module testenv was built from, e.g. v1.37.2. */
   readonly version: string;
   readonly readySeconds: number;
 }

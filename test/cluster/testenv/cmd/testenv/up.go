@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -248,8 +249,12 @@ func up(args []string) int {
 			return failStop(fmt.Errorf("kube-controller-manager: no default ServiceAccount after 120s"))
 		}
 	}
-	if v, err := cs.Discovery().ServerVersion(); err == nil {
-		env.Version = v.GitVersion
+	// The server reports the gitVersion stamped at link time, which a
+	// plain `go build` leaves at v0.0.0-master: the version of the
+	// k8s.io/kubernetes module built in is what runs.
+	env.Version = kubernetesModuleVersion()
+	if env.Version == "" {
+		return failStop(fmt.Errorf("no k8s.io/kubernetes module in the build info of %s", os.Args[0]))
 	}
 	env.ReadySeconds = time.Since(started).Seconds()
 	out, _ := json.Marshal(env)
@@ -349,4 +354,22 @@ func waitFor(c *http.Client, url string, timeout time.Duration, exited chan stri
 		}
 	}
 	return fmt.Errorf("not ready after %s: %s", timeout, last)
+}
+
+// kubernetesModuleVersion is the version of k8s.io/kubernetes this binary
+// was built from (go.mod or go-1.32.mod pins it).
+func kubernetesModuleVersion() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	for _, m := range info.Deps {
+		if m.Path == "k8s.io/kubernetes" {
+			if m.Replace != nil {
+				return m.Replace.Version
+			}
+			return m.Version
+		}
+	}
+	return ""
 }
