@@ -219,7 +219,8 @@ const CONTROLLER_NAMESPACES = ['argocd', 'flux-system', 'hnc-system', 'istio-sys
  */
 export async function installControllerNamespaces(client: KubeClient, objects: K8sObject[]): Promise<string[]> {
   const declared = new Set(objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name));
-  const wanted = [...new Set(objects.map((o) => o.metadata.namespace).filter((n): n is string => !!n && !declared.has(n) && CONTROLLER_NAMESPACES.includes(n)))];
+  const wanted = [...new Set(objects.map((o) => o.metadata.namespace)
+    .filter((n): n is string => !!n && !declared.has(n) && CONTROLLER_NAMESPACES.includes(n)))];
   for (const name of wanted) {
     const r = await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, { fieldManager: 'cluster-setup' });
     if (!r.ok) throw new Error(`creating namespace ${name}: ${describeResult(r)}`);
