@@ -164,7 +164,7 @@ function selfServiceSpec(roots: string, notPlatform: NamedExpression) {
     matchConditions: [notPlatform],
     variables: [
       { name: 'roots', expression: roots },
-      { name: 'namespace', expression: 'object != null ? object : oldObject' },
+      { name: 'ns', expression: 'object != null ? object : oldObject' },
       { name: 'labels', expression: 'object != null && has(object.metadata.labels) ? object.metadata.labels : {}' },
       { name: 'oldLabels', expression: 'oldObject != null && has(oldObject.metadata.labels) ? oldObject.metadata.labels : {}' },
       {
@@ -175,19 +175,19 @@ function selfServiceSpec(roots: string, notPlatform: NamedExpression) {
       {
         // The self-service parents this namespace descends from, by HNC's tree labels.
         name: 'ancestors',
-        expression: `variables.roots.filter(r, r != variables.namespace.metadata.name && r + ${JSON.stringify(TREE_LABEL_SUFFIX)} in variables.labels)`,
+        expression: `variables.roots.filter(r, r != variables.ns.metadata.name && r + ${JSON.stringify(TREE_LABEL_SUFFIX)} in variables.labels)`,
       },
     ],
     validations: [
       {
         expression: `variables.ancestors.all(r, ${exact('r')})`,
-        messageExpression: '\'namespace \' + variables.namespace.metadata.name + \' descends from the self-service namespace \' + variables.ancestors[0]'
+        messageExpression: '\'namespace \' + variables.ns.metadata.name + \' descends from the self-service namespace \' + variables.ancestors[0]'
           + ` + ': it must carry exactly the ${protectedLabels} of that namespace (same tenant, same Pod Security)'`,
         reason: 'Forbidden' as const,
       },
       {
         expression: `size(variables.ancestors) > 0 || !(variables.parent in variables.roots) || !variables.labels.exists(k, ${celIsProtectedKey('k')}) || ${exact('variables.parent')}`,
-        messageExpression: '\'namespace \' + variables.namespace.metadata.name + \' is created under the self-service namespace \' + variables.parent'
+        messageExpression: '\'namespace \' + variables.ns.metadata.name + \' is created under the self-service namespace \' + variables.parent'
           + ` + ': it must carry the ${protectedLabels} of that namespace, or none yet (HNC sets them)'`,
         reason: 'Forbidden' as const,
       },

@@ -43,6 +43,8 @@ const RESOURCES: Record<string, { group: string; version: string; resource: stri
   Namespace: { group: '', version: 'v1', resource: 'namespaces' },
   Pod: { group: '', version: 'v1', resource: 'pods' },
   ConfigMap: { group: '', version: 'v1', resource: 'configmaps' },
+  Service: { group: '', version: 'v1', resource: 'services' },
+  PersistentVolumeClaim: { group: '', version: 'v1', resource: 'persistentvolumeclaims' },
   Secret: { group: '', version: 'v1', resource: 'secrets' },
   ServiceAccount: { group: '', version: 'v1', resource: 'serviceaccounts' },
   ResourceQuota: { group: '', version: 'v1', resource: 'resourcequotas' },

@@ -1,5 +1,5 @@
 import { describeResult, Identity } from './client';
-import { applyAsGitOps, installControllerNamespaces, installCrds, objectRef, policyStatus, serviceAccount, useCluster, waitForDefaultServiceAccount, waitForQuotas } from './fixture';
+import { applyAsGitOps, installControllerNamespaces, installCrds, objectRef, policyStatus, serviceAccount, useCluster, waitForDefaultServiceAccount, waitForPoliciesEnforced, waitForQuotas } from './fixture';
 import { K8sObject } from '../helpers/manifests';
 
 /*
@@ -90,6 +90,7 @@ export function exampleSuite(name: string, o: ExampleSuiteOptions): void {
     const { client } = cluster();
     const pods = podsOf(objects);
     expect(pods).toHaveLength(o.podTemplates);
+    await waitForPoliciesEnforced(client);
     const refused: string[] = [];
     for (const { source, pod, creator } of pods) {
       await waitForDefaultServiceAccount(client, pod.metadata.namespace);

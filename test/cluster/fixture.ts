@@ -51,6 +51,8 @@ export function useCluster(name: string): () => Cluster {
     if (!bin) throw new Error('CLUSTER_TESTENV_BIN is not set: run the cluster tier through its jest config (npx projen test:cluster)');
     const minor = kubeMinor();
     running = await startCluster(bin, path.join(REPO, '.ci', 'tmp', 'cluster', minor, name));
+    // The cluster is of the minor the run is for (go.mod or go-1.32.mod, not a mix-up).
+    if (!running.env.version.startsWith(`v${minor}.`)) throw new Error(`testenv runs Kubernetes ${running.env.version}, the run is for ${minor}`);
     const client = new KubeClient(running.env);
     cluster = { env: running.env, client, minor };
     await bindArgoCd(client);
@@ -109,6 +111,10 @@ const MINIMAL_CRDS: Record<string, { plural: string; scope: 'Namespaced' | 'Clus
   'karpenter.sh/NodePool': { plural: 'nodepools', scope: 'Cluster' },
   'karpenter.k8s.aws/EC2NodeClass': { plural: 'ec2nodeclasses', scope: 'Cluster' },
   'install.istio.io/IstioOperator': { plural: 'istiooperators', scope: 'Namespaced' },
+  // Istio's own API (istiod's CRDs; the Sail operator's in ../shared/schemas are only its install API).
+  'security.istio.io/PeerAuthentication': { plural: 'peerauthentications', scope: 'Namespaced' },
+  'security.istio.io/AuthorizationPolicy': { plural: 'authorizationpolicies', scope: 'Namespaced' },
+  'networking.istio.io/Sidecar': { plural: 'sidecars', scope: 'Namespaced' },
   'kyverno.io/ClusterPolicy': { plural: 'clusterpolicies', scope: 'Cluster' },
   'kyverno.io/Policy': { plural: 'policies', scope: 'Namespaced' },
 };
@@ -213,8 +219,8 @@ const CONTROLLER_NAMESPACES = ['argocd', 'flux-system', 'hnc-system', 'istio-sys
  */
 export async function installControllerNamespaces(client: KubeClient, objects: K8sObject[]): Promise<string[]> {
   const declared = new Set(objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name));
-  const isControllerNamespace = (n: string | undefined): n is string => !!n && !declared.has(n) && CONTROLLER_NAMESPACES.includes(n);
-  const wanted = [...new Set(objects.map((o) => o.metadata.namespace).filter(isControllerNamespace))];
+  const wanted = [...new Set(objects.map((o) => o.metadata.namespace)
+    .filter((n): n is string => !!n && !declared.has(n) && CONTROLLER_NAMESPACES.includes(n)))];
   for (const name of wanted) {
     const r = await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, { fieldManager: 'cluster-setup' });
     if (!r.ok) throw new Error(`creating namespace ${name}: ${describeResult(r)}`);
@@ -271,4 +277,46 @@ export async function waitForQuotas(client: KubeClient, namespace: string): Prom
 export async function waitForDefaultServiceAccount(client: KubeClient, namespace: string): Promise<void> {
   await client.waitFor(`the default ServiceAccount of ${namespace}`, async () =>
     (await client.get({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace } })) ? true : undefined);
+}
+
+const CANARY = 'cluster-tier-canary';
+const CANARY_LABEL = 'cluster-tier.cdk8s-tenancy.io/canary';
+
+/**
+ * Waits until the API server enforces every ValidatingAdmissionPolicy and
+ * binding applied so far. The admission plugin compiles policies from its
+ * own informers, asynchronously (a refresh about every second, slower under
+ * load), and neither the objects being stored nor their type-check status
+ * (written by the controller manager) says it has. So: a canary policy and
+ * binding are created last, and once a request the canary refuses is
+ * refused, the plugin has rebuilt from a snapshot holding everything
+ * applied before them (each informer sees its kind's events in order).
+ * The canary then goes; it only ever refused ConfigMaps carrying its label.
+ */
+export async function waitForPoliciesEnforced(client: KubeClient): Promise<void> {
+  const vap = {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingAdmissionPolicy',
+    metadata: { name: CANARY },
+    spec: {
+      failurePolicy: 'Fail',
+      matchConstraints: { resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['configmaps'] }] },
+      validations: [{ expression: `!has(object.metadata.labels) || !('${CANARY_LABEL}' in object.metadata.labels)`, message: 'canary' }],
+    },
+  };
+  const binding = {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingAdmissionPolicyBinding',
+    metadata: { name: CANARY },
+    spec: { policyName: CANARY, validationActions: ['Deny'] },
+  };
+  await client.must('POST', (await client.paths(vap)).collection, vap);
+  await client.must('POST', (await client.paths(binding)).collection, binding);
+  const probe = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'canary', namespace: 'default', labels: { [CANARY_LABEL]: 'true' } } };
+  await client.waitFor('the API server to enforce the ValidatingAdmissionPolicies applied', async () => {
+    const r = await client.create(probe, { dryRun: true });
+    return !r.ok && r.denial.layer === 'policy' && r.denial.policy === CANARY ? true : undefined;
+  });
+  await client.must('DELETE', (await client.paths(binding)).item);
+  await client.must('DELETE', (await client.paths(vap)).item);
 }

@@ -1,7 +1,7 @@
 import { App, Chart } from 'cdk8s';
 import { describeResult } from './client';
 import { ALLOWED, Case, modelled, modelOutcome, outcomeText, POD_SECURITY, policy, RBAC, serverOutcome } from './differential';
-import { ARGOCD, applyAsGitOps, installControllerNamespaces, installCrds, serviceAccount, useCluster, user, waitForDefaultServiceAccount, waitForQuotas } from './fixture';
+import { ARGOCD, applyAsGitOps, installControllerNamespaces, installCrds, serviceAccount, useCluster, user, waitForDefaultServiceAccount, waitForPoliciesEnforced, waitForQuotas } from './fixture';
 import { find, K8sObject, synthObjects } from '../helpers/manifests';
 import { SoftTenant, TenancyPlatform, TENANT_LABEL, TenantMember, TenantPlacement, TenantSandbox } from 'cdk8s-tenancy';
 
@@ -14,6 +14,8 @@ import { SoftTenant, TenancyPlatform, TENANT_LABEL, TenantMember, TenantPlacemen
 const GUARDRAILS = 'cdk8s-tenancy-guardrails';
 const SANDBOX = 'cdk8s-tenancy-sandbox';
 const PLACEMENT = 'cdk8s-tenancy-placement';
+const SERVICES = 'cdk8s-tenancy-services';
+const STORAGE = 'cdk8s-tenancy-storage';
 
 const app = new App();
 new TenancyPlatform(app, 'platform');
@@ -65,7 +67,8 @@ const bootstrapRbac: K8sObject[] = [
   },
   { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'system:controller:namespace-controller' }, rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['delete', 'deletecollection', 'get', 'list'] }] },
   { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'system:controller:replicaset-controller' }, rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['create', 'delete', 'list', 'patch', 'watch'] }] },
-  ...['namespace-controller', 'replicaset-controller'].map((c) => ({
+  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'system:controller:statefulset-controller' }, rules: [{ apiGroups: [''], resources: ['pods', 'persistentvolumeclaims'], verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] }] },
+  ...['namespace-controller', 'replicaset-controller', 'statefulset-controller'].map((c) => ({
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'ClusterRoleBinding',
     metadata: { name: `system:controller:${c}` },
@@ -83,6 +86,7 @@ const operator = user('olga', 'team-a-operators');
 const namespaceEditor = user('ned', 'namespace-editors');
 const namespaceController = serviceAccount('kube-system', 'namespace-controller');
 const replicaSetController = serviceAccount('kube-system', 'replicaset-controller');
+const statefulSetController = serviceAccount('kube-system', 'statefulset-controller');
 
 /** A pod that meets `restricted` and the tenant's limits; `spec` adds to it. */
 const pod = (namespace: string, spec: Record<string, any> = {}, name = 'web') => ({
@@ -98,6 +102,13 @@ const pod = (namespace: string, spec: Record<string, any> = {}, name = 'web') =>
     }],
     ...spec,
   },
+});
+const service = (spec: Record<string, any>, name = 'svc') => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'team-a' }, spec });
+const claim = (spec: Record<string, any> = {}, name = 'data') => ({
+  apiVersion: 'v1',
+  kind: 'PersistentVolumeClaim',
+  metadata: { name, namespace: 'team-a' },
+  spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, ...spec },
 });
 const placed = {
   tolerations: [placement.toleration],
@@ -164,6 +175,18 @@ export const CASES: Case[] = [
   { name: 'another tenant creates a pod in team-a', as: otherTenant, operation: 'CREATE', object: teamAPod(), expect: RBAC },
   { name: 'a tenant service account (no RBAC) creates a pod', as: serviceAccount('team-a', 'app'), operation: 'CREATE', object: teamAPod(), expect: RBAC },
 
+  // The Services guard (team-a has no rules: it may name nothing beyond its namespaces).
+  { name: 'a tenant admin creates a ClusterIP Service', as: tenantAdmin, operation: 'CREATE', object: service({ selector: { app: 'web' }, ports: [{ port: 80 }] }), expect: ALLOWED },
+  { name: 'a tenant admin claims an external IP on a Service (CVE-2020-8554)', as: tenantAdmin, operation: 'CREATE', object: service({ selector: { app: 'web' }, ports: [{ port: 80 }], externalIPs: ['203.0.113.7'] }), expect: policy(SERVICES) },
+  { name: 'a tenant admin creates an ExternalName Service', as: tenantAdmin, operation: 'CREATE', object: service({ type: 'ExternalName', externalName: 'db.other-tenant.svc.cluster.local' }), expect: policy(SERVICES) },
+  { name: 'a tenant admin opens a LoadBalancer to source ranges', as: tenantAdmin, operation: 'CREATE', object: service({ type: 'LoadBalancer', selector: { app: 'web' }, ports: [{ port: 80 }], loadBalancerSourceRanges: ['0.0.0.0/0'] }), expect: policy(SERVICES) },
+
+  // The storage guard: no claim names a volume, not even through a controller.
+  { name: 'a tenant admin creates an ordinary claim', as: tenantAdmin, operation: 'CREATE', object: claim(), expect: ALLOWED },
+  { name: 'a tenant admin creates a claim naming a PersistentVolume', as: tenantAdmin, operation: 'CREATE', object: claim({ volumeName: 'pv-of-team-b' }), expect: policy(STORAGE) },
+  { name: 'the StatefulSet controller creates a claim naming a PersistentVolume (from a tenant template)', as: statefulSetController, operation: 'CREATE', object: claim({ volumeName: 'pv-of-team-b' }), expect: policy(STORAGE) },
+  { name: 'a tenant admin creates a claim with data from another namespace', as: tenantAdmin, operation: 'CREATE', object: claim({ dataSourceRef: { apiGroup: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshot', name: 'snap', namespace: 'team-b' } }), expect: policy(STORAGE) },
+
   // Pod Security: the layer the server adds; the models do not cover it.
   {
     name: 'a tenant admin creates a privileged pod (otherwise sandboxed and placed)',
@@ -202,11 +225,12 @@ describe('guards: the models and the real API server decide every case alike', (
         return live?.status?.observedGeneration === live?.metadata.generation ? true : undefined;
       });
     }
+    await waitForPoliciesEnforced(client);
   }, 300_000);
 
   test('the fixture is what the cases assume', () => {
     expect(find(synthesized, 'Namespace', 'team-a').metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted', [TENANT_LABEL]: 'team-a' });
-    expect(synthesized.filter((o) => o.kind === 'ValidatingAdmissionPolicy').map((p) => p.metadata.name).sort()).toEqual([GUARDRAILS, PLACEMENT, SANDBOX]);
+    expect(synthesized.filter((o) => o.kind === 'ValidatingAdmissionPolicy').map((p) => p.metadata.name).sort()).toEqual([GUARDRAILS, PLACEMENT, SANDBOX, SERVICES, STORAGE]);
   });
 
   test.each(CASES.map((c) => [c.name, c] as const))('%s', async (_, c) => {

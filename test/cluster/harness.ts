@@ -39,7 +39,7 @@ export interface ClusterEnv {
   readonly dir: string;
   readonly logs: Record<string, string>;
   readonly pids: Record<string, number>;
-  /** The API server's gitVersion, e.g. v1.37.2. */
+  /** The version of the k8s.io/kubernetes module testenv was built from, e.g. v1.37.2. */
   readonly version: string;
   readonly readySeconds: number;
 }
@@ -119,7 +119,11 @@ export async function startCluster(binary: string, dir: string, timeoutMs = 240_
     env,
     process: child,
     async stop() {
-      killGroup(child, 'SIGTERM');
+      // testenv alone: it stops the controllers, then the API server, then
+      // etcd, each waited for. Signalling the whole group would stop etcd
+      // under a running API server (its log then fills with refused
+      // connections to etcd). The group is killed only if that hangs.
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 20_000);
       await exited;
       clearTimeout(timer);

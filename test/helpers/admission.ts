@@ -194,6 +194,10 @@ interface Rules {
   readonly validations?: { expression: string; message?: string; messageExpression?: string }[];
 }
 
+/** CEL's reserved words (the CEL spec's lexis), which no identifier may be. */
+const CEL_RESERVED = new Set(['true', 'false', 'null', 'in', 'as', 'break', 'const', 'continue', 'else', 'for', 'function', 'if',
+  'import', 'let', 'loop', 'package', 'namespace', 'return', 'var', 'void', 'while']);
+
 /**
  * Evaluates match conditions, then variables in order, then validations,
  * as the Kubernetes CEL admission library does (and with it Kyverno's
@@ -202,6 +206,14 @@ interface Rules {
  */
 function runRules(name: string, rules: Rules, context: Record<string, unknown>, failClosed: boolean, denies: boolean,
   out: { denials: AdmissionResult['denials']; errors: AdmissionResult['errors'] }, extraVariables: Record<string, unknown> = {}): boolean {
+  // The API server refuses a policy whose variable is not a CEL identifier
+  // (a reserved word such as `namespace` included: the real server found
+  // that in the self-service guard, which this model had accepted).
+  for (const v of rules.variables ?? []) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(v.name) || CEL_RESERVED.has(v.name)) {
+      throw new Error(`${name}: spec.variables name '${v.name}' must be a valid CEL identifier (the API server refuses the policy)`);
+    }
+  }
   let conditionsHold = false;
   try {
     conditionsHold = (rules.matchConditions ?? []).every((c) => ENV.evaluate(c.expression, context) === true);

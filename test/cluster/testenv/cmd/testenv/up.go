@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -185,6 +186,13 @@ func up(args []string) int {
 		// privileged pods, not a cluster-wide switch.
 		"--allow-privileged=true",
 		"--profiling=false",
+		// Without this (alpha, off by default) the API server drops a
+		// claim's dataSourceRef naming another namespace before admission,
+		// so the storage guard's rule against it could not be exercised;
+		// with it on, the claim keeps the reference and only the guard
+		// stands between a tenant and another namespace's data, as on a
+		// cluster that enables the gate.
+		"--feature-gates=CrossNamespaceVolumeDataSource=true",
 	); err != nil {
 		return failStop(err)
 	}
@@ -200,11 +208,19 @@ func up(args []string) int {
 		// Only what admission depends on: the default ServiceAccount of a
 		// namespace (ServiceAccount admission), quota usage (ResourceQuota
 		// admission refuses pods until the controller has computed it),
-		// namespace deletion and garbage collection.
-		"--controllers=serviceaccount-controller,resourcequota-controller,namespace-controller,garbage-collector-controller",
+		// namespace deletion, garbage collection, and the type check of
+		// ValidatingAdmissionPolicies (status.typeChecking is written by
+		// this controller, not by the API server).
+		"--controllers=serviceaccount-controller,resourcequota-controller,namespace-controller,garbage-collector-controller,validatingadmissionpolicy-status-controller",
 		"--leader-elect=false",
 		"--secure-port=0",
-		"--use-service-account-credentials=false",
+		// Each controller acts as its own service account (the bootstrap
+		// roles system:controller:*), as on kubeadm and EKS clusters: the
+		// controller manager's own user has no right to write quota status,
+		// so with its own credentials quotas are never computed and
+		// ResourceQuota admission refuses every pod. Tokens come from the
+		// TokenRequest API (the API server signs them).
+		"--use-service-account-credentials=true",
 		"--root-ca-file="+env.CAFile,
 	); err != nil {
 		return failStop(err)
@@ -233,8 +249,12 @@ func up(args []string) int {
 			return failStop(fmt.Errorf("kube-controller-manager: no default ServiceAccount after 120s"))
 		}
 	}
-	if v, err := cs.Discovery().ServerVersion(); err == nil {
-		env.Version = v.GitVersion
+	// The server reports the gitVersion stamped at link time, which a
+	// plain `go build` leaves at v0.0.0-master: the version of the
+	// k8s.io/kubernetes module built in is what runs.
+	env.Version = kubernetesModuleVersion()
+	if env.Version == "" {
+		return failStop(fmt.Errorf("no k8s.io/kubernetes module in the build info of %s", os.Args[0]))
 	}
 	env.ReadySeconds = time.Since(started).Seconds()
 	out, _ := json.Marshal(env)
@@ -334,4 +354,22 @@ func waitFor(c *http.Client, url string, timeout time.Duration, exited chan stri
 		}
 	}
 	return fmt.Errorf("not ready after %s: %s", timeout, last)
+}
+
+// kubernetesModuleVersion is the version of k8s.io/kubernetes this binary
+// was built from (go.mod or go-1.32.mod pins it).
+func kubernetesModuleVersion() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	for _, m := range info.Deps {
+		if m.Path == "k8s.io/kubernetes" {
+			if m.Replace != nil {
+				return m.Replace.Version
+			}
+			return m.Version
+		}
+	}
+	return ""
 }
