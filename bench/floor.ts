@@ -18,8 +18,8 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { App, Chart, Yaml } from 'cdk8s';
-import { stringifyManifests } from '../src/gitops/manifest-yaml';
 import { synthChart } from '../src/gitops/internal/synth-chart';
+import { stringifyManifests } from '../src/gitops/manifest-yaml';
 
 export type FloorKind = 'yaml' | 'json' | 'serializer';
 

@@ -1,8 +1,8 @@
 import { Yaml } from 'cdk8s';
 import * as fc from 'fast-check';
 import * as YAML from 'yaml';
-import { stringifyManifest, stringifyManifests } from '../src/gitops/manifest-yaml';
 import { argoCdObjects, fluxObjects } from '../src/gitops/internal/delivery';
+import { stringifyManifest, stringifyManifests } from '../src/gitops/manifest-yaml';
 
 /*
  * The library writes manifests with its own serializer (src/gitops/manifest-yaml.ts)

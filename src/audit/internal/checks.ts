@@ -6,12 +6,12 @@ import { workloadsAdmitted } from './pod-security';
 import { grants, resolveRole, subjectKey, WRITE } from './rbac';
 import { selects } from './selectors';
 import { vclusterReleases, weakenedValues } from './vcluster';
-import { AuditFinding, CheckResult, CheckStatus } from '../audit-report';
 import { CONTROL_PLANE_OF_LABEL, DEDICATED_NODES_LABEL, MANAGED_BY_LABEL, POD_SECURITY_EXCEPTION_ANNOTATION, POD_SECURITY_LABEL_PREFIX, TENANT_LABEL } from '../../core/labels';
 import { podSecurityVersionProblem } from '../../core/versions';
 import { PLACEMENT_POLICY_NAME } from '../../placement/internal/rules';
 import { GUARDRAILS_POLICY_NAME } from '../../platform/guardrails';
 import { INHERITED_FROM_LABEL, TREE_LABEL_SUFFIX } from '../../selfservice/internal/hnc';
+import { AuditFinding, CheckResult, CheckStatus } from '../audit-report';
 
 /** The Pod Security label that decides what a namespace admits. */
 const ENFORCE_LABEL = `${POD_SECURITY_LABEL_PREFIX}enforce`;
