@@ -38,15 +38,11 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     // the cdk8s-plus-27 peer works (test/cdk8s-plus.test.ts).
     'cdk8s-plus-34@2.0.54',
     // Schema validation of every synthesized object (tests only).
-    'kubernetes-models@~4.5.1',
-    // Argo CD and Flux schemas; the last CommonJS majors that run on Node 20.
-    '@kubernetes-models/argo-cd@~2.7.2',
-    '@kubernetes-models/flux-cd@~2.3.4',
-    // Flux helm.toolkit.fluxcd.io/v2 and source.toolkit.fluxcd.io/v1 (the
-    // HelmRelease of a virtual cluster): only in 4.x, which is ES modules
-    // only. Installed under an alias so the Kustomization checks keep the
-    // CommonJS 2.3 line; jest maps and transforms it like Kyverno below.
-    '@kubernetes-models/flux-cd-4@npm:@kubernetes-models/flux-cd@4.0.0',
+    'kubernetes-models@~5.1.0',
+    // Argo CD and Flux schemas (Flux 4.x: the line with helm.toolkit.fluxcd.io/v2
+    // and source.toolkit.fluxcd.io/v1, the APIs a virtual cluster's HelmRelease uses).
+    '@kubernetes-models/argo-cd@~4.0.0',
+    '@kubernetes-models/flux-cd@~4.0.0',
     // Istio: 3.x, the first line with networking.istio.io/v1 and
     // PeerAuthentication at security.istio.io/v1 (the APIs the mesh emits, GA
     // since Istio 1.22); ES modules only, mapped and transformed like Kyverno.
@@ -107,13 +103,13 @@ const project = new cdk8s.ConstructLibraryCdk8s({
       // Apps without `outdir` write into one folder per test file, removed
       // after it (cdk-outdir; issue 19: tests left /tmp/cdk.out* behind).
       setupFilesAfterEnv: ['<rootDir>/test/helpers/yaml-differential.ts', '<rootDir>/test/helpers/cdk-outdir.ts'],
-      // (Nested dependencies of those packages are ES modules too.)
-      transformIgnorePatterns: ['^(?!.*/node_modules/(@marcbachmann/cel-js|@kubernetes-models/(kyverno|karpenter|flux-cd-4|istio))/).*/node_modules/'],
+      // (Their dependencies is-cidr and cidr-regex are ES modules too.)
+      transformIgnorePatterns: ['^(?!.*/node_modules/(@marcbachmann/cel-js|kubernetes-models|@kubernetes-models/[^/]+|is-cidr|cidr-regex)/).*/node_modules/'],
       transform: {
         '^.+/@marcbachmann/cel-js/.+\\.js$': new javascript.Transform('ts-jest', {
           tsconfig: { allowJs: true, module: 'commonjs' },
         }),
-        '^.+/@kubernetes-models/(kyverno|karpenter|flux-cd-4|istio)/.+\\.js$': new javascript.Transform('ts-jest', {
+        '^.+/node_modules/(kubernetes-models|@kubernetes-models/[^/]+|is-cidr|cidr-regex)/.+\\.js$': new javascript.Transform('ts-jest', {
           tsconfig: { allowJs: true, module: 'commonjs', target: 'es2022', isolatedModules: true },
         }),
       },

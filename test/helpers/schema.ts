@@ -5,7 +5,9 @@ import { K8sObject } from './manifests';
  * Validates objects against the Kubernetes OpenAPI schema as packaged by
  * kubernetes-models (types, required fields, enums, formats). Every kind the
  * library emits must be listed here: an unknown kind fails, so nothing
- * escapes validation.
+ * escapes validation. All these packages are ES modules only: jest loads
+ * them through test/helpers/esm-only-resolver.js and the transform in
+ * .projenrc.ts.
  */
 const MODULES: Record<string, string> = {
   'v1': 'kubernetes-models/v1',
@@ -16,19 +18,15 @@ const MODULES: Record<string, string> = {
   'node.k8s.io/v1': 'kubernetes-models/node.k8s.io/v1',
   'apps/v1': 'kubernetes-models/apps/v1',
   // Istio's policy APIs at v1 only (GA since 1.22): an object at v1beta1 has no schema here and fails.
-  // ES modules only (3.x): loaded through the resolver and transform in the jest config.
   'security.istio.io/v1': '@kubernetes-models/istio/security.istio.io/v1',
   'networking.istio.io/v1': '@kubernetes-models/istio/networking.istio.io/v1',
   'install.istio.io/v1alpha1': '@kubernetes-models/istio/install.istio.io/v1alpha1',
   'argoproj.io/v1alpha1': '@kubernetes-models/argo-cd/argoproj.io/v1alpha1',
   'kustomize.toolkit.fluxcd.io/v1': '@kubernetes-models/flux-cd/kustomize.toolkit.fluxcd.io/v1',
-  // ES modules only: loaded through the resolver and transform in the jest
-  // config (.projenrc.ts).
   'karpenter.sh/v1': '@kubernetes-models/karpenter/karpenter.sh/v1',
   'kyverno.io/v1': '@kubernetes-models/kyverno/kyverno.io/v1',
-  // Flux 4.x (an npm alias of @kubernetes-models/flux-cd): the only line with these versions.
-  'helm.toolkit.fluxcd.io/v2': '@kubernetes-models/flux-cd-4/helm.toolkit.fluxcd.io/v2',
-  'source.toolkit.fluxcd.io/v1': '@kubernetes-models/flux-cd-4/source.toolkit.fluxcd.io/v1',
+  'helm.toolkit.fluxcd.io/v2': '@kubernetes-models/flux-cd/helm.toolkit.fluxcd.io/v2',
+  'source.toolkit.fluxcd.io/v1': '@kubernetes-models/flux-cd/source.toolkit.fluxcd.io/v1',
 };
 
 export function validateObject(obj: K8sObject): void {
