@@ -1,8 +1,8 @@
 import { AuditFinding, AuditInputProblem, AuditOptions, AuditReport, AuditSkippedFile, CheckResult, CheckStatus, ReachabilityEntry, TenantAuditResult } from './audit-report';
 import { TENANT_CHECKS, clusterChecks, tenantsFound } from './internal/checks';
-import { expand, listManifestFiles, readManifestFile, SourcedObject, STDIN } from './internal/loader';
-import { Manifests } from './internal/model';
 import { formatPorts, PortSet, Reach, Reachability } from './internal/network';
+import { expand, listManifestFiles, readManifestFile, SourcedObject, STDIN } from './kit/loader';
+import { Manifests } from './kit/model';
 
 /**
  * Progress of a long audit.

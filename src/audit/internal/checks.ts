@@ -1,53 +1,21 @@
 import * as ipaddr from 'ipaddr.js';
-import { Manifests, push, ref } from './model';
 import { anyDestination, beyondDns, dnsRules, egressIpBlocks, formatPorts, isolated, openToAnyTenant, Reachability } from './network';
 import { placementGuards } from './placement-guard';
 import { workloadsAdmitted } from './pod-security';
 import { grants, resolveRole, subjectKey, WRITE } from './rbac';
-import { selects } from './selectors';
 import { vclusterReleases, weakenedValues } from './vcluster';
 import { CONTROL_PLANE_OF_LABEL, DEDICATED_NODES_LABEL, MANAGED_BY_LABEL, POD_SECURITY_EXCEPTION_ANNOTATION, POD_SECURITY_LABEL_PREFIX, TENANT_LABEL } from '../../core/labels';
 import { podSecurityVersionProblem } from '../../core/versions';
 import { PLACEMENT_POLICY_NAME } from '../../placement/internal/rules';
 import { GUARDRAILS_POLICY_NAME } from '../../platform/guardrails';
-import { INHERITED_FROM_LABEL, TREE_LABEL_SUFFIX } from '../../selfservice/internal/hnc';
+import { TREE_LABEL_SUFFIX } from '../../selfservice/internal/hnc';
 import { AuditFinding, CheckResult, CheckStatus } from '../audit-report';
+import { CheckDefinition, finding, TenantContext } from '../kit/check';
+import { Manifests, push, ref } from '../kit/model';
+import { selects } from '../kit/selectors';
 
 /** The Pod Security label that decides what a namespace admits. */
 const ENFORCE_LABEL = `${POD_SECURITY_LABEL_PREFIX}enforce`;
-
-/** What every tenant check gets. */
-export interface TenantContext {
-  readonly m: Manifests;
-  readonly tenant: string;
-  readonly namespaces: string[];
-  readonly source: (o: any) => string | undefined;
-}
-
-interface CheckDefinition {
-  readonly id: string;
-  readonly title: string;
-  readonly benchmark?: string;
-  /** Findings, or undefined when the check does not apply. */
-  run(ctx: TenantContext): AuditFinding[] | undefined;
-}
-
-/**
- * A finding on an object. A copy HNC propagated (label
- * hnc.x-k8s.io/inherited-from) is judged like any object of its namespace,
- * since it is what applies there, but the fix goes to its source: HNC
- * rewrites copies from it.
- */
-const finding = (ctx: TenantContext, o: any, message: string, fix: string): AuditFinding => {
-  const source = typeof o === 'object' ? ctx.source(o) : undefined;
-  const from: string | undefined = typeof o === 'object' ? o?.metadata?.labels?.[INHERITED_FROM_LABEL] : undefined;
-  return {
-    object: typeof o === 'string' ? o : ref(o),
-    message: from ? `${message} (HNC's copy of ${o.kind} ${from}/${o.metadata?.name})` : message,
-    fix: from ? `Fix the source in namespace ${from}: HNC rewrites its copies. ${fix}` : fix,
-    ...(source ? { source } : {}),
-  };
-};
 
 const METADATA = ['169.254.169.254/32', 'fd00:ec2::254/128'];
 const ISOLATION_RESOURCES: [string, string][] = [

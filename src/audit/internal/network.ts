@@ -1,6 +1,6 @@
-import { Manifests, push } from './model';
-import { isEmptySelector, LabelSelector, selects } from './selectors';
 import { TENANT_LABEL } from '../../core/labels';
+import { Manifests, push } from '../kit/model';
+import { isEmptySelector, LabelSelector, selects } from '../kit/selectors';
 
 export type Direction = 'Ingress' | 'Egress';
 

@@ -1,5 +1,5 @@
-import { Manifests, ref } from './model';
-import { selects } from './selectors';
+import { Manifests, ref } from '../kit/model';
+import { selects } from '../kit/selectors';
 
 export interface Rule {
   readonly apiGroups: string[];
