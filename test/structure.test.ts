@@ -126,18 +126,43 @@ test('core/ imports nothing of ours outside core/', () => {
   }
 });
 
-test('the platform knows no feature: it reaches only core/, platform/ and the two settings its props name', () => {
+/** What a feature's audit checks may import of the audit: the kit, and the report types the kit returns. */
+const AUDIT_KIT = ['audit/kit/', 'audit/audit-report.ts'];
+
+test('the platform knows no feature: it reaches only core/, platform/, the audit kit and the two settings its props name', () => {
   // TenancyPlatformProps names the placement engine and HNC's user (public
   // API): those two modules, and what they import, are all the platform may
   // reach. Features register their guards and objects with the platform;
-  // the platform never imports them.
-  const settings = ['placement/placement-engine.ts', 'placement/internal/', 'selfservice/internal/hnc.ts'];
+  // the platform never imports them. Its audit check (platform/audit.ts)
+  // imports the audit kit, which imports no feature (next test).
+  const settings = ['placement/placement-engine.ts', 'placement/internal/', 'selfservice/internal/hnc.ts', ...AUDIT_KIT];
   const platform = [...graph.keys()].filter((f) => f.startsWith('platform/'));
   expect(platform).toEqual(expect.arrayContaining(['platform/tenancy-platform.ts', 'platform/registry.ts', 'platform/guardrails.ts']));
   for (const file of platform) {
     const beyond = [...reachable(graph, file)].filter((f) => !f.startsWith('core/') && !f.startsWith('platform/') && !settings.some((s) => f.startsWith(s)));
     expect({ file, beyond }).toEqual({ file, beyond: [] });
   }
+});
+
+test('the audit kit imports no feature: only core/ and itself', () => {
+  // Every feature's audit.ts imports the kit; were the kit to import a
+  // feature, features would reach each other through it.
+  const kit = [...graph.keys()].filter((f) => AUDIT_KIT.some((k) => f.startsWith(k)));
+  expect(kit).toEqual(expect.arrayContaining(['audit/kit/check.ts', 'audit/kit/model.ts', 'audit/kit/loader.ts', 'audit/kit/selectors.ts', 'audit/audit-report.ts']));
+  for (const file of kit) {
+    const beyond = [...reachable(graph, file)].filter((f) => !f.startsWith('core/') && !AUDIT_KIT.some((k) => f.startsWith(k)));
+    expect({ file, beyond }).toEqual({ file, beyond: [] });
+  }
+});
+
+test('features import of the audit only the kit; only the audit imports its assembly', () => {
+  // The assembly (audit/internal/checks.ts) imports every feature's
+  // audit.ts; a feature importing it, or the audit's face, would be a circle
+  // in the making.
+  const crossings = [...graph].flatMap(([file, { ours }]) => ours
+    .filter((o) => !file.startsWith('audit/') && o.startsWith('audit/') && !AUDIT_KIT.some((k) => o.startsWith(k)) && file !== 'index.ts')
+    .map((o) => `${file} -> ${o}`));
+  expect(crossings).toEqual([]);
 });
 
 test('a tenant extension imports no other extension', () => {

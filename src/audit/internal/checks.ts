@@ -1,18 +1,17 @@
 import * as ipaddr from 'ipaddr.js';
 import { anyDestination, beyondDns, dnsRules, egressIpBlocks, formatPorts, isolated, openToAnyTenant, Reachability } from './network';
-import { placementGuards } from './placement-guard';
 import { workloadsAdmitted } from './pod-security';
 import { grants, resolveRole, subjectKey, WRITE } from './rbac';
-import { vclusterReleases, weakenedValues } from './vcluster';
-import { CONTROL_PLANE_OF_LABEL, DEDICATED_NODES_LABEL, MANAGED_BY_LABEL, POD_SECURITY_EXCEPTION_ANNOTATION, POD_SECURITY_LABEL_PREFIX, TENANT_LABEL } from '../../core/labels';
+import { POD_SECURITY_EXCEPTION_ANNOTATION, POD_SECURITY_LABEL_PREFIX, TENANT_LABEL } from '../../core/labels';
 import { podSecurityVersionProblem } from '../../core/versions';
-import { PLACEMENT_POLICY_NAME } from '../../placement/internal/rules';
-import { GUARDRAILS_POLICY_NAME } from '../../platform/guardrails';
-import { TREE_LABEL_SUFFIX } from '../../selfservice/internal/hnc';
+import { MESH_AUDIT_CHECKS } from '../../mesh/audit';
+import { PLACEMENT_AUDIT_CHECKS } from '../../placement/audit';
+import { PLATFORM_AUDIT_CHECKS } from '../../platform/audit';
+import { SELF_SERVICE_AUDIT_CHECKS } from '../../selfservice/audit';
+import { VCLUSTER_AUDIT_CHECKS } from '../../vcluster/audit';
 import { AuditFinding, CheckResult, CheckStatus } from '../audit-report';
-import { CheckDefinition, finding, TenantContext } from '../kit/check';
-import { Manifests, push, ref } from '../kit/model';
-import { selects } from '../kit/selectors';
+import { CheckDefinition, ClusterCheckDefinition, ClusterContext, finding, TenantContext } from '../kit/check';
+import { Manifests, push } from '../kit/model';
 
 /** The Pod Security label that decides what a namespace admits. */
 const ENFORCE_LABEL = `${POD_SECURITY_LABEL_PREFIX}enforce`;
@@ -83,7 +82,8 @@ function tenantGrants(ctx: TenantContext) {
   return ctx.namespaces.flatMap((ns) => ctx.m.inNamespace('RoleBinding', ns).map(({ object: b }) => ({ binding: b, role: resolveRole(ctx.m, b.roleRef ?? {}, ns) })));
 }
 
-export const TENANT_CHECKS: CheckDefinition[] = [
+/** The tenant's own checks (namespaces, network, quota, RBAC, workloads). */
+const TENANT_OWN_CHECKS: CheckDefinition[] = [
   {
     id: 'namespace.pod-security',
     title: 'Pod Security Admission enforces restricted, with a pinned version, audit and warn',
@@ -111,21 +111,6 @@ export const TENANT_CHECKS: CheckDefinition[] = [
       }
       return out;
     }),
-  },
-  {
-    id: 'namespace.hnc-tree',
-    title: 'Namespaces created under the tenant\'s namespaces (HNC) carry the tenant label',
-    run: (ctx) => {
-      const misplaced = ctx.m.misplacedDescendants(ctx.tenant);
-      const descendants = ctx.namespaces.some((ns) => Object.keys(ctx.m.namespaceLabels.get(ns) ?? {}).some((k) => k.endsWith(TREE_LABEL_SUFFIX) && k !== `${ns}${TREE_LABEL_SUFFIX}`));
-      if (misplaced.length === 0 && !descendants) return undefined;
-      return misplaced.map((ns) => {
-        const label = ctx.m.namespaceLabels.get(ns)![TENANT_LABEL];
-        return finding(ctx, ctx.m.named('Namespace', ns)!.object,
-          `descends from a namespace of tenant '${ctx.tenant}' in HNC's tree but ${label ? `is labelled tenant '${label}'` : 'has no tenant label'}`,
-          'Propagate the parent\'s labels (TenantSelfService\'s HierarchyConfiguration, HNC run with --managed-namespace-label) and apply the platform\'s self-service guard.');
-      });
-    },
   },
   {
     id: 'network.default-deny',
@@ -308,162 +293,8 @@ export const TENANT_CHECKS: CheckDefinition[] = [
       return out;
     },
   },
-  {
-    id: 'nodes.placement',
-    title: 'Dedicated nodes: taints, tolerations, affinity and admission policies agree',
-    benchmark: 'Block use of other tenants\' nodes (seed 003, parts 1-3)',
-    run: (ctx) => {
-      const p = placementIndex(ctx.m);
-      const nodes = p.nodes.get(ctx.tenant) ?? [];
-      const dedicated = ctx.namespaces.filter((ns) => ctx.m.namespaceLabels.get(ns)?.[DEDICATED_NODES_LABEL] === 'true');
-      const named = p.tolerating.get(ctx.tenant) ?? [];
-      if (dedicated.length === 0 && nodes.length === 0 && named.length === 0) return undefined;
-      const out: AuditFinding[] = [];
-      // The guard is what makes the taint a boundary: a tenant can write its
-      // own toleration. Any engine's will do (ValidatingAdmissionPolicy,
-      // Kyverno, Gatekeeper), as long as it denies and fails closed.
-      const guards = p.guards;
-      const fix = 'Apply the platform chart with the placement (TenantPlacement adds the guard of the platform\'s placement engine).';
-      if (guards.length === 0) {
-        out.push(finding(ctx, `ValidatingAdmissionPolicy ${PLACEMENT_POLICY_NAME}`, 'is missing: any pod may tolerate the tenant\'s taint and run on its nodes', fix));
-      }
-      for (const g of guards.filter((x) => x.problem)) out.push(finding(ctx, g.object, g.problem!, fix));
-      // Namespaces the guard leaves alone (node agents), as the guard says.
-      const exempt = guards.length > 0 ? guards.flatMap((g) => g.exempt) : ['kube-system'];
-      for (const w of inOrder([...named, ...p.toleratingAll])) {
-        const ns = w.object.metadata?.namespace;
-        if (ns && !ctx.namespaces.includes(ns) && !exempt.includes(ns)) {
-          out.push(finding(ctx, w.object, `tolerates the dedicated nodes of tenant '${ctx.tenant}' from namespace ${ns}, which is not the tenant's`,
-            `Remove the toleration for ${TENANT_LABEL}=${ctx.tenant} (or tolerating every taint).`));
-        }
-      }
-      for (const w of inOrder(ctx.namespaces.flatMap((ns) => p.inNamespace.get(ns) ?? []))) {
-        if (w.spec.nodeName) {
-          out.push(finding(ctx, w.object, `picks node ${w.spec.nodeName} itself (spec.nodeName), past the scheduler and the taints`, 'Remove spec.nodeName: the placement adds the affinity.'));
-        }
-        const foreign = (w.spec.tolerations ?? []).filter((t: any) => t.key === TENANT_LABEL && t.value !== undefined && t.value !== ctx.tenant);
-        if (foreign.length > 0) {
-          out.push(finding(ctx, w.object, `tolerates the dedicated nodes of tenant '${foreign[0].value}'`, 'Remove the toleration.'));
-        }
-      }
-      for (const n of nodes) {
-        const tainted = (n.spec?.taints ?? []).some((t: any) => t.key === TENANT_LABEL && t.value === ctx.tenant && ['NoSchedule', 'NoExecute'].includes(t.effect));
-        if (!tainted) {
-          out.push(finding(ctx, n, `is labelled for tenant '${ctx.tenant}' but not tainted ${TENANT_LABEL}=${ctx.tenant}:NoSchedule: other tenants' pods may land on it`,
-            'Taint the node (aws.SoleTenantNodePool does).'));
-        }
-      }
-      return out;
-    },
-  },
-  {
-    id: 'mesh.control-plane',
-    title: 'Mesh: the tenant control plane discovers and injects only the tenant\'s namespaces',
-    run: (ctx) => {
-      const planes = ['IstioOperator', 'Istio', 'IstioRevision'].flatMap((k) => ctx.m.kind(k)).map((o) => o.object);
-      if (planes.length === 0) return undefined;
-      const out: AuditFinding[] = [];
-      // A plane's revision and discovery selectors, wherever its kind keeps them.
-      const describe = (p: any) => {
-        const meshConfig = p.kind === 'IstioOperator' ? p.spec?.meshConfig : p.spec?.values?.meshConfig;
-        const revision = p.kind === 'IstioOperator' ? p.spec?.revision : p.spec?.values?.revision ?? p.metadata?.name;
-        return { revision, selectors: meshConfig?.discoverySelectors as any[] | undefined };
-      };
-      const revisions = new Set(ctx.namespaces.map((ns) => ctx.m.namespaceLabels.get(ns)?.['istio.io/rev']));
-      // A tenant outside the mesh: nothing to check here (a control plane that
-      // discovers its namespaces fails the check of that control plane's tenant).
-      if (revisions.size === 1 && revisions.has(undefined)) return undefined;
-      const revision = [...revisions][0];
-      if (revisions.size !== 1 || revision === undefined) {
-        out.push(finding(ctx, `Namespace ${ctx.namespaces.join(', ')}`, 'do not all carry one istio.io/rev label', 'Label every tenant namespace with the revision of the tenant\'s control plane.'));
-        return out;
-      }
-      // The first plane of each revision, looked up once for every tenant.
-      const byRevision = ctx.m.memo('mesh-planes', () => {
-        const first = new Map<unknown, any>();
-        for (const p of planes) if (!first.has(describe(p).revision)) first.set(describe(p).revision, p);
-        return first;
-      });
-      const plane = byRevision.get(revision);
-      if (!plane) {
-        out.push(finding(ctx, `Namespace ${ctx.namespaces[0]}`, `is injected by revision '${revision}', which no control plane in the manifests has`, 'Add the tenant\'s control plane, or fix the label.'));
-        return out;
-      }
-      const { selectors } = describe(plane);
-      if (!selectors || selectors.length === 0) {
-        out.push(finding(ctx, plane, 'has no discoverySelectors: its istiod sees every namespace of the cluster', 'Set meshConfig.discoverySelectors to the tenant label.'));
-        return out;
-      }
-      for (const ns of ctx.namespaces) {
-        if (!selectors.some((s) => selects(s, ctx.m.namespaceLabels.get(ns)!))) {
-          out.push(finding(ctx, plane, `does not discover the tenant's namespace ${ns}`, 'Select the tenant by its tenant label.'));
-        }
-      }
-      // The selectors are looked up in the namespace label index: a tenant's
-      // control plane costs what it selects, not every namespace.
-      for (const ns of [...new Set(selectors.flatMap((s) => ctx.m.namespacesSelectedBy(s)))].sort()) {
-        if (!ctx.namespaces.includes(ns) && ctx.m.tenantOf(ns) !== undefined) {
-          out.push(finding(ctx, plane, `discovers namespace ${ns} of tenant '${ctx.m.tenantOf(ns)}'`, 'Select by the tenant label, which tenants cannot set.'));
-        }
-      }
-      for (const ns of ctx.m.namespacesSelectedBy({ matchLabels: { 'istio.io/rev': revision } })) {
-        if (!ctx.namespaces.includes(ns) && ctx.m.tenantOf(ns) !== undefined) {
-          out.push(finding(ctx, `Namespace ${ns}`, `belongs to tenant '${ctx.m.tenantOf(ns)}' but is injected by '${ctx.tenant}'s revision '${revision}'`, 'Give each tenant its own revision.'));
-        }
-      }
-      return out;
-    },
-  },
-  {
-    id: 'vcluster.values',
-    title: 'Virtual clusters install into the tenant\'s own namespace and keep the values the library locks',
-    run: (ctx) => {
-      const releases = ctx.m.memo('vcluster-releases', () => vclusterReleases(ctx.m))
-        .filter((r) => r.owner === ctx.tenant || (r.namespace !== undefined && ctx.namespaces.includes(r.namespace)));
-      if (releases.length === 0) return undefined;
-      return releases.flatMap((r) => {
-        const out: AuditFinding[] = [];
-        const host = r.namespace === undefined ? undefined : ctx.m.tenantOf(r.namespace);
-        if (host === undefined) {
-          out.push(finding(ctx, r.object, `installs a virtual cluster of tenant '${ctx.tenant}' into ${r.namespace === undefined ? 'no namespace' : `namespace ${r.namespace}, which no tenant owns`}: the tenant's isolation does not bind what it syncs`,
-            `Set ${r.namespaceField} to a namespace of tenant '${ctx.tenant}'.`));
-        } else if (r.owner !== undefined && r.owner !== host) {
-          out.push(finding(ctx, r.object, `is tenant '${r.owner}'s virtual cluster (label ${CONTROL_PLANE_OF_LABEL}) but installs into namespace ${r.namespace} of tenant '${host}'`,
-            `Set ${r.namespaceField} to a namespace of tenant '${r.owner}'.`));
-        }
-        for (const u of r.unseen) {
-          out.push(finding(ctx, r.object, `takes values from ${u}, which the manifests do not hold: they could override the locked paths`, `Inline the values in ${r.valuesField}.`));
-        }
-        const enforce = r.namespace === undefined ? undefined : ctx.m.namespaceLabels.get(r.namespace)?.[ENFORCE_LABEL];
-        for (const p of weakenedValues(r.values, enforce ?? 'restricted', r.valuesField)) out.push(finding(ctx, r.object, `values ${p.message}`, p.fix));
-        return out;
-      });
-    },
-  },
-  // Issue #16 (security branch): registered here, defined in ./pod-security.
   { id: 'workloads.admitted', title: 'Workloads: every pod template would be admitted in its namespace (Pod Security, sandbox, placement, priority)', run: (ctx) => workloadsAdmitted(ctx.m, ctx.namespaces) },
 ];
-
-/** Cluster-wide checks. */
-export function clusterChecks(m: Manifests, source: (o: any) => string | undefined): CheckResult[] {
-  const policy = m.kind('ValidatingAdmissionPolicy').find((p) => p.object.metadata?.name === GUARDRAILS_POLICY_NAME)?.object;
-  const binding = m.kind('ValidatingAdmissionPolicyBinding').find((b) => b.object.spec?.policyName === GUARDRAILS_POLICY_NAME)?.object;
-  const findings: AuditFinding[] = [];
-  const fix = 'Apply the platform chart (TenancyPlatform) with the tenants.';
-  if (!policy) findings.push({ object: `ValidatingAdmissionPolicy ${GUARDRAILS_POLICY_NAME}`, message: 'is missing: tenants are held back by RBAC alone', fix });
-  // failurePolicy defaults to Fail in admissionregistration.k8s.io/v1.
-  else if (policy.spec?.failurePolicy === 'Ignore') findings.push({ object: ref(policy), message: 'does not fail closed', fix: 'Set failurePolicy: Fail.', ...(source(policy) ? { source: source(policy) } : {}) });
-  if (!binding) findings.push({ object: `ValidatingAdmissionPolicyBinding for ${GUARDRAILS_POLICY_NAME}`, message: 'is missing: a policy without its binding does nothing', fix });
-  else if (!(binding.spec?.validationActions ?? []).includes('Deny')) findings.push({ object: ref(binding), message: 'does not deny', fix: 'Set validationActions: [Deny].' });
-  const managed = m.kind('Namespace').some((n) => n.object.metadata?.labels?.[MANAGED_BY_LABEL]);
-  const status = m.tenants.size === 0 && !managed ? CheckStatus.NOT_APPLICABLE : findings.length > 0 ? CheckStatus.FAIL : CheckStatus.PASS;
-  return [{
-    id: 'cluster.guardrails',
-    title: 'The admission guard protecting the tenancy objects is installed and bound',
-    status,
-    findings: status === CheckStatus.FAIL ? findings : [],
-  }];
-}
 
 /**
  * Whether the manifests hold any tenant. None is a failure unless allowed:
@@ -487,50 +318,75 @@ export function tenantsFound(m: Manifests, where: string, allowed: boolean): Che
   };
 }
 
-/** Pod specs of the workloads in the manifests, with the object each belongs to. */
-function podSpecs(m: Manifests): { object: any; spec: any }[] {
-  const out: { object: any; spec: any }[] = [];
-  const add = (kind: string, path: (o: any) => any) => m.kind(kind).forEach(({ object }) => {
-    const spec = path(object);
-    if (spec && typeof spec === 'object') out.push({ object, spec });
-  });
-  add('Pod', (o) => o.spec);
-  ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'ReplicaSet', 'ReplicationController'].forEach((k) => add(k, (o) => o.spec?.template?.spec));
-  add('CronJob', (o) => o.spec?.jobTemplate?.spec?.template?.spec);
-  return out;
-}
+/*
+ * The assembly: every feature's checks, in the order of the reports. The
+ * ids are a contract (reports, CI filters, the README's table), and so is
+ * their order. A feature defines its checks in src/<feature>/audit.ts; a
+ * new check is added there and its id here, where it belongs in the report.
+ */
 
-interface Workload { readonly object: any; readonly spec: any; readonly position: number }
+/** Tenant checks, in report order. */
+const TENANT_CHECK_ORDER = [
+  'namespace.pod-security',
+  'namespace.hnc-tree',
+  'network.default-deny',
+  'network.dns',
+  'network.metadata-endpoint',
+  'quota.namespace',
+  'quota.nodeports',
+  'quota.limit-range',
+  'quota.priority-classes',
+  'rbac.cluster-scope',
+  'rbac.other-tenants',
+  'rbac.privilege-escalation',
+  'rbac.isolation-objects',
+  'network.cross-tenant',
+  'nodes.placement',
+  'mesh.control-plane',
+  'vcluster.values',
+  'workloads.admitted',
+];
+
+/** Cluster-wide checks, in report order (after cluster.tenants, which judges the input). */
+const CLUSTER_CHECK_ORDER = ['cluster.guardrails'];
 
 /**
- * Workloads and nodes indexed for the placement check, once: by the tenant
- * whose taint they tolerate, by namespace, and Nodes by tenant label.
+ * The checks in `order`; throws when a check is defined twice, left out of
+ * the order, or ordered but defined nowhere, so a check is never silently
+ * dropped from the reports.
  */
-function placementIndex(m: Manifests) {
-  return m.memo('placement', () => {
-    const tolerating = new Map<string, Workload[]>();
-    const toleratingAll: Workload[] = [];
-    const inNamespace = new Map<string, Workload[]>();
-    podSpecs(m).forEach(({ object, spec }, position) => {
-      const w = { object, spec, position };
-      const tolerations: any[] = Array.isArray(spec.tolerations) ? spec.tolerations : [];
-      // Tolerating every taint (or every value of the tenant key) tolerates every tenant's.
-      if (tolerations.some((t) => t?.operator === 'Exists' && (!t.key || t.key === TENANT_LABEL))) toleratingAll.push(w);
-      for (const tenant of new Set(tolerations.filter((t) => t?.key === TENANT_LABEL && t.value !== undefined).map((t) => String(t.value)))) {
-        push(tolerating, tenant, w);
-      }
-      if (typeof object.metadata?.namespace === 'string') push(inNamespace, object.metadata.namespace, w);
-    });
-    const nodes = new Map<string, any[]>();
-    for (const { object: n } of m.kind('Node')) {
-      const tenant = n.metadata?.labels?.[TENANT_LABEL];
-      if (tenant !== undefined) push(nodes, String(tenant), n);
-    }
-    return { tolerating, toleratingAll, inNamespace, nodes, guards: placementGuards(m) };
+function assemble<C>(order: string[], defined: CheckDefinition<C>[]): CheckDefinition<C>[] {
+  const byId = new Map<string, CheckDefinition<C>>();
+  for (const c of defined) {
+    if (byId.has(c.id)) throw new Error(`audit check ${c.id} is defined twice`);
+    byId.set(c.id, c);
+  }
+  const unordered = [...byId.keys()].filter((id) => !order.includes(id));
+  if (unordered.length > 0) throw new Error(`audit checks ${unordered.join(', ')} are not in the report order (src/audit/internal/checks.ts)`);
+  return order.map((id) => {
+    const c = byId.get(id);
+    if (!c) throw new Error(`audit check ${id} is in the report order but defined nowhere`);
+    return c;
   });
 }
 
-/** Workloads once each, in the order of the manifests. */
-function inOrder(workloads: Workload[]): Workload[] {
-  return [...new Set(workloads)].sort((a, b) => a.position - b.position);
+/** Every tenant check, in report order. */
+export const TENANT_CHECKS: CheckDefinition[] = assemble(TENANT_CHECK_ORDER, [
+  ...TENANT_OWN_CHECKS, ...SELF_SERVICE_AUDIT_CHECKS, ...PLACEMENT_AUDIT_CHECKS, ...MESH_AUDIT_CHECKS, ...VCLUSTER_AUDIT_CHECKS,
+]);
+
+/** Every cluster-wide check but cluster.tenants, in report order. */
+export const CLUSTER_CHECKS: ClusterCheckDefinition[] = assemble(CLUSTER_CHECK_ORDER, [...PLATFORM_AUDIT_CHECKS]);
+
+/** A check's result: not applicable when it returns no findings list, failed when the list is not empty. */
+export function runCheck<C>(check: CheckDefinition<C>, ctx: C): CheckResult {
+  const findings = check.run(ctx);
+  const status = findings === undefined ? CheckStatus.NOT_APPLICABLE : findings.length > 0 ? CheckStatus.FAIL : CheckStatus.PASS;
+  return { id: check.id, title: check.title, ...(check.benchmark ? { benchmark: check.benchmark } : {}), status, findings: findings ?? [] };
+}
+
+/** Cluster-wide checks. */
+export function clusterChecks(m: Manifests, source: (o: any) => string | undefined): CheckResult[] {
+  const ctx: ClusterContext = { m, source };
+  return CLUSTER_CHECKS.map((check) => runCheck(check, ctx));
 }
