@@ -182,3 +182,88 @@ test('only aws/ imports aws-cdk-lib', () => {
   expect(importers.length).toBeGreaterThan(0);
   expect(importers.filter((f) => !f.startsWith('aws/'))).toEqual([]);
 });
+
+/** The ids of the audit checks a file defines: object literals with a string `id` and a `run`. */
+function definedChecks(source: ts.SourceFile): string[] {
+  const ids: string[] = [];
+  const visit = (node: ts.Node) => {
+    if (ts.isObjectLiteralExpression(node)) {
+      const prop = (name: string) => node.properties.find((p) => p.name && ts.isIdentifier(p.name) && p.name.text === name);
+      const id = prop('id');
+      if (id && ts.isPropertyAssignment(id) && ts.isStringLiteral(id.initializer) && prop('run')) ids.push(id.initializer.text);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return ids;
+}
+
+/** Each audit check's id, and the files (relative to src/) defining it. */
+function checkDefinitions(): Map<string, string[]> {
+  const found = new Map<string, string[]>();
+  for (const file of sourceFiles(SRC)) {
+    for (const id of definedChecks(ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.Latest))) {
+      found.set(id, [...(found.get(id) ?? []), path.relative(SRC, file)]);
+    }
+  }
+  return found;
+}
+
+/** The feature folder each check belongs to: the folder whose constructs emit what it checks. */
+const CHECK_OWNERS: Record<string, string> = {
+  'cluster.guardrails': 'platform',
+  'namespace.pod-security': 'tenant',
+  'namespace.hnc-tree': 'selfservice',
+  'network.default-deny': 'tenant',
+  'network.dns': 'tenant',
+  'network.metadata-endpoint': 'tenant',
+  'quota.namespace': 'tenant',
+  'quota.nodeports': 'tenant',
+  'quota.limit-range': 'tenant',
+  'quota.priority-classes': 'tenant',
+  'rbac.cluster-scope': 'tenant',
+  'rbac.other-tenants': 'tenant',
+  'rbac.privilege-escalation': 'tenant',
+  'rbac.isolation-objects': 'tenant',
+  'network.cross-tenant': 'tenant',
+  'nodes.placement': 'placement',
+  'mesh.control-plane': 'mesh',
+  'vcluster.values': 'vcluster',
+  'workloads.admitted': 'tenant',
+};
+
+describe('audit checks live in their features', () => {
+  const definitions = checkDefinitions();
+
+  test('the finder finds check definitions, and only those', () => {
+    const probe = ts.createSourceFile('x.ts', `
+      const a = [{ id: 'x.y', title: 't', run: () => [] }, { id: 'x.z', title: 't', run(ctx) { return ctx; } }];
+      const b = { id: 'not.a.check', status: 'pass', findings: [] };`, ts.ScriptTarget.Latest);
+    expect(definedChecks(probe)).toEqual(['x.y', 'x.z']);
+    expect(definitions.size).toBeGreaterThanOrEqual(Object.keys(CHECK_OWNERS).length);
+    expect(definitions.has('cluster.tenants')).toBe(false); // a result built by the audit itself, not a check
+  });
+
+  test('each check is defined once, in the audit.ts of its feature folder', () => {
+    const misplaced = [...definitions].filter(([id, files]) => {
+      const owner = CHECK_OWNERS[id];
+      return files.length !== 1 || (owner ? files[0] !== `${owner}/audit.ts` : !/^[a-z-]+\/audit\.ts$/.test(files[0]));
+    });
+    expect(misplaced).toEqual([]);
+    expect(Object.keys(CHECK_OWNERS).filter((id) => !definitions.has(id))).toEqual([]);
+  });
+
+  test('src/audit/ defines no check of a feature', () => {
+    expect([...definitions].filter(([, files]) => files.some((f) => f.startsWith('audit/')))).toEqual([]);
+  });
+
+  test('the audit runs every check defined, the known ones in their report order', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { TENANT_CHECKS, CLUSTER_CHECKS } = require('../src/audit/internal/checks');
+    const assembled: string[] = [...TENANT_CHECKS, ...CLUSTER_CHECKS].map((c: { id: string }) => c.id);
+    expect([...assembled].sort()).toEqual([...definitions.keys()].sort());
+    // Ids and order are in every report: new checks may go anywhere, the known ones keep their order.
+    const known = Object.keys(CHECK_OWNERS).filter((id) => id !== 'cluster.guardrails');
+    expect(TENANT_CHECKS.map((c: { id: string }) => c.id).filter((id: string) => known.includes(id))).toEqual(known);
+  });
+});
