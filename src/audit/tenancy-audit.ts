@@ -1,8 +1,8 @@
 import { AuditFinding, AuditInputProblem, AuditOptions, AuditReport, AuditSkippedFile, CheckResult, CheckStatus, ReachabilityEntry, TenantAuditResult } from './audit-report';
 import { TENANT_CHECKS, clusterChecks, runCheck, tenantsFound } from './internal/checks';
-import { formatPorts, PortSet, Reach, Reachability } from '../tenant/internal/reachability';
 import { expand, listManifestFiles, readManifestFile, SourcedObject, STDIN } from './kit/loader';
 import { Manifests } from './kit/model';
+import { formatPorts, PortSet, Reach, Reachability } from '../tenant/internal/reachability';
 
 /**
  * Progress of a long audit.

@@ -1,9 +1,9 @@
 import { placementGuards } from './internal/audit-guards';
 import { PLACEMENT_POLICY_NAME } from './internal/rules';
-import { DEDICATED_NODES_LABEL, TENANT_LABEL } from '../core/labels';
 import { AuditFinding } from '../audit/audit-report';
 import { CheckDefinition, finding } from '../audit/kit/check';
 import { Manifests, push } from '../audit/kit/model';
+import { DEDICATED_NODES_LABEL, TENANT_LABEL } from '../core/labels';
 
 // The audit checks of the placement on dedicated nodes (registered, in
 // report order, in src/audit/internal/checks.ts).

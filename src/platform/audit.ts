@@ -1,8 +1,8 @@
 import { GUARDRAILS_POLICY_NAME } from './guardrails';
-import { MANAGED_BY_LABEL } from '../core/labels';
 import { AuditFinding } from '../audit/audit-report';
 import { ClusterCheckDefinition } from '../audit/kit/check';
 import { ref } from '../audit/kit/model';
+import { MANAGED_BY_LABEL } from '../core/labels';
 
 // The audit checks of the platform's own guard (registered, in report
 // order, in src/audit/internal/checks.ts). The audit kit is not a feature:

@@ -1,6 +1,6 @@
 import { TREE_LABEL_SUFFIX } from './internal/hnc';
-import { TENANT_LABEL } from '../core/labels';
 import { CheckDefinition, finding } from '../audit/kit/check';
+import { TENANT_LABEL } from '../core/labels';
 
 // The audit checks of self-service namespaces under HNC (registered, in
 // report order, in src/audit/internal/checks.ts).

@@ -1,7 +1,7 @@
 import { vclusterReleases, weakenedValues } from './internal/releases';
-import { CONTROL_PLANE_OF_LABEL, POD_SECURITY_LABEL_PREFIX } from '../core/labels';
 import { AuditFinding } from '../audit/audit-report';
 import { CheckDefinition, finding } from '../audit/kit/check';
+import { CONTROL_PLANE_OF_LABEL, POD_SECURITY_LABEL_PREFIX } from '../core/labels';
 
 // The audit checks of virtual clusters (registered, in report order, in
 // src/audit/internal/checks.ts).

@@ -1,6 +1,6 @@
-import { TENANT_LABEL } from '../../core/labels';
 import { Manifests, push } from '../../audit/kit/model';
 import { isEmptySelector, LabelSelector, selects } from '../../audit/kit/selectors';
+import { TENANT_LABEL } from '../../core/labels';
 
 export type Direction = 'Ingress' | 'Egress';
 
