@@ -20,7 +20,7 @@ import { App, Chart } from 'cdk8s';
 import * as YAML from 'yaml';
 import { SoftTenant, TenancyGitOpsWriter } from '../src';
 import { main as cli } from '../src/audit/cli';
-import { listFiles } from '../src/audit/internal/loader';
+import { listFiles } from '../src/audit/kit/loader';
 
 type Mode = 'generate' | 'parse' | 'audit';
 

@@ -6,10 +6,10 @@ import { App, Chart } from 'cdk8s';
 import * as YAML from 'yaml';
 import { K8sObject, synthObjects } from './helpers/manifests';
 import { EXIT_FAILED, EXIT_PASSED, main } from '../src/audit/cli';
-import { listFiles, readFile } from '../src/audit/internal/loader';
-import { Manifests } from '../src/audit/internal/model';
-import { Reachability } from '../src/audit/internal/network';
-import { LabelSelector, selects } from '../src/audit/internal/selectors';
+import { listFiles, readFile } from '../src/audit/kit/loader';
+import { Manifests } from '../src/audit/kit/model';
+import { LabelSelector, selects } from '../src/audit/kit/selectors';
+import { Reachability } from '../src/tenant/internal/reachability';
 import { AuditReport, CheckStatus, SoftTenant, TenancyAudit, TENANT_LABEL, TenantPeer, TenantPort } from 'cdk8s-tenancy';
 
 /*

@@ -711,7 +711,7 @@ test('the compiled CLI runs as a program, with its exit codes', () => {
 
 test('manifests are read as Kubernetes reads them: YAML 1.1', () => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { readFile } = require('../src/audit/internal/loader');
+  const { readFile } = require('../src/audit/kit/loader');
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'yaml11-')), 'cm.yaml');
   fs.writeFileSync(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n  labels:\n    paged: yes\ndata:\n  mode: on\n  quoted: "on"\n');
   const [{ object }] = readFile(file, []);

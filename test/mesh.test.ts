@@ -3,7 +3,7 @@ import { crdSchemas } from './helpers/crd-schema';
 import { find, K8sObject, ofKind, synthObjects } from './helpers/manifests';
 import { can } from './helpers/rbac';
 import { validateAll } from './helpers/schema';
-import { selects } from '../src/audit/internal/selectors';
+import { selects } from '../src/audit/kit/selectors';
 import { IstioCni, IstioInstall, IstioTenantControlPlane, PodSecurityLevel, SoftTenant, SUPPORTED_ISTIO_VERSIONS, TenancyAudit, TENANT_LABEL, TenantMember } from 'cdk8s-tenancy';
 
 function meshes(install = IstioInstall.sail('v1.30.3'), extra = {}) {

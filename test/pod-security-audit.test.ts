@@ -1,7 +1,7 @@
 import { ApiObject, App, Chart, JsonPatch } from 'cdk8s';
 import { Deployment } from 'cdk8s-plus-27';
 import { synthObjects } from './helpers/manifests';
-import { parsePodSecurityVersion, podSecurityViolations } from '../src/audit/internal/pod-security-standards';
+import { parsePodSecurityVersion, podSecurityViolations } from '../src/tenant/internal/pod-security-standards';
 import { PodSecurityLevel, SoftTenant, TenancyAudit, TenantPlacement, TenantPriorityClass, TenantSandbox } from 'cdk8s-tenancy';
 
 /*

@@ -126,18 +126,43 @@ test('core/ imports nothing of ours outside core/', () => {
   }
 });
 
-test('the platform knows no feature: it reaches only core/, platform/ and the two settings its props name', () => {
+/** What a feature's audit checks may import of the audit: the kit, and the report types the kit returns. */
+const AUDIT_KIT = ['audit/kit/', 'audit/audit-report.ts'];
+
+test('the platform knows no feature: it reaches only core/, platform/, the audit kit and the two settings its props name', () => {
   // TenancyPlatformProps names the placement engine and HNC's user (public
   // API): those two modules, and what they import, are all the platform may
   // reach. Features register their guards and objects with the platform;
-  // the platform never imports them.
-  const settings = ['placement/placement-engine.ts', 'placement/internal/', 'selfservice/internal/hnc.ts'];
+  // the platform never imports them. Its audit check (platform/audit.ts)
+  // imports the audit kit, which imports no feature (next test).
+  const settings = ['placement/placement-engine.ts', 'placement/internal/', 'selfservice/internal/hnc.ts', ...AUDIT_KIT];
   const platform = [...graph.keys()].filter((f) => f.startsWith('platform/'));
   expect(platform).toEqual(expect.arrayContaining(['platform/tenancy-platform.ts', 'platform/registry.ts', 'platform/guardrails.ts']));
   for (const file of platform) {
     const beyond = [...reachable(graph, file)].filter((f) => !f.startsWith('core/') && !f.startsWith('platform/') && !settings.some((s) => f.startsWith(s)));
     expect({ file, beyond }).toEqual({ file, beyond: [] });
   }
+});
+
+test('the audit kit imports no feature: only core/ and itself', () => {
+  // Every feature's audit.ts imports the kit; were the kit to import a
+  // feature, features would reach each other through it.
+  const kit = [...graph.keys()].filter((f) => AUDIT_KIT.some((k) => f.startsWith(k)));
+  expect(kit).toEqual(expect.arrayContaining(['audit/kit/check.ts', 'audit/kit/model.ts', 'audit/kit/loader.ts', 'audit/kit/selectors.ts', 'audit/audit-report.ts']));
+  for (const file of kit) {
+    const beyond = [...reachable(graph, file)].filter((f) => !f.startsWith('core/') && !AUDIT_KIT.some((k) => f.startsWith(k)));
+    expect({ file, beyond }).toEqual({ file, beyond: [] });
+  }
+});
+
+test('features import of the audit only the kit; only the audit imports its assembly', () => {
+  // The assembly (audit/internal/checks.ts) imports every feature's
+  // audit.ts; a feature importing it, or the audit's face, would be a circle
+  // in the making.
+  const crossings = [...graph].flatMap(([file, { ours }]) => ours
+    .filter((o) => !file.startsWith('audit/') && o.startsWith('audit/') && !AUDIT_KIT.some((k) => o.startsWith(k)) && file !== 'index.ts')
+    .map((o) => `${file} -> ${o}`));
+  expect(crossings).toEqual([]);
 });
 
 test('a tenant extension imports no other extension', () => {
@@ -156,4 +181,89 @@ test('only aws/ imports aws-cdk-lib', () => {
   const importers = [...graph].filter(([, { packages }]) => packages.some((p) => p === 'aws-cdk-lib' || p.startsWith('aws-cdk-lib/'))).map(([f]) => f);
   expect(importers.length).toBeGreaterThan(0);
   expect(importers.filter((f) => !f.startsWith('aws/'))).toEqual([]);
+});
+
+/** The ids of the audit checks a file defines: object literals with a string `id` and a `run`. */
+function definedChecks(source: ts.SourceFile): string[] {
+  const ids: string[] = [];
+  const visit = (node: ts.Node) => {
+    if (ts.isObjectLiteralExpression(node)) {
+      const prop = (name: string) => node.properties.find((p) => p.name && ts.isIdentifier(p.name) && p.name.text === name);
+      const id = prop('id');
+      if (id && ts.isPropertyAssignment(id) && ts.isStringLiteral(id.initializer) && prop('run')) ids.push(id.initializer.text);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return ids;
+}
+
+/** Each audit check's id, and the files (relative to src/) defining it. */
+function checkDefinitions(): Map<string, string[]> {
+  const found = new Map<string, string[]>();
+  for (const file of sourceFiles(SRC)) {
+    for (const id of definedChecks(ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.Latest))) {
+      found.set(id, [...(found.get(id) ?? []), path.relative(SRC, file)]);
+    }
+  }
+  return found;
+}
+
+/** The feature folder each check belongs to: the folder whose constructs emit what it checks. */
+const CHECK_OWNERS: Record<string, string> = {
+  'cluster.guardrails': 'platform',
+  'namespace.pod-security': 'tenant',
+  'namespace.hnc-tree': 'selfservice',
+  'network.default-deny': 'tenant',
+  'network.dns': 'tenant',
+  'network.metadata-endpoint': 'tenant',
+  'quota.namespace': 'tenant',
+  'quota.nodeports': 'tenant',
+  'quota.limit-range': 'tenant',
+  'quota.priority-classes': 'tenant',
+  'rbac.cluster-scope': 'tenant',
+  'rbac.other-tenants': 'tenant',
+  'rbac.privilege-escalation': 'tenant',
+  'rbac.isolation-objects': 'tenant',
+  'network.cross-tenant': 'tenant',
+  'nodes.placement': 'placement',
+  'mesh.control-plane': 'mesh',
+  'vcluster.values': 'vcluster',
+  'workloads.admitted': 'tenant',
+};
+
+describe('audit checks live in their features', () => {
+  const definitions = checkDefinitions();
+
+  test('the finder finds check definitions, and only those', () => {
+    const probe = ts.createSourceFile('x.ts', `
+      const a = [{ id: 'x.y', title: 't', run: () => [] }, { id: 'x.z', title: 't', run(ctx) { return ctx; } }];
+      const b = { id: 'not.a.check', status: 'pass', findings: [] };`, ts.ScriptTarget.Latest);
+    expect(definedChecks(probe)).toEqual(['x.y', 'x.z']);
+    expect(definitions.size).toBeGreaterThanOrEqual(Object.keys(CHECK_OWNERS).length);
+    expect(definitions.has('cluster.tenants')).toBe(false); // a result built by the audit itself, not a check
+  });
+
+  test('each check is defined once, in the audit.ts of its feature folder', () => {
+    const misplaced = [...definitions].filter(([id, files]) => {
+      const owner = CHECK_OWNERS[id];
+      return files.length !== 1 || (owner ? files[0] !== `${owner}/audit.ts` : !/^[a-z-]+\/audit\.ts$/.test(files[0]));
+    });
+    expect(misplaced).toEqual([]);
+    expect(Object.keys(CHECK_OWNERS).filter((id) => !definitions.has(id))).toEqual([]);
+  });
+
+  test('src/audit/ defines no check of a feature', () => {
+    expect([...definitions].filter(([, files]) => files.some((f) => f.startsWith('audit/')))).toEqual([]);
+  });
+
+  test('the audit runs every check defined, the known ones in their report order', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { TENANT_CHECKS, CLUSTER_CHECKS } = require('../src/audit/internal/checks');
+    const assembled: string[] = [...TENANT_CHECKS, ...CLUSTER_CHECKS].map((c: { id: string }) => c.id);
+    expect([...assembled].sort()).toEqual([...definitions.keys()].sort());
+    // Ids and order are in every report: new checks may go anywhere, the known ones keep their order.
+    const known = Object.keys(CHECK_OWNERS).filter((id) => id !== 'cluster.guardrails');
+    expect(TENANT_CHECKS.map((c: { id: string }) => c.id).filter((id: string) => known.includes(id))).toEqual(known);
+  });
 });

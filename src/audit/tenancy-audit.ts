@@ -1,8 +1,8 @@
 import { AuditFinding, AuditInputProblem, AuditOptions, AuditReport, AuditSkippedFile, CheckResult, CheckStatus, ReachabilityEntry, TenantAuditResult } from './audit-report';
-import { TENANT_CHECKS, clusterChecks, tenantsFound } from './internal/checks';
-import { expand, listManifestFiles, readManifestFile, SourcedObject, STDIN } from './internal/loader';
-import { Manifests } from './internal/model';
-import { formatPorts, PortSet, Reach, Reachability } from './internal/network';
+import { TENANT_CHECKS, clusterChecks, runCheck, tenantsFound } from './internal/checks';
+import { expand, listManifestFiles, readManifestFile, SourcedObject, STDIN } from './kit/loader';
+import { Manifests } from './kit/model';
+import { formatPorts, PortSet, Reach, Reachability } from '../tenant/internal/reachability';
 
 /**
  * Progress of a long audit.
@@ -193,11 +193,7 @@ export class TenancyAudit {
     const tenants: TenantAuditResult[] = selected.map((tenant, i) => {
       const namespaces = [...m.tenants.get(tenant)!].sort();
       const ctx = { m, tenant, namespaces, source };
-      const checks = TENANT_CHECKS.map((check) => {
-        const findings = check.run(ctx);
-        const status = findings === undefined ? CheckStatus.NOT_APPLICABLE : findings.length > 0 ? CheckStatus.FAIL : CheckStatus.PASS;
-        return { id: check.id, title: check.title, ...(check.benchmark ? { benchmark: check.benchmark } : {}), status, findings: findings ?? [] };
-      });
+      const checks = TENANT_CHECKS.map((check) => runCheck(check, ctx));
       progress?.advance('checking tenants', i + 1, selected.length);
       return { tenant, namespaces, checks };
     });

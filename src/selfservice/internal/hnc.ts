@@ -1,5 +1,6 @@
 import { ApiObject, ApiObjectMetadata } from 'cdk8s';
 import { Construct } from 'constructs';
+import { INHERITED_FROM_LABEL, TREE_LABEL_SUFFIX } from '../../core/hnc-labels';
 
 // The Hierarchical Namespace Controller (kubernetes-sigs/hierarchical-namespaces,
 // v1.1, API group hnc.x-k8s.io/v1alpha2): its kinds and the keys it reads and
@@ -12,11 +13,8 @@ export const HNC_API_VERSION = `${HNC_GROUP}/v1alpha2`;
 /** The annotation HNC puts on a namespace it creates for a SubnamespaceAnchor: the parent's name. */
 export const SUBNAMESPACE_OF_ANNOTATION = 'hnc.x-k8s.io/subnamespace-of';
 
-/** The suffix of the tree labels: HNC labels a namespace `<ancestor>.tree.hnc.x-k8s.io/depth` for itself and each ancestor. */
-export const TREE_LABEL_SUFFIX = '.tree.hnc.x-k8s.io/depth';
-
-/** The label HNC puts on every propagated copy: the namespace of its source. */
-export const INHERITED_FROM_LABEL = 'hnc.x-k8s.io/inherited-from';
+// The tree and copy labels are defined in core/ (the audit kit reads them too).
+export { INHERITED_FROM_LABEL, TREE_LABEL_SUFFIX };
 
 /**
  * The user HNC's controller runs as in its default install (namespace

@@ -1,7 +1,7 @@
-import { ref, Manifests } from './model';
 import { parsePodSecurityVersion, podSecurityViolations } from './pod-security-standards';
+import { AuditFinding } from '../../audit/audit-report';
+import { ref, Manifests } from '../../audit/kit/model';
 import { DEDICATED_NODES_LABEL, POD_SECURITY_LABEL_PREFIX, RUNTIME_CLASS_LABEL, TENANT_LABEL } from '../../core/labels';
-import { AuditFinding } from '../audit-report';
 
 /**
  * The audit check `workloads.admitted`: every pod template in a tenant's

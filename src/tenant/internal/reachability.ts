@@ -1,5 +1,5 @@
-import { Manifests, push } from './model';
-import { isEmptySelector, LabelSelector, selects } from './selectors';
+import { Manifests, push } from '../../audit/kit/model';
+import { isEmptySelector, LabelSelector, selects } from '../../audit/kit/selectors';
 import { TENANT_LABEL } from '../../core/labels';
 
 export type Direction = 'Ingress' | 'Egress';

@@ -1,6 +1,6 @@
-import { Manifests } from './model';
-import { CONSTRAINT_KIND } from '../../placement/internal/gatekeeper';
-import { PLACEMENT_POLICY_NAME } from '../../placement/internal/rules';
+import { CONSTRAINT_KIND } from './gatekeeper';
+import { PLACEMENT_POLICY_NAME } from './rules';
+import { Manifests } from '../../audit/kit/model';
 
 /** A placement guard found in the manifests, by engine. */
 export interface PlacementGuard {

@@ -1,5 +1,5 @@
-import { Manifests, ref } from './model';
-import { selects } from './selectors';
+import { Manifests, ref } from '../../audit/kit/model';
+import { selects } from '../../audit/kit/selectors';
 
 export interface Rule {
   readonly apiGroups: string[];

@@ -1,7 +1,7 @@
 import { SourcedObject } from './loader';
 import { LabelSelector, selects } from './selectors';
+import { TREE_LABEL_SUFFIX } from '../../core/hnc-labels';
 import { TENANT_LABEL } from '../../core/labels';
-import { TREE_LABEL_SUFFIX } from '../../selfservice/internal/hnc';
 
 /** The kinds the audit reads; others are reported as unknown. */
 export const KNOWN_KINDS = new Set([

@@ -1,10 +1,10 @@
 import * as YAML from 'yaml';
-import { YAML_OPTIONS } from './loader';
-import { Manifests } from './model';
-import { CONTROL_PLANE_OF_LABEL } from '../../core/labels';
 import {
   isPlainObject, LOCKED_VALUE_PATHS, mergeValues, NON_ROOT_ID_KEYS, POD_SECURITY_STANDARD_PATH, secureValues, VCLUSTER_CHART,
-} from '../../vcluster/internal/vcluster-values';
+} from './vcluster-values';
+import { YAML_OPTIONS } from '../../audit/kit/loader';
+import { Manifests } from '../../audit/kit/model';
+import { CONTROL_PLANE_OF_LABEL } from '../../core/labels';
 
 /** A vcluster chart release, from an Argo CD Application or a Flux HelmRelease, whoever wrote it. */
 export interface VClusterRelease {
