@@ -239,7 +239,7 @@ describe('the self-service guard, evaluated', () => {
   });
 
   test('HNC may write propagated copies of managed objects and its own objects\' status', () => {
-    const copy = copyOf(denyAll, 'feature');
+    const copy = copyOf(denyAll, 'team-a-feature');
     for (const req of [
       objRequest('CREATE', null, copy, HNC, 'networking.k8s.io', 'networkpolicies'),
       objRequest('DELETE', copy, null, HNC, 'networking.k8s.io', 'networkpolicies'),
@@ -252,8 +252,35 @@ describe('the self-service guard, evaluated', () => {
   test('HNC may not forge a managed object that is not a copy, and tenants may not touch copies', () => {
     const forged = { ...denyAll, metadata: { ...denyAll.metadata, name: 'allow-all', namespace: 'feature' }, spec: { podSelector: {}, ingress: [{}] } };
     expect(admit(objects, objRequest('CREATE', null, forged, HNC, 'networking.k8s.io', 'networkpolicies')).denials.map((d) => d.policy)).toEqual([GUARDRAILS]);
-    const copy = copyOf(denyAll, 'feature');
+    const copy = copyOf(denyAll, 'team-a-feature');
     expect(admit(objects, objRequest('DELETE', copy, null, tenantAdmin, 'networking.k8s.io', 'networkpolicies')).denials.map((d) => d.policy)).toEqual([GUARDRAILS]);
+  });
+
+  test('a copy\'s label lets HNC through only below a self-service parent: not into another tenant\'s namespace, nor the parent itself', () => {
+    // Found on the real API server (test/cluster/hnc.cluster.test.ts): HNC
+    // took over another tenant's tenant-admins RoleBinding by labelling it
+    // a copy. Here: team-b's default-deny, made to allow everything.
+    const theirs = find(objects, 'NetworkPolicy', 'default-deny', 'team-b');
+    const takeOver = (o: K8sObject, from: string) => {
+      const c = copyOf(o, o.metadata.namespace!);
+      return { ...c, metadata: { ...c.metadata, labels: { ...c.metadata.labels, 'hnc.x-k8s.io/inherited-from': from } }, spec: { podSelector: {}, ingress: [{}] } };
+    };
+    // The policies that refuse, each once (the guardrails refuse by two rules: managed before, managed after).
+    const policies = (r: { denials: { policy: string }[] }) => [...new Set(r.denials.map((d) => d.policy))];
+    const into = (namespaceObject: any, oldObject: any, object: any): AdmissionRequest => ({
+      ...objRequest(oldObject ? 'UPDATE' : 'CREATE', oldObject, object, HNC, 'networking.k8s.io', 'networkpolicies'), namespaceObject,
+    });
+    expect(policies(admit(objects, into(teamB, theirs, takeOver(theirs, 'team-a'))))).toEqual([GUARDRAILS]);
+    // Wherever the namespace says it is (match conditions see no namespaceObject on the server).
+    const otherTree = { ...teamB, metadata: { ...teamB.metadata, labels: { ...teamB.metadata.labels, ...tree(['elsewhere', 1]) } } };
+    expect(policies(admit(objects, into(otherTree, theirs, takeOver(theirs, 'elsewhere'))))).toEqual([GUARDRAILS]);
+    // The parent itself (team-a-ci too, a parent under team-a's prefix): HNC copies into descendants only.
+    const ci = find(objects, 'NetworkPolicy', 'default-deny', 'team-a-ci');
+    expect(policies(admit(objects, into(find(objects, 'Namespace', 'team-a-ci'), ci, takeOver(ci, 'team-a'))))).toEqual([GUARDRAILS]);
+    const rootLabelled = { ...teamA, metadata: { ...teamA.metadata, labels: { ...teamA.metadata.labels, ...tree(['team-a', 0]) } } };
+    expect(policies(admit(objects, into(rootLabelled, denyAll, takeOver(denyAll, 'team-b'))))).toEqual([GUARDRAILS]);
+    // Below the parent, HNC's copy is HNC's to write.
+    expect(admit(objects, into(labelled, null, copyOf(denyAll, 'team-a-feature'))).denials).toEqual([]);
   });
 
   test('without self-service, HNC is held to the guardrails like anyone', () => {
@@ -398,6 +425,7 @@ describe('the recommended HNC configuration (gap: HNC strips the labels of names
 
   test('the exact arguments', () => {
     expect(args).toEqual([
+      '--enable-hrq',
       '--included-namespace-regex=(team-a|team-a-ci)(-.+)?',
       '--excluded-namespace=kube-system',
       '--excluded-namespace=kube-public',
@@ -432,6 +460,11 @@ describe('the recommended HNC configuration (gap: HNC strips the labels of names
     expect(managed.some((re) => re.test('cdk8s-tenancyXio/tenant'))).toBe(false);
   });
 
+  test('HNC enforces the trees\' HierarchicalResourceQuotas (off in HNC v1.1 unless asked)', () => {
+    expect(ofKind(objects, 'HierarchicalResourceQuota').length).toBeGreaterThan(0);
+    expect(args.filter((x) => x === '--enable-hrq')).toEqual(['--enable-hrq']);
+  });
+
   test('HNC\'s namespace follows hncUsername', () => {
     const custom = new App();
     new TenancyPlatform(custom, 'platform', { hncUsername: 'system:serviceaccount:hnc:hnc-controller' });
@@ -453,15 +486,17 @@ describe('a namespace name taken in advance (gap: adoption into another tenant\'
   const objects = build();
   const tree = (...ancestors: [string, number][]) => Object.fromEntries(ancestors.map(([ns, depth]) => [`${ns}.tree.hnc.x-k8s.io/depth`, String(depth)]));
   const inherited: Record<string, string> = Object.fromEntries(find(objects, 'HierarchyConfiguration', 'hierarchy', 'team-a').spec.labels.map((kv: any) => [kv.key, kv.value]));
-  const anchor = (namespace: string, name: string, userInfo: AdmissionRequest['userInfo'] = tenantAdmin, authorizer?: AuthorizerCheck): AdmissionRequest => ({
+  const anchor = (namespace: string, name: string, userInfo: AdmissionRequest['userInfo'] = tenantAdmin, authorizer?: AuthorizerCheck,
+    spec?: Record<string, any>): AdmissionRequest => ({
     operation: 'CREATE',
     oldObject: null,
     userInfo,
     authorizer,
     namespace,
     resource: { group: 'hnc.x-k8s.io', version: 'v1alpha2', resource: 'subnamespaceanchors' },
-    object: { apiVersion: 'hnc.x-k8s.io/v1alpha2', kind: 'SubnamespaceAnchor', metadata: { name, namespace } },
+    object: { apiVersion: 'hnc.x-k8s.io/v1alpha2', kind: 'SubnamespaceAnchor', metadata: { name, namespace }, ...(spec ? { spec } : {}) },
   });
+  const kv = (key: string, value: string) => [{ key, value }];
   const nsObj = (name: string, labels: Record<string, string>, parent?: string) => ({
     apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels, ...(parent ? { annotations: { 'hnc.x-k8s.io/subnamespace-of': parent } } : {}) },
   });
@@ -483,6 +518,11 @@ describe('a namespace name taken in advance (gap: adoption into another tenant\'
     ['a tenant admin anchors a name outside its parent\'s prefix', anchor('team-a', 'payments'), [ANCHORS]],
     ['a tenant admin anchors the root\'s prefix under a child', anchor('team-a-feature', 'team-a-y'), [ANCHORS]],
     ['a tenant admin anchors a namespace the platform declares under its prefix', anchor('team-a', 'team-a-ci'), [ANCHORS]],
+    // HNC sets an anchor's spec.labels on the namespace (seen on the real HNC): none of the protected ones.
+    ['a tenant admin\'s anchor asks for privileged Pod Security', anchor('team-a', 'team-a-p', tenantAdmin, undefined, { labels: kv('pod-security.kubernetes.io/enforce', 'privileged') }), [ANCHORS]],
+    ['a tenant admin\'s anchor asks for another tenant\'s label', anchor('team-a', 'team-a-m', tenantAdmin, undefined, { labels: kv(TENANT_LABEL, 'team-b') }), [ANCHORS]],
+    ['a tenant admin\'s anchor asks for a protected annotation', anchor('team-a', 'team-a-n', tenantAdmin, undefined, { annotations: kv('cdk8s-tenancy.io/managed-by', 'cdk8s-tenancy') }), [ANCHORS]],
+    ['a tenant admin\'s anchor asks for a label of its own', anchor('team-a', 'team-a-o', tenantAdmin, undefined, { labels: kv('team', 'ml') }), []],
     ['the platform anchors any name', anchor('team-a', 'shared', argocd, platformRbac), []],
     // A name the platform declares only in a later release: HNC gets there first.
     ['HNC creates team-a-later, bare', nsReq('CREATE', null, bareLater, HNC, hncRbac), []],

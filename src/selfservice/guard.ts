@@ -74,13 +74,26 @@ export function addSelfServiceParents(platform: TenancyPlatform, scope: IConstru
     const made = new Map<string, SelfServiceRoot>();
     const managedLabels = { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE };
     // HNC writes namespaces (judged by the self-service guard instead),
-    // copies of managed objects, and its own objects' status.
+    // its own objects' status, and copies of managed objects, but copies
+    // only where HNC puts them: in a namespace below a self-service parent,
+    // named `<parent>-<name>` (the names reserved for the tree: tenants'
+    // anchors must be so named, and the platform declares none there but
+    // other parents). Anywhere else, the label of a copy is no pass: the
+    // real API server admitted HNC taking over another tenant's
+    // tenant-admins RoleBinding by adding that label. By name, not by the
+    // namespace's tree label: the API server gives match conditions no
+    // `namespaceObject` (there it was refused HNC's real copies). A getter:
+    // the parents are known at synth.
     const hnc = JSON.stringify(platform._hncUsername);
     platform._registry.exemptFromGuardrails({
       name: 'not-hnc',
-      expression: `!(request.userInfo.username == ${hnc} && (request.resource.group == ${JSON.stringify(HNC_GROUP)}`
-        + " || (request.resource.group == '' && request.resource.resource == 'namespaces')"
-        + ` || ${celIsPropagatedCopy('object')} || ${celIsPropagatedCopy('oldObject')}))`,
+      get expression() {
+        const parentNames = JSON.stringify([...made.keys()].sort());
+        const belowParent = `!(request.namespace in ${parentNames}) && ${parentNames}.exists(r, request.namespace.startsWith(r + '-'))`;
+        return `!(request.userInfo.username == ${hnc} && (request.resource.group == ${JSON.stringify(HNC_GROUP)}`
+          + " || (request.resource.group == '' && request.resource.resource == 'namespaces')"
+          + ` || ((${celIsPropagatedCopy('object')} || ${celIsPropagatedCopy('oldObject')}) && ${belowParent})))`;
+      },
     });
     new HncConfiguration(chart, 'hnc-config', {
       metadata: { name: 'config', labels: managedLabels },
@@ -113,7 +126,8 @@ export function addSelfServiceParents(platform: TenancyPlatform, scope: IConstru
  * never reconciles, and never strips the labels of, any other namespace;
  * and it manages exactly the labels the parents' HierarchyConfigurations
  * propagate (`--managed-namespace-label`, one key each), so it never strips
- * the parents' own managed-by label either.
+ * the parents' own managed-by label either; and it enforces the trees'
+ * HierarchicalResourceQuotas (`--enable-hrq`, off by default in v1.1).
  */
 export function hncManagerArgs(platform: TenancyPlatform): string[] | undefined {
   const roots = platform._registry.guard<Map<string, SelfServiceRoot>>(SELF_SERVICE_POLICY_NAME);
@@ -122,6 +136,10 @@ export function hncManagerArgs(platform: TenancyPlatform): string[] | undefined 
   const keys = [...new Set([...roots.values()].flatMap((r) => Object.keys(r.labels())))].sort();
   const hncNamespace = platform._hncUsername.split(':')[2];
   return [
+    // The tree's quota (the HierarchicalResourceQuota of each parent) is
+    // off in HNC v1.1 unless asked for: without it HNC ignores the quota
+    // and the namespaces created under a parent have none.
+    '--enable-hrq',
     // HNC wraps it in ^...$ itself.
     `--included-namespace-regex=(${parents.map(goRegexQuote).join('|')})(-.+)?`,
     ...[...new Set([...HNC_EXCLUDED_NAMESPACES, hncNamespace])].map((ns) => `--excluded-namespace=${ns}`),
@@ -241,7 +259,8 @@ function selfServicePodsSpec() {
  * carries its root's name as prefix and HNC's included-namespace regex
  * covers exactly the trees; and never a namespace the platform declares
  * for a tenant (`declared`, a CEL list literal), which would otherwise land
- * in this tree, with its admins' RoleBindings, if the anchor came first.
+ * in this tree, with its admins' RoleBindings, if the anchor came first;
+ * and asking HNC for none of the protected labels (`spec.labels`).
  */
 function selfServiceAnchorsSpec(declared: string, notPlatform: NamedExpression) {
   return {
@@ -261,6 +280,20 @@ function selfServiceAnchorsSpec(declared: string, notPlatform: NamedExpression) 
       {
         expression: '!(object.metadata.name in variables.declared)',
         messageExpression: '\'namespace \' + object.metadata.name + \' is declared by the platform for a tenant: it cannot be created under \' + request.namespace',
+        reason: 'Forbidden' as const,
+      },
+      {
+        // HNC v1.1 writes an anchor's spec.labels into the new namespace's
+        // HierarchyConfiguration, for it and its descendants. On the real
+        // HNC the parent's value of a key wins (an anchor asking for
+        // `enforce: privileged` got research's `restricted`), and a
+        // protected key the parent does not set is refused on HNC's write
+        // by the self-service guard, leaving the namespace unlabelled. So
+        // nothing is gained by asking: refused here, where the tenant sees
+        // why, and the tree's labels come from the parent's hierarchy alone.
+        expression: `!has(object.spec) || ((!has(object.spec.labels) || object.spec.labels.all(l, !${celIsProtectedKey('l.key')}))`
+          + ` && (!has(object.spec.annotations) || object.spec.annotations.all(a, !${celIsProtectedKey('a.key')})))`,
+        message: 'a SubnamespaceAnchor may not ask HNC for cdk8s-tenancy.io/* or pod-security.kubernetes.io/* labels or annotations: the namespace carries its parent\'s',
         reason: 'Forbidden' as const,
       },
     ],

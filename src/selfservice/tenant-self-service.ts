@@ -86,8 +86,11 @@ export class TenantSelfService implements ITenantExtension {
    * parents of `scope`'s app, as they stand when called: call it once every
    * tenant and extension is declared.
    *
-   * They are of three kinds:
+   * They are of four kinds:
    *
+   * - `--enable-hrq`: HNC v1.1 enforces HierarchicalResourceQuotas only
+   *   when asked (its release's default manifests do not), and the tree's
+   *   quota is one.
    * - `--included-namespace-regex`: HNC manages only the self-service
    *   parents and the names `<parent>-*` reserved for what is created
    *   under them (a tenant's anchors must be named so, and no other

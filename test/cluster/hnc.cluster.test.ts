@@ -1,0 +1,283 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Chart, Testing } from 'cdk8s';
+import { describeResult, Result } from './client';
+import { ARGOCD, applyAsGitOps, installControllerNamespaces, installCrds, serviceAccount, useCluster, user, waitForPoliciesEnforced, waitForQuotas } from './fixture';
+import { buildHncManager, HNC_NAMESPACE, HNC_SERVICE_ACCOUNT, hncIdentity, hncReleaseRbac, RunningHnc, startHnc, waitForQuotaCounting } from './hnc';
+import { selfservice } from '../../examples/selfservice/app';
+import { HNC_V1_1_0_RBAC } from '../fixtures/hnc-v1.1.0-rbac';
+import { synthObjects } from '../helpers/manifests';
+import { SoftTenant, TENANT_LABEL, TenantMember, TenantPlacement, TenantSandbox, TenantSelfService } from 'cdk8s-tenancy';
+
+/*
+ * Self-service namespaces with the real HNC (its manager built from its Go
+ * module, see hnc.ts) against the real API server: the selfservice
+ * example's output applied by the GitOps controller, HNC run with its
+ * release's RBAC and the arguments TenantSelfService.hncManagerArgs
+ * returns, a tenant admin creating a namespace, and the attacks of #16
+ * against what HNC really writes. A third tenant, `ops`, is added to the
+ * example's app with a sandbox and dedicated nodes: the labels HNC must not
+ * strip from a namespace outside any tree.
+ */
+
+const SELF_SERVICE = 'cdk8s-tenancy-self-service';
+const ANCHORS = 'cdk8s-tenancy-self-service-anchors';
+const TREES = 'cdk8s-tenancy-self-service-trees';
+const GUARDRAILS = 'cdk8s-tenancy-guardrails';
+const INHERITED_FROM = 'hnc.x-k8s.io/inherited-from';
+const HNC_API = 'hnc.x-k8s.io/v1alpha2';
+
+const app = Testing.app();
+selfservice(app);
+const ops = new SoftTenant(new Chart(app, 'ops'), 'Ops', { name: 'ops', admins: [TenantMember.group('ops-leads')] });
+ops.addExtension(TenantSandbox.gvisor());
+ops.addExtension(TenantPlacement.forTenant('ops'));
+const objects = synthObjects(app);
+const hncArgs = TenantSelfService.hncManagerArgs(app);
+
+const researchLead = user('rita', 'research-leads');
+const billingLead = user('bill', 'billing-leads');
+const hnc = serviceAccount(HNC_NAMESPACE, HNC_SERVICE_ACCOUNT);
+
+const declared = (name: string) => objects.find((o) => o.kind === 'Namespace' && o.metadata.name === name)!;
+const ns = (name: string) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+const anchor = (namespace: string, name: string, spec?: Record<string, any>) =>
+  ({ apiVersion: HNC_API, kind: 'SubnamespaceAnchor', metadata: { name, namespace }, ...(spec ? { spec } : {}) });
+const hierarchy = (namespace: string) => ({ apiVersion: HNC_API, kind: 'HierarchyConfiguration', metadata: { name: 'hierarchy', namespace } });
+/** The labels the guards protect: `cdk8s-tenancy.io/*` and Pod Security. */
+const protectedLabels = (labels: Record<string, string> = {}) =>
+  Object.fromEntries(Object.entries(labels).filter(([k]) => k.startsWith('cdk8s-tenancy.io/') || k.startsWith('pod-security.kubernetes.io/')).sort());
+
+/** `allowed`, or the layer that refused (a policy by name), for toEqual with the request's whole story on failure. */
+function outcome(r: Result): string {
+  if (r.ok) return 'allowed';
+  return r.denial.layer === 'policy' ? `policy ${r.denial.policy}` : r.denial.layer;
+}
+function expectOutcome(r: Result, expected: string): void {
+  if (outcome(r) !== expected) process.stderr.write(`[hnc] expected ${expected}: ${describeResult(r)}\n`);
+  expect({ outcome: outcome(r), detail: describeResult(r) }).toEqual({ outcome: expected, detail: expect.any(String) });
+}
+
+const cluster = useCluster('hnc');
+let dir = '';
+let kubeconfig = '';
+let hncBinary = '';
+let running: RunningHnc | undefined;
+
+beforeAll(async () => {
+  const started = Date.now();
+  hncBinary = buildHncManager((line) => process.stderr.write(`[hnc] ${line}\n`));
+  process.stderr.write(`[hnc] manager ready to start (${((Date.now() - started) / 1000).toFixed(1)} s to build or find it)\n`);
+  const { client, env } = cluster();
+  dir = env.dir;
+  // HNC first (its namespace, CRDs and RBAC), as a platform installs it before any tenant.
+  kubeconfig = await hncIdentity(client, env, dir);
+  await waitForQuotaCounting(client, 'subnamespaceanchors.hnc.x-k8s.io');
+  await installCrds(client, objects);
+  await installControllerNamespaces(client, objects);
+  const failures = await applyAsGitOps(client, objects);
+  expect(failures.map((f) => `${f.object}: ${describeResult(f.result)}`)).toEqual([]);
+  await waitForPoliciesEnforced(client);
+  running = await startHnc(hncBinary, kubeconfig, dir, { args: hncArgs });
+}, 1_500_000);
+
+afterAll(async () => {
+  await running?.stop();
+}, 30_000);
+
+/** Waits until `name` exists with HNC's tree label of `root`. */
+async function waitInTree(name: string, root: string): Promise<any> {
+  const { client } = cluster();
+  return client.waitFor(`namespace ${name} in the tree of ${root} (HNC's label ${root}.tree.hnc.x-k8s.io/depth)`, async () => {
+    const live = await client.get(ns(name));
+    return live?.metadata.labels?.[`${root}.tree.hnc.x-k8s.io/depth`] !== undefined ? live : undefined;
+  }, 90_000);
+}
+
+test('HNC runs with its release\'s RBAC: it may write every namespace and RoleBinding, so only the guards hold it', async () => {
+  const { client } = cluster();
+  const review = async (verb: string, resource: string, group: string, namespace?: string) => (await client.must('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
+    apiVersion: 'authorization.k8s.io/v1',
+    kind: 'SubjectAccessReview',
+    spec: { user: hnc.username, groups: hnc.groups, resourceAttributes: { verb, resource, group, namespace } },
+  })).status.allowed;
+  // The unit tier's model of HNC's rights is the release's, rule for rule.
+  const release = hncReleaseRbac().find((o) => o.kind === 'ClusterRole')!;
+  expect(release.metadata.name).toBe('hnc-manager-role');
+  expect(release.rules).toEqual(HNC_V1_1_0_RBAC.find((o) => o.kind === 'ClusterRole')!.rules);
+  expect(await review('update', 'namespaces', '')).toBe(true);
+  expect(await review('create', 'rolebindings', 'rbac.authorization.k8s.io', 'billing')).toBe(true);
+  expect(await review('update', 'validatingadmissionpolicies', 'admissionregistration.k8s.io')).toBe(true);
+});
+
+test('a tenant admin creates a namespace: HNC creates it with the tenant\'s labels and copies the parent\'s RoleBindings, NetworkPolicies and LimitRange', async () => {
+  const { client } = cluster();
+  // HNC (--enable-hrq) turns the tree's HierarchicalResourceQuota into a ResourceQuota in each namespace of
+  // the tree, research included, counting anchors: until the controller manager has computed it, quota
+  // admission refuses anchors, as on any cluster.
+  await client.waitFor('HNC\'s ResourceQuota hrq.hnc.x-k8s.io in research', async () =>
+    client.get({ apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'hrq.hnc.x-k8s.io', namespace: 'research' } }), 60_000);
+  await waitForQuotas(client, 'research');
+  expectOutcome(await client.create(anchor('research', 'research-exp'), { as: researchLead }), 'allowed');
+  const live = await waitInTree('research-exp', 'research');
+  const parent = await client.get(ns('research'));
+  expect(protectedLabels(parent.metadata.labels)[TENANT_LABEL]).toBe('research');
+  // Exactly the parent's protected labels, never its managed-by label.
+  const expected = Object.fromEntries(Object.entries(protectedLabels(parent.metadata.labels)).filter(([k]) => k !== 'cdk8s-tenancy.io/managed-by'));
+  expect(protectedLabels(live.metadata.labels)).toEqual(expected);
+  expect(live.metadata.annotations?.['hnc.x-k8s.io/subnamespace-of']).toBe('research');
+
+  // Every RoleBinding, NetworkPolicy and LimitRange the platform put in research, copied by HNC.
+  const sources = objects.filter((o) => o.metadata.namespace === 'research' && ['RoleBinding', 'NetworkPolicy', 'LimitRange'].includes(o.kind));
+  expect(sources.map((o) => o.kind).sort()).toEqual(expect.arrayContaining(['LimitRange', 'NetworkPolicy', 'RoleBinding']));
+  for (const s of sources) {
+    const copy = await client.waitFor(`HNC's copy of ${s.kind} ${s.metadata.name} in research-exp`, async () => {
+      const c = await client.get({ ...s, metadata: { name: s.metadata.name, namespace: 'research-exp' } });
+      return c?.metadata.labels?.[INHERITED_FROM] === 'research' ? c : undefined;
+    }, 60_000);
+    expect([s.kind, s.metadata.name, copy.spec ?? copy.subjects]).toEqual([s.kind, s.metadata.name, s.spec ?? s.subjects]);
+  }
+  const status = await client.waitFor('the anchor research-exp to be Ok', async () => {
+    const a = await client.get(anchor('research', 'research-exp'));
+    return a?.status?.status === 'Ok' ? a.status.status : undefined;
+  });
+  expect(status).toBe('Ok');
+}, 300_000);
+
+test('the tree\'s quota is HNC\'s: a ResourceQuota in the new namespace from the HierarchicalResourceQuota of its parent', async () => {
+  const { client } = cluster();
+  const hrq = objects.find((o) => o.kind === 'HierarchicalResourceQuota' && o.metadata.namespace === 'research')!;
+  expect(hrq).toBeDefined();
+  const rq = await client.waitFor('HNC\'s ResourceQuota hrq.hnc.x-k8s.io in research-exp', async () =>
+    client.get({ apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'hrq.hnc.x-k8s.io', namespace: 'research-exp' } }), 60_000);
+  expect(rq.spec.hard).toEqual(expect.objectContaining(Object.fromEntries(Object.entries(hrq.spec.hard).filter(([k]) => !k.startsWith('count/')))));
+}, 120_000);
+
+test('with the recommended arguments, HNC leaves every namespace outside a tree alone (no tree label, labels as declared)', async () => {
+  const { client } = cluster();
+  // HNC has reconciled the tree (above); a change to the others makes it look again if it manages them.
+  for (const name of ['billing', 'ops']) {
+    await client.must('PATCH', `/api/v1/namespaces/${name}`, { metadata: { annotations: { 'hnc-test/touched': 'true' } } }, { contentType: 'application/merge-patch+json' });
+  }
+  await new Promise((r) => setTimeout(r, 5000));
+  for (const name of ['billing', 'ops']) {
+    const live = await client.get(ns(name));
+    expect(Object.keys(live.metadata.labels).filter((k) => k.endsWith('.tree.hnc.x-k8s.io/depth'))).toEqual([]);
+    expect(protectedLabels(live.metadata.labels)).toEqual(protectedLabels(declared(name).metadata.labels));
+  }
+  // ops carries the sandbox and dedicated-node labels this test is about.
+  expect(Object.keys(protectedLabels(declared('ops').metadata.labels)).length).toBeGreaterThan(Object.keys(protectedLabels(declared('billing').metadata.labels)).length);
+}, 60_000);
+
+test('HNC itself (impersonated, with its real rights) cannot strip or change the labels of a namespace outside a tree, nor take over its managed objects', async () => {
+  const { client } = cluster();
+  for (const name of ['billing', 'ops']) {
+    const live = await client.get(ns(name));
+    for (const key of Object.keys(protectedLabels(live.metadata.labels))) {
+      const stripped = JSON.parse(JSON.stringify(live));
+      delete stripped.metadata.labels[key];
+      expectOutcome(await client.update(stripped, { as: hnc, dryRun: true }), `policy ${SELF_SERVICE}`);
+    }
+    const moved = JSON.parse(JSON.stringify(live));
+    moved.metadata.labels[TENANT_LABEL] = 'research';
+    expectOutcome(await client.update(moved, { as: hnc, dryRun: true }), `policy ${SELF_SERVICE}`);
+  }
+  // Billing's managed objects: not HNC's to delete, nor to take over dressed as a copy of research's.
+  const deny = await client.get({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'default-deny', namespace: 'billing' } });
+  expectOutcome(await client.delete(deny, { as: hnc, dryRun: true }), `policy ${GUARDRAILS}`);
+  const admins = await client.get({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'tenant-admins', namespace: 'billing' } });
+  const takenOver = {
+    ...admins,
+    metadata: { ...admins.metadata, labels: { ...admins.metadata.labels, [INHERITED_FROM]: 'research' } },
+    subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'research-leads' }],
+  };
+  expectOutcome(await client.update(takenOver, { as: hnc, dryRun: true }), `policy ${GUARDRAILS}`);
+  // The same in research itself, a root of a tree (HNC copies into descendants only).
+  const rootAdmins = await client.get({ ...admins, metadata: { name: 'tenant-admins', namespace: 'research' } });
+  const rootTakenOver = { ...rootAdmins, metadata: { ...rootAdmins.metadata, labels: { ...rootAdmins.metadata.labels, [INHERITED_FROM]: 'billing' } }, subjects: takenOver.subjects };
+  expectOutcome(await client.update(rootTakenOver, { as: hnc, dryRun: true }), `policy ${GUARDRAILS}`);
+}, 60_000);
+
+test('a tenant admin cannot take a namespace of another tenant, or one the platform declares later, with an anchor', async () => {
+  const { client } = cluster();
+  // An existing namespace of another tenant, and any name outside research-*.
+  expectOutcome(await client.create(anchor('research', 'billing'), { as: researchLead }), `policy ${ANCHORS}`);
+  expectOutcome(await client.create(anchor('research', 'ops'), { as: researchLead }), `policy ${ANCHORS}`);
+  // In another tenant's namespace: no right at all.
+  expectOutcome(await client.create(anchor('billing', 'billing-x'), { as: researchLead }), 'rbac');
+
+  // A name the platform does not declare yet: HNC creates it in research's tree.
+  expectOutcome(await client.create(anchor('research', 'research-later'), { as: researchLead }), 'allowed');
+  await waitInTree('research-later', 'research');
+  // The platform's next release declares it for billing (a name another
+  // app or repository declares: one app refuses it at synth): refused, by
+  // the platform's own GitOps controller too.
+  const forBilling = { ...declared('billing'), metadata: { ...declared('billing').metadata, name: 'research-later' } };
+  expectOutcome(await client.apply(forBilling, { as: ARGOCD, fieldManager: 'argocd-controller' }), `policy ${TREES}`);
+  const live = await client.get(ns('research-later'));
+  expect(live.metadata.labels[TENANT_LABEL]).toBe('research');
+}, 180_000);
+
+test('a tenant cannot move a namespace out of its tenant or weaken its Pod Security through the hierarchy or the namespace', async () => {
+  const { client } = cluster();
+  const h = await client.get(hierarchy('research-exp'));
+  expectOutcome(await client.update({ ...h, spec: { ...h.spec, parent: 'billing' } }, { as: researchLead }), 'rbac');
+  const root = await client.get(hierarchy('research'));
+  const weaker = (root.spec.labels as { key: string; value: string }[]).map((l) => (l.key === 'pod-security.kubernetes.io/enforce' ? { ...l, value: 'privileged' } : l));
+  expectOutcome(await client.update({ ...root, spec: { ...root.spec, labels: weaker } }, { as: researchLead }), 'rbac');
+  expectOutcome(await client.create({ ...hierarchy('billing'), spec: { parent: 'research' } }, { as: researchLead }), 'rbac');
+  const live = await client.get(ns('research-exp'));
+  expectOutcome(await client.update({ ...live, metadata: { ...live.metadata, labels: { ...live.metadata.labels, [TENANT_LABEL]: 'billing' } } }, { as: researchLead }), 'rbac');
+  expectOutcome(await client.create(anchor('research', 'research-x'), { as: billingLead }), 'rbac');
+
+  // HNC (impersonated) relabelling a namespace of the tree: the self-service guard.
+  // Two policies refuse this one (the trees policy binds everyone); the API server names the first that did.
+  const relabelled = await client.update({ ...live, metadata: { ...live.metadata, labels: { ...live.metadata.labels, [TENANT_LABEL]: 'billing' } } }, { as: hnc, dryRun: true });
+  expect([`policy ${SELF_SERVICE}`, `policy ${TREES}`]).toContain(outcome(relabelled));
+  expectOutcome(await client.update({ ...live, metadata: { ...live.metadata, labels: { ...live.metadata.labels, 'pod-security.kubernetes.io/enforce': 'privileged' } } }, { as: hnc, dryRun: true }), `policy ${SELF_SERVICE}`);
+}, 60_000);
+
+test('an anchor asking HNC for protected labels (spec.labels) is refused; one the platform makes anyway does not weaken the namespace', async () => {
+  const { client } = cluster();
+  const privileged = [{ key: 'pod-security.kubernetes.io/enforce', value: 'privileged' }];
+  expectOutcome(await client.create(anchor('research', 'research-priv', { labels: privileged }), { as: researchLead }), `policy ${ANCHORS}`);
+  expectOutcome(await client.create(anchor('research', 'research-moved', { labels: [{ key: TENANT_LABEL, value: 'billing' }] }), { as: researchLead }), `policy ${ANCHORS}`);
+  expectOutcome(await client.create(anchor('research', 'research-note', { annotations: [{ key: 'cdk8s-tenancy.io/managed-by', value: 'x' }] }), { as: researchLead }), `policy ${ANCHORS}`);
+
+  // The platform is exempt from the anchors policy: what real HNC v1.1 does with such an anchor. It writes the
+  // labels into the new namespace's HierarchyConfiguration, but the parent's value of a key wins: the
+  // namespace carries exactly research's labels, and a privileged pod is refused by Pod Security.
+  expectOutcome(await client.create(anchor('research', 'research-priv', { labels: privileged }), { as: ARGOCD }), 'allowed');
+  const live = await waitInTree('research-priv', 'research');
+  expect((await client.get(hierarchy('research-priv'))).spec.labels).toEqual(privileged);
+  const parent = await client.get(ns('research'));
+  const expected = Object.fromEntries(Object.entries(protectedLabels(parent.metadata.labels)).filter(([k]) => k !== 'cdk8s-tenancy.io/managed-by'));
+  expect(protectedLabels(live.metadata.labels)).toEqual(expected);
+  expect(live.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'research-priv' }, spec: { containers: [{ name: 'c', image: 'registry.example.com/c:1', securityContext: { privileged: true } }] } };
+  expectOutcome(await client.create(pod, { as: researchLead, dryRun: true }), 'pod-security');
+}, 120_000);
+
+test('HNC configured more broadly than recommended (every namespace, every protected label managed) still cannot strip labels outside a tree', async () => {
+  const { client } = cluster();
+  await running?.stop();
+  const broad = [
+    ...hncArgs.filter((a) => !a.startsWith('--included-namespace-regex=') && !a.startsWith('--managed-namespace-label=')),
+    '--managed-namespace-label=cdk8s-tenancy\\.io/.*',
+    '--managed-namespace-label=pod-security\\.kubernetes\\.io/.*',
+  ];
+  running = await startHnc(hncBinary, kubeconfig, dir, { args: broad, logName: 'hnc-manager-broad.log' });
+  // HNC now manages billing and ops and tries to remove the managed labels no hierarchy set there.
+  const log = path.join(dir, 'hnc-manager-broad.log');
+  await client.waitFor('HNC to be refused by the self-service guard on billing and ops (its log)', async () => {
+    const text = fs.readFileSync(log, 'utf8');
+    return ['billing', 'ops'].every((n) => new RegExp(`${n}[^\\n]*${SELF_SERVICE}|${SELF_SERVICE}[^\\n]*${n}`).test(text)) ? true : undefined;
+  }, 90_000);
+  for (const name of ['billing', 'ops']) {
+    const live = await client.get(ns(name));
+    expect(protectedLabels(live.metadata.labels)).toEqual(protectedLabels(declared(name).metadata.labels));
+  }
+  await running?.stop();
+  running = await startHnc(hncBinary, kubeconfig, dir, { args: hncArgs, logName: 'hnc-manager-2.log' });
+}, 240_000);
+

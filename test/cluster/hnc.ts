@@ -1,0 +1,249 @@
+import { ChildProcess, execFileSync, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as http from 'http';
+import * as net from 'net';
+import * as path from 'path';
+import * as YAML from 'yaml';
+import { describeResult, KubeClient } from './client';
+import { ClusterEnv, tail } from './harness';
+import { SHARED } from '../helpers/crd-schema';
+import { buildGoTool } from '../helpers/go-tool';
+import { K8sObject } from '../helpers/manifests';
+
+/*
+ * The real Hierarchical Namespace Controller: its manager built from the Go
+ * module sigs.k8s.io/hierarchical-namespaces (test/engines/hnc pins the
+ * release the library supports), run on this machine against a cluster of
+ * the tier as HNC's release runs it in a cluster: as the `default`
+ * ServiceAccount of `hnc-system`, holding exactly the RBAC of the release's
+ * manifests (read from the module's config/ at run time, never copied),
+ * authenticated by a token of the TokenRequest API. Its process runs in its
+ * own process group, killed when the test stops it or the test process
+ * ends; its log is kept next to the control plane's.
+ */
+
+const MODULE_DIR = path.join(__dirname, '..', 'engines', 'hnc');
+const HNC_MODULE = 'sigs.k8s.io/hierarchical-namespaces';
+
+/** The namespace and the ServiceAccount of the release (kustomize `namespace:` and the manifests' subject). */
+export const HNC_NAMESPACE = 'hnc-system';
+export const HNC_SERVICE_ACCOUNT = 'default';
+/** The kustomize `namePrefix:` of every release variant. */
+const HNC_NAME_PREFIX = 'hnc-';
+
+/** Builds (or finds in the cache) HNC's manager. */
+export function buildHncManager(log?: (line: string) => void): string {
+  return buildGoTool({ moduleDir: MODULE_DIR, pkg: `${HNC_MODULE}/cmd/manager`, name: 'hnc-manager', log });
+}
+
+/** The folder of the pinned HNC module in the Go module cache (its config/ holds the release manifests' sources). */
+export function hncModuleDir(): string {
+  const out = execFileSync('go', ['list', '-m', '-json', HNC_MODULE], {
+    cwd: MODULE_DIR, encoding: 'utf8', env: { ...process.env, GOFLAGS: '-mod=readonly' },
+  });
+  const mod = JSON.parse(out);
+  if (!mod.Dir || !fs.existsSync(path.join(mod.Dir, 'config'))) throw new Error(`the Go module ${HNC_MODULE}@${mod.Version} has no config/ in the module cache (run go mod download in ${MODULE_DIR})`);
+  return mod.Dir;
+}
+
+function readYaml(file: string): K8sObject[] {
+  return YAML.parseAllDocuments(fs.readFileSync(file, 'utf8')).map((d) => d.toJSON()).filter((o) => o && o.kind);
+}
+
+/**
+ * The RBAC of HNC's release, as `kustomize build config/variants/*` makes it
+ * from config/rbac (the manager's ClusterRole and binding, the leader
+ * election Role and binding): every name prefixed `hnc-`, every namespaced
+ * object and every ServiceAccount subject in `hnc-system`. The rules are
+ * the module's, unchanged (the manager's holds `*` on `*`). The `admin-role`
+ * aggregated to `admin` is for people, not HNC, and is left out.
+ */
+export function hncReleaseRbac(moduleDir = hncModuleDir()): K8sObject[] {
+  const rbac = path.join(moduleDir, 'config', 'rbac');
+  const files = ['role.yaml', 'role_binding.yaml', 'leader_election_role.yaml', 'leader_election_role_binding.yaml'];
+  return files.flatMap((f) => readYaml(path.join(rbac, f))).map((o) => {
+    // kustomize drops the null creationTimestamp controller-gen writes.
+    const { creationTimestamp, ...metadata } = o.metadata as K8sObject['metadata'] & { creationTimestamp?: unknown };
+    const out: K8sObject = { ...o, metadata: { ...metadata, name: HNC_NAME_PREFIX + o.metadata.name } };
+    if (o.kind === 'Role' || o.kind === 'RoleBinding') out.metadata.namespace = HNC_NAMESPACE;
+    if (o.roleRef) out.roleRef = { ...o.roleRef, name: HNC_NAME_PREFIX + o.roleRef.name };
+    if (o.subjects) out.subjects = o.subjects.map((s: any) => (s.kind === 'ServiceAccount' ? { ...s, namespace: HNC_NAMESPACE } : s));
+    return out;
+  });
+}
+
+/**
+ * The arguments of the release's `manager` container (config/manager),
+ * without those that concern where it listens (set per run here).
+ */
+export function hncReleaseArgs(moduleDir = hncModuleDir()): string[] {
+  const deployment = readYaml(path.join(moduleDir, 'config', 'manager', 'manager.yaml')).find((o) => o.kind === 'Deployment');
+  const args: string[] = deployment?.spec.template.spec.containers.find((c: any) => c.name === 'manager')?.args ?? [];
+  if (args.length === 0) throw new Error('no manager arguments in HNC\'s config/manager/manager.yaml');
+  return args.filter((a) => !/^--(webhook-server-port|metrics-addr)=/.test(a));
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface RunningHnc {
+  readonly log: string;
+  readonly args: string[];
+  /** Stops HNC (its whole process group); resolves when it is gone. */
+  stop(): Promise<void>;
+}
+
+const running = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function killGroup(p: ChildProcess, signal: NodeJS.Signals): void {
+  if (p.pid === undefined || p.exitCode !== null || p.signalCode !== null) return;
+  try { process.kill(-p.pid, signal); } catch { /* already gone */ }
+}
+
+/** HNC's four CRDs, as its release installs them (../shared/schemas/hnc-v1.1.0, unmodified). */
+export function hncCrds(): K8sObject[] {
+  const folder = path.join(SHARED, 'schemas', 'hnc-v1.1.0');
+  return fs.readdirSync(folder).filter((f) => f.endsWith('.yaml')).sort().flatMap((f) => readYaml(path.join(folder, f)))
+    .filter((o) => o.kind === 'CustomResourceDefinition');
+}
+
+/**
+ * Installs what HNC's release installs besides its Deployment (idempotent):
+ * its namespace, its CRDs (all four: its manager watches every kind, and
+ * an example that emits no SubnamespaceAnchor still needs the kind) and its
+ * RBAC. Returns a kubeconfig authenticating as HNC's ServiceAccount: a
+ * token of the TokenRequest API, written to `dir`.
+ */
+export async function hncIdentity(client: KubeClient, env: ClusterEnv, dir: string): Promise<string> {
+  const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: HNC_NAMESPACE } };
+  const crds = hncCrds();
+  if (crds.length !== 4) throw new Error(`expected HNC's 4 CRDs in ../shared/schemas/hnc-v1.1.0, found ${crds.length}`);
+  for (const o of [ns, ...crds, ...hncReleaseRbac()]) {
+    const r = await client.apply(o, { fieldManager: 'hnc-install' });
+    if (!r.ok) throw new Error(`installing HNC's ${o.kind} ${o.metadata.name}: ${describeResult(r)}`);
+  }
+  for (const crd of crds) {
+    await client.waitFor(`CRD ${crd.metadata.name} to be established`, async () => {
+      const live = await client.get(crd);
+      return live?.status?.conditions?.some((c: any) => c.type === 'Established' && c.status === 'True') ? true : undefined;
+    });
+  }
+  client.forgetDiscovery();
+  // The ServiceAccount controller creates `default`, as on a cluster.
+  const sa = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: HNC_SERVICE_ACCOUNT, namespace: HNC_NAMESPACE } };
+  await client.waitFor(`the ServiceAccount ${HNC_NAMESPACE}/${HNC_SERVICE_ACCOUNT}`, async () => ((await client.get(sa)) ? true : undefined));
+  const token = await client.must('POST', `/api/v1/namespaces/${HNC_NAMESPACE}/serviceaccounts/${HNC_SERVICE_ACCOUNT}/token`,
+    { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } });
+  const kubeconfig = {
+    'apiVersion': 'v1',
+    'kind': 'Config',
+    'clusters': [{ name: 'test', cluster: { 'server': env.server, 'certificate-authority': env.caFile } }],
+    'users': [{ name: 'hnc', user: { token: token.status.token } }],
+    'contexts': [{ name: 'hnc', context: { cluster: 'test', user: 'hnc' } }],
+    'current-context': 'hnc',
+  };
+  const file = path.join(dir, 'hnc.kubeconfig');
+  fs.writeFileSync(file, YAML.stringify(kubeconfig), { mode: 0o600 });
+  return file;
+}
+
+export interface StartHncOptions {
+  /** Arguments on top of the release's (e.g. `TenantSelfService.hncManagerArgs`). */
+  readonly args: string[];
+  /** The log's name in `dir`. @default 'hnc-manager.log' */
+  readonly logName?: string;
+  /** How long to wait for its readiness. @default 120 s */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Starts HNC's manager against the cluster of `env` as HNC's ServiceAccount,
+ * with the release's arguments and `o.args`, webhooks off (see the README of
+ * the cluster tier: the library's ValidatingAdmissionPolicies are under
+ * test, and HNC's webhooks need a Service the API server can reach).
+ * Resolves when its readiness endpoint answers.
+ */
+export async function startHnc(binary: string, kubeconfig: string, dir: string, o: StartHncOptions): Promise<RunningHnc> {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    // Whatever way this process ends, HNC ends with it.
+    process.on('exit', () => { for (const p of running) killGroup(p, 'SIGKILL'); });
+  }
+  const probePort = await freePort();
+  const args = [
+    ...hncReleaseArgs(),
+    '--no-webhooks',
+    '--metrics-addr=0',
+    `--health-probe-bind-address=127.0.0.1:${probePort}`,
+    '--enable-stackdriver=false',
+    `--kubeconfig=${kubeconfig}`,
+    ...o.args,
+  ];
+  const logFile = path.join(dir, o.logName ?? 'hnc-manager.log');
+  const log = fs.openSync(logFile, 'a');
+  fs.writeSync(log, `# ${binary} ${args.join(' ')}\n`);
+  const { KUBECONFIG, ...env } = process.env;
+  const child = spawn(binary, args, { detached: true, stdio: ['ignore', log, log], env });
+  fs.closeSync(log);
+  running.add(child);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => { running.delete(child); resolve(); }));
+  child.unref();
+
+  const deadline = Date.now() + (o.timeoutMs ?? 120_000);
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`HNC exited (${child.exitCode ?? child.signalCode})\n${tail(logFile)}`);
+    const ready = await new Promise<boolean>((resolve) => {
+      const req = http.get({ host: '127.0.0.1', port: probePort, path: '/readyz', timeout: 2000 }, (res) => { res.resume(); resolve(res.statusCode === 200); });
+      req.on('error', () => resolve(false));
+      req.on('timeout', () => { req.destroy(); resolve(false); });
+    });
+    if (ready) break;
+    if (Date.now() > deadline) { killGroup(child, 'SIGKILL'); throw new Error(`HNC not ready after ${(o.timeoutMs ?? 120_000) / 1000}s\n${tail(logFile)}`); }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return {
+    log: logFile,
+    args,
+    async stop() {
+      killGroup(child, 'SIGTERM');
+      const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/**
+ * Waits until the controller manager's quota controller counts `plural.group`
+ * (a custom resource): it looks for new kinds every 30 s, and a quota
+ * created before it does leaves that count unknown until its full resync (5
+ * minutes), refusing every such object meanwhile ("status unknown for
+ * quota"). A probe quota is made again until it is counted. On a cluster,
+ * HNC is installed long before tenants ask for namespaces.
+ */
+export async function waitForQuotaCounting(client: KubeClient, resource: string, namespace = HNC_NAMESPACE): Promise<void> {
+  const key = `count/${resource}`;
+  const probe = { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'quota-counting-probe', namespace }, spec: { hard: { [key]: '1000' } } };
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    await client.create(probe);
+    const counted = await client.waitFor(`the quota controller to count ${resource}`, async () => {
+      const live = await client.get(probe);
+      return live?.status?.used ? key in live.status.used : undefined;
+    }).catch(() => false);
+    await client.delete(probe);
+    if (counted) return;
+    if (Date.now() > deadline) throw new Error(`the quota controller does not count ${resource} after 120 s`);
+    await new Promise((r) => setTimeout(r, 3000));
+  }
+}
+
