@@ -3,13 +3,15 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
+import { Deployment } from 'cdk8s-plus-27';
 import * as YAML from 'yaml';
 import { K8sObject, synthObjects } from './helpers/manifests';
 import { quickstart } from '../examples/quickstart/app';
 import { EXIT_FAILED, EXIT_PASSED, EXIT_USAGE, main } from '../src/audit/cli';
 import {
-  CheckStatus, PlacementEngine, PodSecurityLevel, SoftTenant, TenancyAudit, TenancyPlatform, TENANT_LABEL, TenantMember, TenantPeer, TenantPlacement,
-  TenantPort, TenantSelfService, VirtualClusterDelivery, VirtualTenantCluster,
+  CheckStatus, NODE_LABELS_POLICY_NAME, NODE_RESTRICTION_TENANT_LABEL, PlacementEngine, PlacementNodeLabel, PodSecurityLevel, SoftTenant,
+  TenancyAudit, TenancyPlatform, TENANT_LABEL, TenantMember, TenantPeer, TenantPlacement, TenantPort, TenantSelfService, VirtualClusterDelivery,
+  VirtualTenantCluster,
 } from 'cdk8s-tenancy';
 
 /** Two tenants; team-a accepts team-b on 8080 and team-b may call team-a there. */
@@ -279,6 +281,88 @@ describe('nodes.placement', () => {
     const c = check(breakIt(placed()), 'team-a');
     expect(c.status).toBe(CheckStatus.FAIL);
     expect(c.findings.map((f) => `${f.object}: ${f.message}`).join('\n')).toMatch(message);
+  });
+
+  describe('the attraction label (issue #16)', () => {
+    /** A Deployment in team-a that `restricted` admits, placed by `placement`. */
+    const deployment = (placement: TenantPlacement) => {
+      const app = new App();
+      const web = new Deployment(new Chart(app, 'w'), 'web', {
+        metadata: { namespace: 'team-a' },
+        containers: [{ image: 'registry.example.com/web:1', portNumber: 8080, securityContext: { user: 10001 } }],
+      });
+      placement.applyTo(web.scheduling);
+      const [d] = JSON.parse(JSON.stringify(synthObjects(app)));
+      d.spec.template.spec.securityContext.seccompProfile = { type: 'RuntimeDefault' };
+      d.spec.template.spec.containers[0].securityContext.capabilities = { drop: ['ALL'] };
+      return d;
+    };
+    /** team-a placed with the kubelet-set label, and a Deployment placed by it. */
+    function kubeletLabelled(): K8sObject[] {
+      const app = new App();
+      new TenancyPlatform(app, 'platform');
+      const placement = TenantPlacement.forTenant('team-a', { nodeLabel: PlacementNodeLabel.kubeletLabel() });
+      new SoftTenant(new Chart(app, 'a'), 'A', { name: 'team-a', namespaces: ['team-a', 'team-a-batch'] }).addExtension(placement);
+      return [...JSON.parse(JSON.stringify(synthObjects(app))), deployment(placement)];
+    }
+    /** What an earlier release wrote: the same, without the node label guard it did not have. */
+    const previous = () => without(kubeletLabelled(), (o) => o.metadata.name === NODE_LABELS_POLICY_NAME);
+    const workloads = (objects: any[]) => statusOf(objects, 'team-a', 'workloads.admitted').check;
+
+    test('a manifest written with the previous label is accepted with a warning per namespace that says how to migrate', () => {
+      const objects = previous();
+      const c = check(objects, 'team-a');
+      expect(c.status).toBe(CheckStatus.WARN);
+      expect(c.findings.map((f) => [f.object, f.warning])).toEqual([['Namespace team-a', true], ['Namespace team-a-batch', true]]);
+      expect(c.findings[0].message).toBe(`attracts its pods to tenant 'team-a's nodes by ${TENANT_LABEL} (cdk8s-tenancy.io/dedicated-nodes=true), a label a kubelet may set on its own Node: `
+        + 'a compromised shared node can label itself and attract the tenant\'s pods');
+      expect(c.findings[0].fix).toMatch(new RegExp(`^Migrate to ${NODE_RESTRICTION_TENANT_LABEL}, which kubelets cannot set: .*addKarpenterNodePool.*apply them first.*`
+        + `PlacementNodeLabel\\.kubeletLabel\\(\\).*${NODE_LABELS_POLICY_NAME}`));
+      // Accepted: the audit passes, and the previous label's workloads are what the guard admits.
+      const report = TenancyAudit.auditObjects(objects);
+      expect(report.passed).toBe(true);
+      expect(workloads(objects)).toMatchObject({ status: CheckStatus.PASS, findings: [] });
+      const table = TenancyAudit.formatTable(report);
+      expect(table).toMatch(/ {2}WARN {2}nodes\.placement/);
+      expect(table).toMatch(/ {10}warning: Namespace team-a: attracts its pods/);
+      expect(table).toMatch(/passed with warnings/);
+      expect(TenancyAudit.formatJunit(report)).toMatch(/<testcase classname="tenant team-a" name="nodes.placement"><system-out>warning: Namespace team-a: attracts/);
+    });
+
+    test('the kubelet-set label held by the node label guard (the node group choice) passes', () => {
+      expect(check(kubeletLabelled(), 'team-a')).toMatchObject({ status: CheckStatus.PASS, findings: [] });
+    });
+
+    test('a node label guard that does not deny counts as missing', () => {
+      const objects = kubeletLabelled();
+      named(objects, 'ValidatingAdmissionPolicyBinding', NODE_LABELS_POLICY_NAME).spec.validationActions = ['Audit'];
+      expect(check(objects, 'team-a').status).toBe(CheckStatus.WARN);
+    });
+
+    test('a warning does not hide a failure: the check fails with both', () => {
+      const c = check([...previous(), pod('team-b', { tolerations: [toleration('team-a')] })], 'team-a');
+      expect(c.status).toBe(CheckStatus.FAIL);
+      expect(c.findings.map((f) => !!f.warning)).toEqual([false, true, true]);
+    });
+
+    test('node-restriction namespaces behind a placement guard of an earlier release fail: that guard holds their pods to nothing', () => {
+      const objects = placed();
+      const guard = named(objects, 'ValidatingAdmissionPolicy', 'cdk8s-tenancy-placement');
+      // The earlier rules: only dedicated-nodes=true counts, and pods require the tenant label.
+      guard.spec = JSON.parse(JSON.stringify(guard.spec).split(NODE_RESTRICTION_TENANT_LABEL).join(TENANT_LABEL));
+      expect(check(objects, 'team-a').findings.map((f) => `${f.object}: ${f.message}`)).toEqual([
+        `ValidatingAdmissionPolicy cdk8s-tenancy-placement: predates the ${NODE_RESTRICTION_TENANT_LABEL} label: it holds the pods of team-a (cdk8s-tenancy.io/dedicated-nodes=node-restriction) to no nodes at all`,
+      ]);
+    });
+
+    test('in a node-restriction namespace, a workload attracted by the previous label is one the guard refuses', () => {
+      const legacy = deployment(TenantPlacement.forTenant('team-a', { nodeLabel: PlacementNodeLabel.kubeletLabel() }));
+      expect(workloads([...placed(), deployment(TenantPlacement.forTenant('team-a'))])).toMatchObject({ status: CheckStatus.PASS, findings: [] });
+      const c = workloads([...placed(), legacy]);
+      expect(c.status).toBe(CheckStatus.FAIL);
+      expect(c.findings.map((f) => f.message))
+        .toEqual([expect.stringMatching(new RegExp(`the placement guard refuses it: it must tolerate and require the dedicated nodes of tenant 'team-a' \\(node label ${NODE_RESTRICTION_TENANT_LABEL}\\)$`))]);
+    });
   });
 
   test('a kube-system DaemonSet tolerating everything is exempt, as in the guard', () => {

@@ -79,6 +79,6 @@ describe('an app using cdk8s-plus-34 beside the cdk8s-plus-27 peer', () => {
     expect(spec34.tolerations).toEqual(spec27.tolerations);
     expect(spec34.affinity).toEqual(spec27.affinity);
     expect(spec34.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms)
-      .toEqual([{ matchExpressions: [{ key: 'cdk8s-tenancy.io/tenant', operator: 'In', values: ['team-a'] }] }]);
+      .toEqual([{ matchExpressions: [{ key: 'node-restriction.kubernetes.io/cdk8s-tenancy-tenant', operator: 'In', values: ['team-a'] }] }]);
   });
 });

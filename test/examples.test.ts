@@ -78,10 +78,13 @@ describe('examples/enterprise', () => {
 
   test('payments runs sandboxed on its own nodes; its workload is placed', () => {
     const ns = objects.find((o) => o.kind === 'Namespace' && o.metadata.name === 'payments')!;
-    expect(ns.metadata.labels).toMatchObject({ 'cdk8s-tenancy.io/dedicated-nodes': 'true', 'cdk8s-tenancy.io/runtime-class': 'gvisor' });
+    // Issue #16: attracted by the label kubelets cannot set on themselves.
+    expect(ns.metadata.labels).toMatchObject({ 'cdk8s-tenancy.io/dedicated-nodes': 'node-restriction', 'cdk8s-tenancy.io/runtime-class': 'gvisor' });
     const api = objects.find((o) => o.kind === 'Deployment')!.spec.template.spec;
     expect(api.runtimeClassName).toBe('gvisor');
     expect(api.tolerations).toEqual([{ key: 'cdk8s-tenancy.io/tenant', operator: 'Equal', value: 'payments', effect: 'NoSchedule' }]);
+    expect(api.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms)
+      .toEqual([{ matchExpressions: [{ key: 'node-restriction.kubernetes.io/cdk8s-tenancy-tenant', operator: 'In', values: ['payments'] }] }]);
   });
 
   test('the payments pod meets the restricted Pod Security level its namespace enforces (the cluster tier admits it for real)', () => {

@@ -4,7 +4,7 @@ import { admit, AdmissionRequest } from './helpers/admission';
 import { find, K8sObject, synthObjects } from './helpers/manifests';
 import { validateAll } from './helpers/schema';
 import { awsEffect, kubernetesEffect } from '../src/placement/internal/taint-effect';
-import { KarpenterNodeClass, SoftTenant, TenancyPlatform, TENANT_LABEL, TenantPlacement, TenantSandbox } from 'cdk8s-tenancy';
+import { KarpenterNodeClass, NODE_LABELS_POLICY_NAME, NODE_RESTRICTION_TENANT_LABEL, PlacementNodeLabel, SoftTenant, TenancyPlatform, TENANT_LABEL, TenantPlacement, TenantSandbox } from 'cdk8s-tenancy';
 
 function cluster(platformProps = {}) {
   const app = new App();
@@ -20,10 +20,21 @@ describe('one value, three parts', () => {
   const placement = TenantPlacement.forTenant('team-a');
 
   test('node label, taint, toleration and affinity all derive from the tenant', () => {
-    expect(placement.nodeLabels).toEqual({ [TENANT_LABEL]: 'team-a' });
+    expect(placement.nodeLabels).toEqual({ [TENANT_LABEL]: 'team-a', [NODE_RESTRICTION_TENANT_LABEL]: 'team-a' });
     expect([placement.taintKey, placement.effect, placement.awsTaintEffect]).toEqual([TENANT_LABEL, 'NoSchedule', 'NO_SCHEDULE']);
     expect(placement.toleration).toEqual({ key: TENANT_LABEL, operator: 'Equal', value: 'team-a', effect: 'NoSchedule' });
-    expect(placement.nodeSelectorTerm).toEqual({ matchExpressions: [{ key: TENANT_LABEL, operator: 'In', values: ['team-a'] }] });
+    expect(placement.nodeSelectorTerm).toEqual({ matchExpressions: [{ key: NODE_RESTRICTION_TENANT_LABEL, operator: 'In', values: ['team-a'] }] });
+  });
+
+  test('pods are attracted by a label under node-restriction.kubernetes.io/ unless the placement opts into the kubelet-set one (issue #16)', () => {
+    expect(NODE_RESTRICTION_TENANT_LABEL).toBe('node-restriction.kubernetes.io/cdk8s-tenancy-tenant');
+    expect([placement.nodeLabel.key, placement.nodeLabel.kubeletSettable]).toEqual([NODE_RESTRICTION_TENANT_LABEL, false]);
+    const legacy = TenantPlacement.forTenant('team-a', { nodeLabel: PlacementNodeLabel.kubeletLabel() });
+    expect([legacy.nodeLabel.key, legacy.nodeLabel.kubeletSettable]).toEqual([TENANT_LABEL, true]);
+    expect(legacy.nodeLabels).toEqual({ [TENANT_LABEL]: 'team-a' });
+    expect(legacy.nodeSelectorTerm).toEqual({ matchExpressions: [{ key: TENANT_LABEL, operator: 'In', values: ['team-a'] }] });
+    // The taint and toleration do not change: kubelets cannot change their taints after registration.
+    expect(legacy.toleration).toEqual(placement.toleration);
   });
 
   test('the AWS and Kubernetes taint effects map both ways through one function', () => {
@@ -50,9 +61,9 @@ describe('applied to a tenant', () => {
     expect(validateAll(objects)).toBe(objects.length);
   });
 
-  test('the tenant\'s namespaces, and only those, are marked as running on dedicated nodes', () => {
-    expect(find(objects, 'Namespace', 'team-a').metadata.labels!['cdk8s-tenancy.io/dedicated-nodes']).toBe('true');
-    expect(find(objects, 'Namespace', 'team-a-batch').metadata.labels!['cdk8s-tenancy.io/dedicated-nodes']).toBe('true');
+  test('the tenant\'s namespaces, and only those, are marked as running on dedicated nodes, naming the node-restriction label', () => {
+    expect(find(objects, 'Namespace', 'team-a').metadata.labels!['cdk8s-tenancy.io/dedicated-nodes']).toBe('node-restriction');
+    expect(find(objects, 'Namespace', 'team-a-batch').metadata.labels!['cdk8s-tenancy.io/dedicated-nodes']).toBe('node-restriction');
     expect(find(objects, 'Namespace', 'team-b').metadata.labels!['cdk8s-tenancy.io/dedicated-nodes']).toBeUndefined();
   });
 
@@ -108,7 +119,14 @@ describe('the placement guard, evaluated', () => {
     ['a pod tolerating every taint', request(ns('team-b'), { tolerations: [{ operator: 'Exists' }] }), /may not tolerate every taint/],
     ['a tenant pod tolerating every tenant taint (Exists on the tenant key)', request(ns('team-a'), { ...placed, tolerations: [{ key: TENANT_LABEL, operator: 'Exists' }] }),
       /their own tenant, with operator Equal/],
-    ['a tenant pod without the toleration and affinity', request(ns('team-a'), {}), /must tolerate and require the nodes of tenant team-a: use TenantPlacement.applyTo/],
+    ['a tenant pod without the toleration and affinity', request(ns('team-a'), {}),
+      /must tolerate and require the nodes of tenant team-a \(node label node-restriction.kubernetes.io\/cdk8s-tenancy-tenant\): use TenantPlacement.applyTo/],
+    ['a tenant pod attracted by the kubelet-set tenant label, which a shared node can set on itself (issue #16)', request(ns('team-a'), {
+      ...placed,
+      affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: TENANT_LABEL, operator: 'In', values: ['team-a'] }] }] } } },
+    }), /must tolerate and require the nodes of tenant team-a \(node label node-restriction.kubernetes.io\/cdk8s-tenancy-tenant\)/],
+    ['another tenant\'s pod selecting team-a\'s nodes by the node-restriction label', request(ns('team-b'), { nodeSelector: { [NODE_RESTRICTION_TENANT_LABEL]: 'team-a' } }),
+      /may not select another tenant's nodes/],
     ['a tenant pod that chooses its node', request(ns('team-a'), { ...placed, nodeName: 'ip-10-0-9-9' }), /may not choose their node/],
     ['a tenant pod selecting another tenant\'s nodes', request(ns('team-a'), { ...placed, nodeSelector: { [TENANT_LABEL]: 'team-b' } }), /may not select another tenant's nodes/],
     ['a tenant pod with an extra affinity term to other nodes', request(ns('team-a'), {
@@ -145,7 +163,7 @@ describe('composition', () => {
     t.addExtension(TenantPlacement.forTenant('team-a'));
     t.addExtension(TenantSandbox.gvisor());
     const objects = synthObjects(app);
-    expect(find(objects, 'Namespace', 'team-a').metadata.labels).toMatchObject({ 'cdk8s-tenancy.io/dedicated-nodes': 'true', 'cdk8s-tenancy.io/runtime-class': 'gvisor' });
+    expect(find(objects, 'Namespace', 'team-a').metadata.labels).toMatchObject({ 'cdk8s-tenancy.io/dedicated-nodes': 'node-restriction', 'cdk8s-tenancy.io/runtime-class': 'gvisor' });
     expect(objects.filter((o) => o.kind === 'ValidatingAdmissionPolicyBinding').map((o) => o.metadata.name).sort())
       .toEqual(['cdk8s-tenancy-guardrails', 'cdk8s-tenancy-placement', 'cdk8s-tenancy-sandbox', 'cdk8s-tenancy-services', 'cdk8s-tenancy-storage']);
   });
@@ -158,8 +176,33 @@ describe('bad input', () => {
     ['another tenant\'s placement', apply(TenantPlacement.forTenant('team-b')), /invalid placement tenant 'team-b': is not this tenant \('team-a'\).*TenantPlacement.forTenant\('team-a'\)/],
     ['PreferNoSchedule', apply(TenantPlacement.forTenant('team-a', { effect: TaintEffect.PREFER_NO_SCHEDULE })), /invalid placement effect 'PreferNoSchedule': only prefers to keep other pods away/],
     ['an effect that is not one of three', apply(TenantPlacement.forTenant('team-a', { effect: 'Never' as TaintEffect })), /invalid placement effect 'Never': must be one of 'NoSchedule', 'PreferNoSchedule', 'NoExecute'/],
+    ['a node label of the caller\'s own (not a PlacementNodeLabel)', apply(TenantPlacement.forTenant('team-a', { nodeLabel: { key: 'example.com/tenant' } as unknown as PlacementNodeLabel })),
+      /c\/T: invalid placement nodeLabel 'example.com\/tenant': must be PlacementNodeLabel.nodeRestriction\(\) \('node-restriction.kubernetes.io\/cdk8s-tenancy-tenant'\) or PlacementNodeLabel.kubeletLabel\(\) \('cdk8s-tenancy.io\/tenant'\)/],
+    ['an object without a key (from another language)', apply(TenantPlacement.forTenant('team-a', { nodeLabel: {} as unknown as PlacementNodeLabel })),
+      /c\/T: invalid placement nodeLabel '\[object Object\]': must be PlacementNodeLabel.nodeRestriction\(\)/],
   ])('%s', (_, call, message) => {
     expect(call).toThrow(message);
+  });
+
+  test('a null node label is a left-out one (jsii passes null for it): the default', () => {
+    expect(TenantPlacement.forTenant('team-a', { nodeLabel: null as unknown as PlacementNodeLabel }).nodeLabel.key).toBe(NODE_RESTRICTION_TENANT_LABEL);
+  });
+
+  test('a bad node label emits nothing: no namespace, no guard', () => {
+    const app = new App();
+    new TenancyPlatform(app, 'platform');
+    const t = new SoftTenant(new Chart(app, 'c'), 'T', { name: 'team-a' });
+    expect(() => t.addExtension(TenantPlacement.forTenant('team-a', { nodeLabel: { key: 'example.com/tenant' } as unknown as PlacementNodeLabel }))).toThrow(/invalid placement nodeLabel/);
+    const objects = synthObjects(app);
+    expect(objects.filter((o) => o.metadata?.name === 'cdk8s-tenancy-placement' || o.metadata?.name === NODE_LABELS_POLICY_NAME)).toEqual([]);
+    expect(find(objects, 'Namespace', 'team-a').metadata.labels!['cdk8s-tenancy.io/dedicated-nodes']).toBeUndefined();
+  });
+
+  test('a Karpenter NodePool refuses a bad node label too', () => {
+    const chart = new Chart(new App(), 'c');
+    expect(() => TenantPlacement.forTenant('team-a', { nodeLabel: { key: 'example.com/tenant' } as unknown as PlacementNodeLabel }).addKarpenterNodePool(chart, 'Nodes'))
+      .toThrow(/c: invalid placement nodeLabel 'example.com\/tenant'/);
+    expect(chart.toJson()).toEqual([]);
   });
 
   test('two placements on one tenant', () => {
@@ -182,6 +225,8 @@ describe('Karpenter NodePool', () => {
     expect(pool.apiVersion).toBe('karpenter.sh/v1');
     expect(pool.metadata.name).toBe('tenant-team-a');
     expect(pool.spec.template.metadata.labels).toEqual(placement.nodeLabels);
+    // The label that attracts the pods, set by Karpenter's controller (not the kubelet, which NodeRestriction holds off it).
+    expect(pool.spec.template.metadata.labels[NODE_RESTRICTION_TENANT_LABEL]).toBe('team-a');
     const { key, value, effect } = placement.toleration;
     expect(pool.spec.template.spec.taints).toEqual([{ key, value, effect }]);
     expect(pool.spec.template.spec.nodeClassRef).toEqual({ group: 'eks.amazonaws.com', kind: 'NodeClass', name: 'default' });
@@ -198,5 +243,46 @@ describe('Karpenter NodePool', () => {
       .toThrow(/c: invalid limitsCpu '-4': must be a non-negative Kubernetes quantity/);
     expect(() => TenantPlacement.forTenant('team-c').addKarpenterNodePool(chart, 'Bad2', { nodeClass: KarpenterNodeClass.ec2NodeClass('Bad_Name') }))
       .toThrow(/c: invalid nodeClass name 'Bad_Name'/);
+  });
+});
+
+describe('the node label guard, evaluated (issue #16)', () => {
+  // A tenant on a node group: attracted by the kubelet-set tenant label.
+  const app = new App();
+  new TenancyPlatform(app, 'platform');
+  new SoftTenant(new Chart(app, 'team-a'), 'TeamA', { name: 'team-a' })
+    .addExtension(TenantPlacement.forTenant('team-a', { nodeLabel: PlacementNodeLabel.kubeletLabel() }));
+  const objects = synthObjects(app);
+  const node = (labels: Record<string, string>) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'ip-10-0-1-1', labels: { 'kubernetes.io/hostname': 'ip-10-0-1-1', ...labels } } });
+  const kubelet = { username: 'system:node:ip-10-0-1-1', groups: ['system:nodes', 'system:authenticated'] };
+  const karpenter = { username: 'system:serviceaccount:kube-system:karpenter', groups: ['system:serviceaccounts', 'system:authenticated'] };
+  type User = { username: string; groups: string[] };
+  const update = (before: Record<string, string>, after: Record<string, string>, userInfo: User, subResource?: string): AdmissionRequest => ({
+    operation: 'UPDATE', resource: { group: '', version: 'v1', resource: 'nodes' }, subResource, object: node(after), oldObject: node(before), namespaceObject: null, userInfo,
+  });
+
+  test('is emitted only for the kubelet-set label, and the namespace says which label attracts', () => {
+    expect(find(objects, 'ValidatingAdmissionPolicy', NODE_LABELS_POLICY_NAME).spec.failurePolicy).toBe('Fail');
+    expect(find(objects, 'Namespace', 'team-a').metadata.labels!['cdk8s-tenancy.io/dedicated-nodes']).toBe('true');
+    expect(synthObjects(cluster().app).filter((o) => o.metadata?.name === NODE_LABELS_POLICY_NAME)).toEqual([]);
+  });
+
+  test.each([
+    ['a shared node\'s kubelet labelling itself as team-a\'s', update({}, { [TENANT_LABEL]: 'team-a' }, kubelet)],
+    ['the same through the status subresource (which keeps metadata)', update({}, { [TENANT_LABEL]: 'team-a' }, kubelet, 'status')],
+    ['a tenant node\'s kubelet moving to another tenant', update({ [TENANT_LABEL]: 'team-b' }, { [TENANT_LABEL]: 'team-a' }, kubelet)],
+    ['a tenant node\'s kubelet dropping the label', update({ [TENANT_LABEL]: 'team-a' }, {}, kubelet)],
+  ])('refuses %s', (_, req) => {
+    const result = admit(objects, req);
+    expect(result.errors).toEqual([]);
+    expect(result.denials).toEqual([{ policy: NODE_LABELS_POLICY_NAME, message: `node ip-10-0-1-1 may not add, change or remove its own ${TENANT_LABEL} label: that label attracts a tenant's pods` }]);
+  });
+
+  test.each([
+    ['a kubelet heartbeat that keeps the label', update({ [TENANT_LABEL]: 'team-a' }, { [TENANT_LABEL]: 'team-a' }, kubelet, 'status')],
+    ['a kubelet changing a label of its own', update({ [TENANT_LABEL]: 'team-a' }, { [TENANT_LABEL]: 'team-a', 'example.com/disk': 'ssd' }, kubelet)],
+    ['Karpenter (or an administrator) labelling a node', update({}, { [TENANT_LABEL]: 'team-a' }, karpenter)],
+  ])('admits %s', (_, req) => {
+    expect(admit(objects, req)).toMatchObject({ allowed: true, errors: [] });
   });
 });

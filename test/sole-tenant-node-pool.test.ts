@@ -4,8 +4,9 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import { App, Chart } from 'cdk8s';
 import { Deployment, TaintEffect } from 'cdk8s-plus-27';
+import { find, synthObjects } from './helpers/manifests';
 import { kubernetesEffect } from '../src/placement/internal/taint-effect';
-import { aws, SoftTenant, TENANT_LABEL, TenantPlacement } from 'cdk8s-tenancy';
+import { aws, NODE_LABELS_POLICY_NAME, NODE_RESTRICTION_TENANT_LABEL, PlacementNodeLabel, SoftTenant, TenancyPlatform, TENANT_LABEL, TenantPlacement } from 'cdk8s-tenancy';
 
 function cluster() {
   const stack = new Stack(new CdkApp(), 'Platform', { env: { account: '111111111111', region: 'eu-west-1' } });
@@ -22,7 +23,7 @@ describe('SoleTenantNodePool', () => {
     minSize: 2,
     maxSize: 6,
     desiredSize: 3,
-    placement: TenantPlacement.forTenant('team-a', { effect: TaintEffect.NO_EXECUTE }),
+    placement: TenantPlacement.forTenant('team-a', { effect: TaintEffect.NO_EXECUTE, nodeLabel: PlacementNodeLabel.kubeletLabel() }),
   });
   const template = Template.fromStack(stack);
 
@@ -58,6 +59,24 @@ describe('SoleTenantNodePool', () => {
     const tenant = new SoftTenant(new Chart(new App(), 'team-a'), 'T', { name: 'team-a' });
     expect(() => pool.addChart('Baseline', tenant.node.scope!)).toThrow(/TeamANodes: invalid cluster 'Platform\/Cluster': has no kubectl provider.*kubectlProviderOptions/);
   });
+
+  test('by default the nodes attract by the kubelet-set tenant label, and the tenant gets the node label guard with the placement (issue #16)', () => {
+    const { stack: s, cluster: cl } = cluster();
+    const plain = new aws.SoleTenantNodePool(s, 'TeamANodes', { cluster: cl, tenant: 'team-a' });
+    expect(plain.placement.nodeLabel.key).toBe(TENANT_LABEL);
+    expect(plain.placement.nodeLabel.kubeletSettable).toBe(true);
+    // No label under kubernetes.io/: the EKS API refuses them.
+    const labels = Object.values(Template.fromStack(s).findResources('AWS::EKS::Nodegroup'))[0].Properties.Labels;
+    expect(Object.keys(labels).filter((k) => k.includes('kubernetes.io/'))).toEqual([]);
+    const app = new App();
+    new TenancyPlatform(app, 'platform');
+    const tenant = new SoftTenant(new Chart(app, 'team-a'), 'TeamA', { name: 'team-a' });
+    tenant.addExtension(plain.placement);
+    const objects = synthObjects(app);
+    expect(find(objects, 'ValidatingAdmissionPolicy', NODE_LABELS_POLICY_NAME).spec.matchConditions).toEqual([{ name: 'kubelets', expression: "'system:nodes' in request.userInfo.groups" }]);
+    expect(find(objects, 'ValidatingAdmissionPolicyBinding', NODE_LABELS_POLICY_NAME).spec.validationActions).toEqual(['Deny']);
+    expect(find(objects, 'Namespace', 'team-a').metadata.labels!['cdk8s-tenancy.io/dedicated-nodes']).toBe('true');
+  });
 });
 
 describe('SoleTenantNodePool bad input', () => {
@@ -70,6 +89,11 @@ describe('SoleTenantNodePool bad input', () => {
     ['a tenant name that is not a DNS label', { tenant: 'Team_A' }, /invalid placement tenant 'Team_A': must be a DNS-1123 label/],
     ['another tenant\'s placement', { placement: TenantPlacement.forTenant('team-b') }, /invalid placement 'team-b': is the placement of another tenant than 'team-a'/],
     ['an effect that is not one of three', { placement: TenantPlacement.forTenant('team-a', { effect: 'Sometimes' as TaintEffect }) }, /invalid placement effect 'Sometimes'/],
+    ['the node-restriction label, which a node group cannot set (issue #16)', { placement: TenantPlacement.forTenant('team-a') },
+      new RegExp(`TeamANodes: invalid placement nodeLabel '${NODE_RESTRICTION_TENANT_LABEL}': cannot be set by an EKS managed node group: the EKS API rejects node labels under kubernetes.io/, `
+        + 'and a kubelet refuses them in --node-labels\\. Use TenantPlacement\\.forTenant\\(\'team-a\', \\{ nodeLabel: PlacementNodeLabel\\.kubeletLabel\\(\\) \\}\\).*addKarpenterNodePool')],
+    ['a node label that is not a PlacementNodeLabel', { placement: TenantPlacement.forTenant('team-a', { nodeLabel: { key: 'example.com/tenant' } as unknown as PlacementNodeLabel }) },
+      /invalid placement nodeLabel 'example.com\/tenant': must be PlacementNodeLabel.nodeRestriction\(\) \('node-restriction.kubernetes.io\/cdk8s-tenancy-tenant'\) or PlacementNodeLabel.kubeletLabel\(\) \('cdk8s-tenancy.io\/tenant'\)/],
   ])('%s', (_, override, message) => {
     const { stack, cluster: c } = cluster();
     expect(() => new aws.SoleTenantNodePool(stack, 'TeamANodes', { cluster: c, tenant: 'team-a', ...override })).toThrow(message);

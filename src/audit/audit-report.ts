@@ -6,6 +6,12 @@ export enum CheckStatus {
   PASS = 'pass',
   /** The invariant does not hold; see the findings. */
   FAIL = 'fail',
+  /**
+   * The manifests are accepted as they are (e.g. written with an earlier
+   * release's convention), with something to change: see the findings, each
+   * a warning with its fix. Does not fail the audit.
+   */
+  WARN = 'warn',
   /** Nothing to check (e.g. no placement, no mesh). */
   NOT_APPLICABLE = 'n/a',
 }
@@ -22,6 +28,13 @@ export interface AuditFinding {
   readonly message: string;
   /** How to fix it. */
   readonly fix: string;
+  /**
+   * A warning: accepted as it is, but worth changing (the fix says how).
+   * A check whose findings are all warnings has the status `WARN`.
+   *
+   * @default false
+   */
+  readonly warning?: boolean;
 }
 
 /**

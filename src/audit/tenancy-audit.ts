@@ -85,12 +85,12 @@ export class TenancyAudit {
    */
   public static formatTable(report: AuditReport): string {
     const lines: string[] = [];
-    const mark = (s: CheckStatus) => (s === CheckStatus.PASS ? 'PASS' : s === CheckStatus.FAIL ? 'FAIL' : 'n/a ');
+    const mark = (s: CheckStatus) => (s === CheckStatus.PASS ? 'PASS' : s === CheckStatus.FAIL ? 'FAIL' : s === CheckStatus.WARN ? 'WARN' : 'n/a ');
     const row = (c: CheckResult) => {
       lines.push(`  ${mark(c.status)}  ${c.id.padEnd(28)} ${c.title}`);
-      if (c.status !== CheckStatus.FAIL) return;
+      if (c.status !== CheckStatus.FAIL && c.status !== CheckStatus.WARN) return;
       for (const f of c.findings) {
-        lines.push(`          ${f.object}${f.source ? ` (${f.source})` : ''}: ${f.message}`);
+        lines.push(`          ${f.warning ? 'warning: ' : ''}${f.object}${f.source ? ` (${f.source})` : ''}: ${f.message}`);
         lines.push(`          fix: ${f.fix}`);
       }
     };
@@ -133,7 +133,7 @@ export class TenancyAudit {
     }
     for (const p of report.problems) lines.push(`input problem: ${p.source}: ${p.message}`);
     const counts = TenancyAudit.counts(report);
-    lines.push(`${counts.passed} passed, ${counts.failed} failed, ${counts.notApplicable} not applicable; ${plural(report.objectCount, 'object')}, ${plural(report.tenants.length, 'tenant')}${report.problems.length > 0 ? `, ${plural(report.problems.length, 'input problem')}` : ''}`);
+    lines.push(`${counts.passed} passed, ${counts.warned > 0 ? `${counts.warned} passed with warnings, ` : ''}${counts.failed} failed, ${counts.notApplicable} not applicable; ${plural(report.objectCount, 'object')}, ${plural(report.tenants.length, 'tenant')}${report.problems.length > 0 ? `, ${plural(report.problems.length, 'input problem')}` : ''}`);
     return lines.join('\n') + '\n';
   }
 
@@ -156,7 +156,8 @@ export class TenancyAudit {
       const cases = checks.map((c) => {
         const body = c.status === CheckStatus.FAIL
           ? `<failure message="${esc(c.findings[0]?.message ?? c.title)}">${esc(c.findings.map((f: AuditFinding) => `${f.object}: ${f.message}\nfix: ${f.fix}`).join('\n'))}</failure>`
-          : c.status === CheckStatus.NOT_APPLICABLE ? '<skipped/>' : '';
+          : c.status === CheckStatus.NOT_APPLICABLE ? '<skipped/>'
+            : c.status === CheckStatus.WARN ? `<system-out>${esc(c.findings.map((f: AuditFinding) => `warning: ${f.object}: ${f.message}\nfix: ${f.fix}`).join('\n'))}</system-out>` : '';
         return `    <testcase classname="${esc(name)}" name="${esc(c.id)}">${body}</testcase>`;
       });
       return `  <testsuite name="${esc(name)}" tests="${checks.length}" failures="${failures}" skipped="${skipped}">\n${cases.join('\n')}\n  </testsuite>`;
@@ -167,9 +168,10 @@ export class TenancyAudit {
   }
 
   private static counts(report: AuditReport) {
-    const counts = { passed: 0, failed: 0, notApplicable: 0 };
+    const counts = { passed: 0, warned: 0, failed: 0, notApplicable: 0 };
     const add = (c: CheckResult) => {
       if (c.status === CheckStatus.PASS) counts.passed++;
+      else if (c.status === CheckStatus.WARN) counts.warned++;
       else if (c.status === CheckStatus.FAIL) counts.failed++;
       else counts.notApplicable++;
     };

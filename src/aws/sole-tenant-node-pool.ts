@@ -4,8 +4,8 @@ import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { invalidProp } from '../core/errors';
-import { TENANT_LABEL } from '../core/labels';
-import { TenantPlacement } from '../placement/tenant-placement';
+import { NODE_RESTRICTION_TENANT_LABEL, TENANT_LABEL } from '../core/labels';
+import { PlacementNodeLabel, TenantPlacement } from '../placement/tenant-placement';
 
 /**
  * Options for a {@link SoleTenantNodePool}.
@@ -18,9 +18,11 @@ export interface SoleTenantNodePoolProps {
   readonly tenant: string;
 
   /**
-   * The placement the nodes are labelled and tainted for.
+   * The placement the nodes are labelled and tainted for. Its node label
+   * must be `PlacementNodeLabel.kubeletLabel()`: a managed node group
+   * cannot set the node-restriction label (see the class doc).
    *
-   * @default TenantPlacement.forTenant(tenant)
+   * @default TenantPlacement.forTenant(tenant, { nodeLabel: PlacementNodeLabel.kubeletLabel() })
    */
   readonly placement?: TenantPlacement;
 
@@ -60,8 +62,22 @@ export interface SoleTenantNodePoolProps {
  * the placement guard agree by construction.
  *
  * Apply the same placement to the tenant
- * (`softTenant.addExtension(pool.placement)`) for the guard and the
+ * (`softTenant.addExtension(pool.placement)`) for the guards and the
  * namespace marking.
+ *
+ * The nodes attract the tenant's pods by `cdk8s-tenancy.io/tenant`, a label
+ * the kubelet sets when it registers, not by the node-restriction label the
+ * library prefers (issue #16): the EKS managed node group API rejects
+ * labels under `kubernetes.io/` ("Label cannot contain reserved prefixes"),
+ * and the kubelet refuses to start with a `node-restriction.kubernetes.io/`
+ * label in `--node-labels`, so only a controller could put it there
+ * afterwards. Rather than ship such a controller, the placement adds the
+ * node label guard (a kubelet may not change that label on its existing
+ * Node; NodeRestriction already keeps it off its taints). What that leaves
+ * open, a kubelet whose Node was deleted registering again as a tenant's
+ * node, is written on `PlacementNodeLabel.kubeletLabel()`; tenants that
+ * need it closed get a Karpenter or EKS Auto Mode NodePool
+ * (`TenantPlacement.addKarpenterNodePool`) instead.
  */
 export class SoleTenantNodePool extends Construct {
   /** The placement the nodes carry. */
@@ -74,10 +90,16 @@ export class SoleTenantNodePool extends Construct {
 
   constructor(scope: Construct, id: string, props: SoleTenantNodePoolProps) {
     super(scope, id);
-    this.placement = props.placement ?? TenantPlacement.forTenant(props.tenant);
+    this.placement = props.placement ?? TenantPlacement.forTenant(props.tenant, { nodeLabel: PlacementNodeLabel.kubeletLabel() });
     this.placement._check(this);
     if (this.placement.tenant !== props.tenant) {
       throw invalidProp(this, 'placement', this.placement.tenant, `is the placement of another tenant than '${props.tenant}'.`, `Use TenantPlacement.forTenant('${props.tenant}').`);
+    }
+    if (this.placement.nodeLabel.key === NODE_RESTRICTION_TENANT_LABEL) {
+      throw invalidProp(this, 'placement nodeLabel', NODE_RESTRICTION_TENANT_LABEL,
+        'cannot be set by an EKS managed node group: the EKS API rejects node labels under kubernetes.io/, and a kubelet refuses them in --node-labels.',
+        `Use TenantPlacement.forTenant('${this.placement.tenant}', { nodeLabel: PlacementNodeLabel.kubeletLabel() }) (held by the node label guard; see its doc for what it leaves open), `
+        + 'or give the tenant a Karpenter or EKS Auto Mode NodePool (placement.addKarpenterNodePool) instead of a node group.');
     }
     const minSize = props.minSize ?? 1;
     const maxSize = props.maxSize ?? 3;

@@ -54,6 +54,25 @@ export const POD_SECURITY_LABEL_PREFIX = 'pod-security.kubernetes.io/';
 export const RUNTIME_CLASS_LABEL = 'cdk8s-tenancy.io/runtime-class';
 
 /**
+ * The node label that attracts a tenant's pods to its dedicated nodes; its
+ * value is the tenant name.
+ *
+ * Under `node-restriction.kubernetes.io/` because the NodeRestriction
+ * admission plugin (on in EKS and every kubeadm cluster) refuses a kubelet
+ * that sets, changes or removes a label of that prefix on its own Node, when
+ * it registers and afterwards: only an identity of the platform (Karpenter,
+ * EKS Auto Mode, an administrator) can put it there. A label a kubelet may
+ * set on itself (`cdk8s-tenancy.io/tenant`) lets a compromised shared node
+ * call itself a tenant's node and attract that tenant's pods (issue #16).
+ *
+ * The price: a kubelet's `--node-labels` cannot carry it (the kubelet
+ * refuses to start), and the EKS managed node group API rejects every label
+ * under `kubernetes.io/`, so node groups cannot set it; see
+ * `PlacementNodeLabel` for what they use instead.
+ */
+export const NODE_RESTRICTION_TENANT_LABEL = 'node-restriction.kubernetes.io/cdk8s-tenancy-tenant';
+
+/**
  * The same keys, for languages that have no module-level constants (Python,
  * Java, .NET, Go through jsii): `TenancyLabels.TENANT` is `TENANT_LABEL`.
  */
@@ -66,6 +85,8 @@ export class TenancyLabels {
   public static readonly MANAGED_BY_VALUE = MANAGED_BY_VALUE;
   /** The prefix of the library's own keys: {@link LIBRARY_KEY_PREFIX}. */
   public static readonly LIBRARY_KEY_PREFIX = LIBRARY_KEY_PREFIX;
+  /** The node label that attracts a tenant's pods to its nodes: {@link NODE_RESTRICTION_TENANT_LABEL}. */
+  public static readonly NODE_RESTRICTION_TENANT = NODE_RESTRICTION_TENANT_LABEL;
   /** The sandbox's namespace label: {@link RUNTIME_CLASS_LABEL}. */
   public static readonly RUNTIME_CLASS = RUNTIME_CLASS_LABEL;
   /** The dedicated-nodes namespace label: {@link DEDICATED_NODES_LABEL}. */
@@ -79,12 +100,39 @@ export class TenancyLabels {
 /**
  * The namespace label saying the tenant has dedicated nodes: the placement
  * guard then holds the namespace's pods to them (set by `TenantPlacement`,
- * protected by the guardrails policy).
+ * protected by the guardrails policy). Its value names the node label the
+ * pods must require: {@link DEDICATED_NODES_NODE_RESTRICTION} for
+ * {@link NODE_RESTRICTION_TENANT_LABEL}, `true` (what every release before
+ * it wrote) for {@link TENANT_LABEL}.
  */
 export const DEDICATED_NODES_LABEL = 'cdk8s-tenancy.io/dedicated-nodes';
+
+/**
+ * The value of {@link DEDICATED_NODES_LABEL} when the tenant's pods are
+ * attracted by {@link NODE_RESTRICTION_TENANT_LABEL}.
+ */
+export const DEDICATED_NODES_NODE_RESTRICTION = 'node-restriction';
+
+/**
+ * The value of {@link DEDICATED_NODES_LABEL} when the tenant's pods are
+ * attracted by {@link TENANT_LABEL}, a label kubelets can set on themselves
+ * (node groups, and every manifest written before node-restriction labels).
+ */
+export const DEDICATED_NODES_KUBELET_LABEL = 'true';
 
 /**
  * The label on a tenant's Istio control-plane namespace, naming the tenant
  * it serves (not the tenant label: the namespace is the platform's).
  */
 export const CONTROL_PLANE_OF_LABEL = 'cdk8s-tenancy.io/control-plane-of';
+
+/**
+ * The node label a namespace's pods must require, from the value of its
+ * dedicated-nodes label (undefined: no dedicated nodes). The guard's CEL
+ * (`variables.attraction`) and the audit read the namespace the same way.
+ */
+export function attractionLabel(dedicatedNodes: string | undefined): string | undefined {
+  if (dedicatedNodes === DEDICATED_NODES_NODE_RESTRICTION) return NODE_RESTRICTION_TENANT_LABEL;
+  if (dedicatedNodes === DEDICATED_NODES_KUBELET_LABEL) return TENANT_LABEL;
+  return undefined;
+}

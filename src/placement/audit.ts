@@ -1,9 +1,10 @@
 import { placementGuards } from './internal/audit-guards';
+import { NODE_LABELS_POLICY_NAME } from './internal/node-label-guard';
 import { PLACEMENT_POLICY_NAME } from './internal/rules';
 import { AuditFinding } from '../audit/audit-report';
 import { CheckDefinition, finding } from '../audit/kit/check';
 import { Manifests, push } from '../audit/kit/model';
-import { DEDICATED_NODES_LABEL, TENANT_LABEL } from '../core/labels';
+import { attractionLabel, DEDICATED_NODES_LABEL, NODE_RESTRICTION_TENANT_LABEL, TENANT_LABEL } from '../core/labels';
 
 // The audit checks of the placement on dedicated nodes (registered, in
 // report order, in src/audit/internal/checks.ts).
@@ -16,7 +17,8 @@ export const PLACEMENT_AUDIT_CHECKS: CheckDefinition[] = [
     run: (ctx) => {
       const p = placementIndex(ctx.m);
       const nodes = p.nodes.get(ctx.tenant) ?? [];
-      const dedicated = ctx.namespaces.filter((ns) => ctx.m.namespaceLabels.get(ns)?.[DEDICATED_NODES_LABEL] === 'true');
+      const attraction = (ns: string) => attractionLabel(ctx.m.namespaceLabels.get(ns)?.[DEDICATED_NODES_LABEL]);
+      const dedicated = ctx.namespaces.filter((ns) => attraction(ns) !== undefined);
       const named = p.tolerating.get(ctx.tenant) ?? [];
       if (dedicated.length === 0 && nodes.length === 0 && named.length === 0) return undefined;
       const out: AuditFinding[] = [];
@@ -29,6 +31,14 @@ export const PLACEMENT_AUDIT_CHECKS: CheckDefinition[] = [
         out.push(finding(ctx, `ValidatingAdmissionPolicy ${PLACEMENT_POLICY_NAME}`, 'is missing: any pod may tolerate the tenant\'s taint and run on its nodes', fix));
       }
       for (const g of guards.filter((x) => x.problem)) out.push(finding(ctx, g.object, g.problem!, fix));
+      // A guard of a release before the node-restriction label does not
+      // know that namespaces marked for it have dedicated nodes at all (a
+      // guard with a problem is reported as such: its rules may be missing).
+      const restricted = dedicated.filter((ns) => attraction(ns) === NODE_RESTRICTION_TENANT_LABEL);
+      for (const g of guards.filter((x) => !x.problem && !x.knowsNodeRestriction && restricted.length > 0)) {
+        out.push(finding(ctx, g.object, `predates the ${NODE_RESTRICTION_TENANT_LABEL} label: it holds the pods of ${restricted.join(', ')} (${DEDICATED_NODES_LABEL}=node-restriction) to no nodes at all`,
+          'Apply the platform chart of this release (its placement guard) before the tenants\' manifests.'));
+      }
       // Namespaces the guard leaves alone (node agents), as the guard says.
       const exempt = guards.length > 0 ? guards.flatMap((g) => g.exempt) : ['kube-system'];
       for (const w of inOrder([...named, ...p.toleratingAll])) {
@@ -45,6 +55,26 @@ export const PLACEMENT_AUDIT_CHECKS: CheckDefinition[] = [
         const foreign = (w.spec.tolerations ?? []).filter((t: any) => t.key === TENANT_LABEL && t.value !== undefined && t.value !== ctx.tenant);
         if (foreign.length > 0) {
           out.push(finding(ctx, w.object, `tolerates the dedicated nodes of tenant '${foreign[0].value}'`, 'Remove the toleration.'));
+        }
+      }
+      // Issue #16: pods attracted by the tenant label, which a kubelet may
+      // set on its own Node (what every release before the node-restriction
+      // label wrote), are accepted, with a warning saying how to migrate,
+      // unless the node label guard holds kubelets off that label (the
+      // documented choice for EKS managed node groups).
+      const kubeletLabelled = dedicated.filter((ns) => attraction(ns) === TENANT_LABEL);
+      if (kubeletLabelled.length > 0 && !nodeLabelGuardBound(ctx.m)) {
+        for (const ns of kubeletLabelled) {
+          out.push({
+            ...finding(ctx, ctx.m.kind('Namespace').find((o) => o.object.metadata?.name === ns)?.object ?? `Namespace ${ns}`,
+              `attracts its pods to tenant '${ctx.tenant}'s nodes by ${TENANT_LABEL} (${DEDICATED_NODES_LABEL}=true), a label a kubelet may set on its own Node: `
+              + 'a compromised shared node can label itself and attract the tenant\'s pods',
+              `Migrate to ${NODE_RESTRICTION_TENANT_LABEL}, which kubelets cannot set: give the tenant Karpenter or EKS Auto Mode nodes carrying it `
+              + `(TenantPlacement.forTenant('${ctx.tenant}').addKarpenterNodePool), apply them first, then the tenant's manifests synthesized with that placement `
+              + `(${DEDICATED_NODES_LABEL}=node-restriction; pods require the new label). For EKS managed node groups, which cannot set it, use `
+              + `TenantPlacement.forTenant('${ctx.tenant}', { nodeLabel: PlacementNodeLabel.kubeletLabel() }) and apply the platform chart with its node label guard (${NODE_LABELS_POLICY_NAME}).`),
+            warning: true,
+          });
         }
       }
       for (const n of nodes) {
@@ -95,11 +125,22 @@ function placementIndex(m: Manifests) {
     });
     const nodes = new Map<string, any[]>();
     for (const { object: n } of m.kind('Node')) {
-      const tenant = n.metadata?.labels?.[TENANT_LABEL];
+      const tenant = n.metadata?.labels?.[TENANT_LABEL] ?? n.metadata?.labels?.[NODE_RESTRICTION_TENANT_LABEL];
       if (tenant !== undefined) push(nodes, String(tenant), n);
     }
     return { tolerating, toleratingAll, inNamespace, nodes, guards: placementGuards(m) };
   });
+}
+
+/**
+ * Whether the node label guard is in the manifests, bound with Deny and
+ * failing closed: kubelets may then not change the tenant label on their
+ * Nodes.
+ */
+function nodeLabelGuardBound(m: Manifests): boolean {
+  const policy = m.kind('ValidatingAdmissionPolicy').find((p) => p.object.metadata?.name === NODE_LABELS_POLICY_NAME)?.object;
+  const binding = m.kind('ValidatingAdmissionPolicyBinding').find((b) => b.object.spec?.policyName === NODE_LABELS_POLICY_NAME)?.object;
+  return !!policy && policy.spec?.failurePolicy !== 'Ignore' && !!binding && (binding.spec?.validationActions ?? []).includes('Deny');
 }
 
 /** Workloads once each, in the order of the manifests. */

@@ -14,6 +14,14 @@ import { vapGuard } from './internal/vap';
 export { PLACEMENT_POLICY_NAME } from './internal/rules';
 
 /**
+ * The name of the node label guard (a ValidatingAdmissionPolicy and its
+ * binding, whatever the placement engine): kubelets may not change the
+ * tenant label on their own Node. Added for tenants whose placement uses
+ * `PlacementNodeLabel.kubeletLabel()`.
+ */
+export { NODE_LABELS_POLICY_NAME } from './internal/node-label-guard';
+
+/**
  * The admission engine that holds pods to their tenant's dedicated nodes
  * (seed 003, part 3), one for the whole cluster, chosen on
  * `TenancyPlatformProps.placementEngine`.

@@ -168,6 +168,13 @@ export const CASES: Case[] = [
   { name: 'the GitOps controller creates a pod without the placement toleration and affinity', as: ARGOCD, operation: 'CREATE', object: pod('team-a', { runtimeClassName: 'gvisor' }), expect: policy(PLACEMENT) },
   { name: 'a tenant pod that chooses its node', as: tenantAdmin, operation: 'CREATE', object: teamAPod({ nodeName: 'ip-10-0-9-9' }), expect: policy(PLACEMENT) },
   { name: 'a tenant pod selecting another tenant\'s nodes', as: tenantAdmin, operation: 'CREATE', object: teamAPod({ nodeSelector: { [TENANT_LABEL]: 'team-b' } }), expect: policy(PLACEMENT) },
+  {
+    name: 'a tenant pod attracted by the kubelet-set tenant label instead of the node-restriction one (issue #16)',
+    as: tenantAdmin,
+    operation: 'CREATE',
+    object: teamAPod({ affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: TENANT_LABEL, operator: 'In', values: ['team-a'] }] }] } } } }),
+    expect: policy(PLACEMENT),
+  },
   { name: 'another tenant\'s pod tolerating team-a\'s taint', as: otherTenant, operation: 'CREATE', object: pod('team-b', { tolerations: [placement.toleration] }), expect: policy(PLACEMENT) },
   { name: 'another tenant\'s pod tolerating every taint', as: otherTenant, operation: 'CREATE', object: pod('team-b', { tolerations: [{ operator: 'Exists' }] }), expect: policy(PLACEMENT) },
   { name: 'another tenant\'s pod choosing a node', as: otherTenant, operation: 'CREATE', object: pod('team-b', { nodeName: 'ip-10-0-9-9' }), expect: policy(PLACEMENT) },

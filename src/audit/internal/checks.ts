@@ -94,7 +94,9 @@ export const CLUSTER_CHECKS: ClusterCheckDefinition[] = assemble(CLUSTER_CHECK_O
 /** A check's result: not applicable when it returns no findings list, failed when the list is not empty. */
 export function runCheck<C>(check: CheckDefinition<C>, ctx: C): CheckResult {
   const findings = check.run(ctx);
-  const status = findings === undefined ? CheckStatus.NOT_APPLICABLE : findings.length > 0 ? CheckStatus.FAIL : CheckStatus.PASS;
+  // Warnings alone do not fail a check: what they name is accepted as it is.
+  const status = findings === undefined ? CheckStatus.NOT_APPLICABLE
+    : findings.some((f) => !f.warning) ? CheckStatus.FAIL : findings.length > 0 ? CheckStatus.WARN : CheckStatus.PASS;
   return { id: check.id, title: check.title, ...(check.benchmark ? { benchmark: check.benchmark } : {}), status, findings: findings ?? [] };
 }
 

@@ -1,6 +1,7 @@
 import { CONSTRAINT_KIND } from './gatekeeper';
 import { PLACEMENT_POLICY_NAME } from './rules';
 import { Manifests } from '../../audit/kit/model';
+import { NODE_RESTRICTION_TENANT_LABEL } from '../../core/labels';
 
 /** A placement guard found in the manifests, by engine. */
 export interface PlacementGuard {
@@ -10,7 +11,17 @@ export interface PlacementGuard {
   readonly problem?: string;
   /** The namespaces it leaves alone. */
   readonly exempt: string[];
+  /**
+   * Whether its rules know the node-restriction attraction label (issue
+   * #16). A guard of an earlier release does not: it treats a namespace
+   * marked `dedicated-nodes=node-restriction` as having no dedicated nodes,
+   * and holds its pods to nothing.
+   */
+  readonly knowsNodeRestriction: boolean;
 }
+
+/** Whether a guard's rules (any engine's text) name the node-restriction label. */
+const knows = (rules: unknown) => JSON.stringify(rules ?? null).includes(NODE_RESTRICTION_TENANT_LABEL);
 
 /** The ValidatingAdmissionPolicy and its binding. */
 function vap(m: Manifests): PlacementGuard | undefined {
@@ -23,7 +34,7 @@ function vap(m: Manifests): PlacementGuard | undefined {
     : !binding ? 'has no binding: a policy without its binding does nothing'
       : policy.spec?.failurePolicy === 'Ignore' ? 'does not fail closed'
         : !(binding.spec?.validationActions ?? []).includes('Deny') ? 'is bound without Deny' : undefined;
-  return { object: policy ?? `ValidatingAdmissionPolicy ${PLACEMENT_POLICY_NAME}`, problem, exempt };
+  return { object: policy ?? `ValidatingAdmissionPolicy ${PLACEMENT_POLICY_NAME}`, problem, exempt, knowsNodeRestriction: knows(policy?.spec) };
 }
 
 /** The Kyverno ValidatingPolicy (a ValidatingAdmissionPolicy with its validation actions in it). */
@@ -38,7 +49,7 @@ function kyvernoValidatingPolicy(m: Manifests): PlacementGuard | undefined {
     : spec.failurePolicy === 'Ignore' ? 'does not fail closed'
       : spec.validationActions && !spec.validationActions.includes('Deny') ? 'does not deny (validationActions without Deny)'
         : spec.evaluation?.admission?.enabled === false ? 'is not evaluated at admission' : undefined;
-  return { object: policy, problem, exempt };
+  return { object: policy, problem, exempt, knowsNodeRestriction: knows(spec) };
 }
 
 /** The Kyverno ClusterPolicy (legacy) with the shared rules in `validate.cel`. */
@@ -53,7 +64,7 @@ function kyverno(m: Manifests): PlacementGuard | undefined {
     : failurePolicy === 'Ignore' ? 'does not fail closed'
       : rules.some((r) => action(r) !== 'Enforce') ? 'does not enforce (failureAction Audit only reports)' : undefined;
   const exempt = rules.flatMap((r) => (r.exclude?.any ?? []).flatMap((f: any) => f.resources?.namespaces ?? []));
-  return { object: policy, problem, exempt };
+  return { object: policy, problem, exempt, knowsNodeRestriction: knows(rules) };
 }
 
 /** The Gatekeeper Constraint and its ConstraintTemplate. */
@@ -66,7 +77,7 @@ function gatekeeper(m: Manifests): PlacementGuard | undefined {
     : !source ? `has no ConstraintTemplate ${CONSTRAINT_KIND.toLowerCase()} with CEL rules: the Constraint checks nothing`
       : source.failurePolicy === 'Ignore' ? 'does not fail closed'
         : (constraint.spec?.enforcementAction ?? 'deny') !== 'deny' ? `does not deny (enforcementAction ${constraint.spec.enforcementAction})` : undefined;
-  return { object: constraint ?? template, problem, exempt: constraint?.spec?.match?.excludedNamespaces ?? [] };
+  return { object: constraint ?? template, problem, exempt: constraint?.spec?.match?.excludedNamespaces ?? [], knowsNodeRestriction: knows(source) };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { NamedExpression, Validation } from '../../core/admission-v1';
-import { DEDICATED_NODES_LABEL, TENANT_LABEL } from '../../core/labels';
+import { DEDICATED_NODES_KUBELET_LABEL, DEDICATED_NODES_LABEL, DEDICATED_NODES_NODE_RESTRICTION, NODE_RESTRICTION_TENANT_LABEL, TENANT_LABEL } from '../../core/labels';
 
 /**
  * The name of the placement guard, whichever engine runs it: the
@@ -21,15 +21,30 @@ export const PLACEMENT_POLICY_NAME = 'cdk8s-tenancy-placement';
  * (seed 001): these rules make the three agree. They stay within what both
  * Kubernetes and the test evaluator run (no optional syntax), so the tests
  * exercise this exact text.
+ *
+ * Which node label attracts a namespace's pods is the namespace's
+ * dedicated-nodes label (set by the platform, protected by the guardrails):
+ * `node-restriction` for `node-restriction.kubernetes.io/cdk8s-tenancy-tenant`,
+ * `true` for `cdk8s-tenancy.io/tenant`, as every release before wrote it. So
+ * one guard serves tenants of both kinds, and manifests written before the
+ * node-restriction label keep meaning what they meant. The taint key is the
+ * tenant label in both: kubelets cannot change their taints once registered
+ * (NodeRestriction), and tolerations stay as they were.
  */
 export function placementRules(): { variables: NamedExpression[]; validations: Validation[] } {
   const T = JSON.stringify(TENANT_LABEL);
+  const NR = JSON.stringify(NODE_RESTRICTION_TENANT_LABEL);
   const D = JSON.stringify(DEDICATED_NODES_LABEL);
+  const byKubelet = JSON.stringify(DEDICATED_NODES_KUBELET_LABEL);
+  const byRestriction = JSON.stringify(DEDICATED_NODES_NODE_RESTRICTION);
   const required = 'object.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution';
   return {
     variables: [
       { name: 'nsLabels', expression: 'namespaceObject != null && has(namespaceObject.metadata.labels) ? namespaceObject.metadata.labels : {}' },
-      { name: 'dedicated', expression: `${D} in variables.nsLabels && variables.nsLabels[${D}] == 'true'` },
+      { name: 'dedicatedBy', expression: `${D} in variables.nsLabels ? variables.nsLabels[${D}] : ''` },
+      { name: 'dedicated', expression: `variables.dedicatedBy == ${byKubelet} || variables.dedicatedBy == ${byRestriction}` },
+      // The node label the namespace's pods must require.
+      { name: 'attraction', expression: `variables.dedicatedBy == ${byRestriction} ? ${NR} : ${T}` },
       { name: 'tenant', expression: `${T} in variables.nsLabels ? variables.nsLabels[${T}] : ''` },
       { name: 'tolerations', expression: 'has(object.spec.tolerations) ? object.spec.tolerations : []' },
     ],
@@ -54,7 +69,7 @@ export function placementRules(): { variables: NamedExpression[]; validations: V
         reason: 'Forbidden' as const,
       },
       {
-        expression: `!has(object.spec.nodeSelector) || !(${T} in object.spec.nodeSelector) || (variables.dedicated && object.spec.nodeSelector[${T}] == variables.tenant)`,
+        expression: `!has(object.spec.nodeSelector) || [${T}, ${NR}].all(k, !(k in object.spec.nodeSelector) || (variables.dedicated && object.spec.nodeSelector[k] == variables.tenant))`,
         message: 'pods may not select another tenant\'s nodes',
         reason: 'Forbidden' as const,
       },
@@ -71,9 +86,9 @@ export function placementRules(): { variables: NamedExpression[]; validations: V
         expression: `!variables.dedicated || (variables.tolerations.exists(t, has(t.key) && t.key == ${T} && has(t.value) && t.value == variables.tenant)`
           + ` && has(object.spec.affinity) && has(object.spec.affinity.nodeAffinity) && has(${required})`
           + ` && ${required}.nodeSelectorTerms.all(term, has(term.matchExpressions)`
-          + ` && term.matchExpressions.exists(e, e.key == ${T} && e.operator == 'In' && e.values == [variables.tenant])))`,
+          + ' && term.matchExpressions.exists(e, e.key == variables.attraction && e.operator == \'In\' && e.values == [variables.tenant])))',
         messageExpression: '\'pods in namespace \' + request.namespace + \' must tolerate and require the nodes of tenant \' + variables.tenant'
-          + ' + \': use TenantPlacement.applyTo(workload.scheduling), or a mutating placement engine\'',
+          + ' + \' (node label \' + variables.attraction + \'): use TenantPlacement.applyTo(workload.scheduling), or a mutating placement engine\'',
         reason: 'Forbidden' as const,
       },
     ],

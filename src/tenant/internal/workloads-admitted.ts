@@ -1,7 +1,7 @@
 import { parsePodSecurityVersion, podSecurityViolations } from './pod-security-standards';
 import { AuditFinding } from '../../audit/audit-report';
 import { ref, Manifests } from '../../audit/kit/model';
-import { DEDICATED_NODES_LABEL, POD_SECURITY_LABEL_PREFIX, RUNTIME_CLASS_LABEL, TENANT_LABEL } from '../../core/labels';
+import { attractionLabel, DEDICATED_NODES_LABEL, POD_SECURITY_LABEL_PREFIX, RUNTIME_CLASS_LABEL, TENANT_LABEL } from '../../core/labels';
 
 /**
  * The audit check `workloads.admitted`: every pod template in a tenant's
@@ -50,7 +50,8 @@ export function workloadsAdmitted(m: Manifests, namespaces: string[]): AuditFind
     const versionLabel = labels[`${POD_SECURITY_LABEL_PREFIX}enforce-version`];
     const version = parsePodSecurityVersion(versionLabel) ?? 'latest';
     const runtimeClass = labels[RUNTIME_CLASS_LABEL];
-    const dedicated = labels[DEDICATED_NODES_LABEL] === 'true';
+    // The node label the placement guard makes the namespace's pods require (none: no dedicated nodes).
+    const attraction = attractionLabel(labels[DEDICATED_NODES_LABEL]);
     const tenant = labels[TENANT_LABEL];
     const priority = allowedPriorityClasses(m, ns);
     for (const t of templates(m, ns)) {
@@ -59,12 +60,12 @@ export function workloadsAdmitted(m: Manifests, namespaces: string[]): AuditFind
       if (runtimeClass !== undefined && t.spec.runtimeClassName !== runtimeClass) {
         why.push(`the sandbox guard refuses it: spec.runtimeClassName must be ${runtimeClass}`);
       }
-      if (dedicated) {
+      if (attraction !== undefined) {
         const tolerates = (t.spec.tolerations ?? []).some((x: any) => x.key === TENANT_LABEL && x.value === tenant);
         const terms = t.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
         const requires = Array.isArray(terms) && terms.length > 0 && terms.every((term: any) => (term.matchExpressions ?? [])
-          .some((e: any) => e.key === TENANT_LABEL && e.operator === 'In' && JSON.stringify(e.values) === JSON.stringify([tenant])));
-        if (!tolerates || !requires) why.push(`the placement guard refuses it: it must tolerate and require the dedicated nodes of tenant '${tenant}'`);
+          .some((e: any) => e.key === attraction && e.operator === 'In' && JSON.stringify(e.values) === JSON.stringify([tenant])));
+        if (!tolerates || !requires) why.push(`the placement guard refuses it: it must tolerate and require the dedicated nodes of tenant '${tenant}' (node label ${attraction})`);
       }
       const pc = t.spec.priorityClassName;
       if (pc !== undefined && priority.refusesOthers && !priority.allowed.includes(pc)) {
