@@ -5,6 +5,7 @@ import { PodSecurityLevel } from './pod-security';
 import { TenantMember } from './tenant-member';
 import { ClusterDns, TenantNetworkOptions, TenantPeer } from './tenant-network';
 import { TenantLimitRangeOptions, TenantPriorityClass, TenantQuotaOptions } from './tenant-quota';
+import { TenantRights } from './tenant-rights';
 import { invalidProp } from '../core/errors';
 import { isProtectedKey } from '../core/keys';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, TENANT_LABEL } from '../core/labels';
@@ -13,6 +14,7 @@ import { DEFAULT_POD_SECURITY_VERSION } from '../core/versions';
 import { NetworkPolicyRule, policyPorts } from './internal/network';
 import { renderContainerLimits, renderQuotaHard } from './internal/quota';
 import { RbacRule, RbacSubject, TENANT_ADMIN_RULES, TENANT_USER_RULES } from './internal/rbac';
+import { RenderedRights } from './internal/rights';
 import { imageGuard, IMAGE_POLICY_NAME, TenantImageRules } from '../images/image-guard';
 import { TenantImageOptions, TenantRegistries } from '../images/tenant-images';
 import { serviceGuard, SERVICE_POLICY_NAME, TenantServiceRules } from '../network/service-guard';
@@ -86,6 +88,15 @@ export interface SoftTenantProps {
    * @default - no users
    */
   readonly users?: TenantMember[];
+
+  /**
+   * Rights the tenant's admins (or all its members) get in its namespaces
+   * on top of the library's roles, e.g. on the platform's CRDs. Anything
+   * the audit's RBAC checks would flag is refused at synth.
+   *
+   * @default - only the library's roles
+   */
+  readonly extraRights?: TenantRights[];
 
   /**
    * The Pod Security Standard enforced in the tenant's namespaces.
@@ -206,6 +217,7 @@ export class SoftTenant extends Construct {
   private readonly egressRules: NetworkPolicyRule[] = [];
   private readonly allowMetadataEndpoint: boolean;
   private readonly extensionKinds = new Set<string>();
+  private readonly extraBindings: string[] = [];
   /** @internal */
   public _adminSubjects: RbacSubject[] = [];
   /** The enforced Pod Security level (`restricted`, `baseline`, `privileged`). @internal */
@@ -259,6 +271,7 @@ export class SoftTenant extends Construct {
     const admins = (props.admins ?? []).map((m, i) => m._toSubject(this, `admins[${i}]`));
     this._adminSubjects = admins;
     const users = (props.users ?? []).map((m, i) => m._toSubject(this, `users[${i}]`));
+    const rights = TenantRights._renderAll(this, props.extraRights ?? []);
     const quotaHard = renderQuotaHard(this, props.quota ?? {});
     const containerLimits = renderContainerLimits(this, props.limitRange ?? {}, quotaHard);
     const priorityClasses = props.priorityClasses ?? [];
@@ -302,6 +315,8 @@ export class SoftTenant extends Construct {
       storageClasses ? { classes: storageClasses } satisfies TenantStorageRules : undefined);
     if (imageRules) this.platform._registry.addTenantGuard(IMAGE_POLICY_NAME, guarded(imageGuard), this.name, imageRules);
 
+    this.declareClusterRoles(rights);
+
     for (const ns of this.namespaces) {
       const nsScope = new Construct(this, ns);
       const namespace = new k8s.KubeNamespace(nsScope, 'Namespace', {
@@ -321,8 +336,9 @@ export class SoftTenant extends Construct {
         automountServiceAccountToken: false,
       }));
 
-      objects.push(...this.renderRbac(nsScope, inNamespace, 'tenant-admin', TENANT_ADMIN_RULES, admins));
-      objects.push(...this.renderRbac(nsScope, inNamespace, 'tenant-user', TENANT_USER_RULES, users));
+      objects.push(...this.renderRbac(nsScope, inNamespace, 'tenant-admin', [...TENANT_ADMIN_RULES, ...rights.adminRules], admins));
+      objects.push(...this.renderRbac(nsScope, inNamespace, 'tenant-user', [...TENANT_USER_RULES, ...rights.userRules], users));
+      objects.push(...this.bindClusterRoles(nsScope, inNamespace, rights, admins, users));
 
       objects.push(new k8s.KubeNetworkPolicy(nsScope, 'DefaultDeny', {
         metadata: inNamespace('default-deny'),
@@ -434,7 +450,7 @@ export class SoftTenant extends Construct {
    */
   public _withholdMemberAccess(namespace: string): void {
     const scope = this.node.findChild(namespace);
-    for (const role of ['tenant-admin', 'tenant-user']) scope.node.tryRemoveChild(`RoleBinding-${role}`);
+    for (const id of ['RoleBinding-tenant-admin', 'RoleBinding-tenant-user', ...this.extraBindings]) scope.node.tryRemoveChild(id);
   }
 
   /**
@@ -489,6 +505,42 @@ export class SoftTenant extends Construct {
       });
       policy.addDependency(namespace);
     }
+  }
+
+  /**
+   * The ClusterRoles of the tenant's extra rights, written once in the
+   * platform's chart (tenants sharing one must declare the same rules) so
+   * that what is bound is in the manifests, for the audit and for review.
+   */
+  private declareClusterRoles(rights: RenderedRights): void {
+    rights.clusterRoles.forEach(({ name, rules }) => {
+      this.platform._registry.addClusterObject({
+        key: `ClusterRole/${name}`,
+        settings: JSON.stringify(rules),
+        conflict: (existing) => invalidProp(this, 'extraRights clusterRole', name,
+          `is already declared by another tenant with other rules (${existing}); a ClusterRole is cluster-wide: declare it with the same rules everywhere, or name another.`),
+        create: (scope) => new k8s.KubeClusterRole(scope, `cluster-role-${name}`, {
+          metadata: { name, labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE } },
+          rules,
+        }),
+      });
+    });
+  }
+
+  /** A RoleBinding per extra ClusterRole, for its audience, in one namespace. */
+  private bindClusterRoles(scope: Construct, meta: (name: string) => k8s.ObjectMeta, rights: RenderedRights,
+    admins: RbacSubject[], users: RbacSubject[]): ApiObject[] {
+    return rights.clusterRoles.flatMap(({ name, audience }) => {
+      const subjects = audience === 'members' ? [...admins, ...users] : admins;
+      if (subjects.length === 0) return [];
+      const id = `RoleBinding-${audience}-${name}`;
+      if (!this.extraBindings.includes(id)) this.extraBindings.push(id);
+      return [new k8s.KubeRoleBinding(scope, id, {
+        metadata: meta(`tenant-${audience}-${name}`),
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+        subjects,
+      })];
+    });
   }
 
   private renderRbac(scope: Construct, meta: (name: string) => k8s.ObjectMeta, role: string, rules: RbacRule[],

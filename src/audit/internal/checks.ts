@@ -7,6 +7,7 @@ import { grants, resolveRole, subjectKey, WRITE } from './rbac';
 import { selects } from './selectors';
 import { vclusterReleases, weakenedValues } from './vcluster';
 import { CONTROL_PLANE_OF_LABEL, DEDICATED_NODES_LABEL, MANAGED_BY_LABEL, POD_SECURITY_EXCEPTION_ANNOTATION, POD_SECURITY_LABEL_PREFIX, TENANT_LABEL } from '../../core/labels';
+import { escalationVerbs, ISOLATION_RESOURCES, wildcardFields } from '../../core/rbac-limits';
 import { podSecurityVersionProblem } from '../../core/versions';
 import { PLACEMENT_POLICY_NAME } from '../../placement/internal/rules';
 import { GUARDRAILS_POLICY_NAME } from '../../platform/guardrails';
@@ -50,10 +51,6 @@ const finding = (ctx: TenantContext, o: any, message: string, fix: string): Audi
 };
 
 const METADATA = ['169.254.169.254/32', 'fd00:ec2::254/128'];
-const ISOLATION_RESOURCES: [string, string][] = [
-  ['networking.k8s.io', 'networkpolicies'], ['', 'resourcequotas'], ['', 'limitranges'],
-  ['rbac.authorization.k8s.io', 'roles'], ['rbac.authorization.k8s.io', 'rolebindings'], ['', 'namespaces'],
-];
 const REQUIRED_QUOTA: string[][] = [
   ['requests.cpu', 'cpu'], ['limits.cpu'], ['requests.memory', 'memory'], ['limits.memory'], ['requests.storage'],
   ['pods'], ['services'], ['configmaps'], ['secrets'], ['persistentvolumeclaims'], ['services.nodeports'], ['services.loadbalancers'],
@@ -295,9 +292,9 @@ export const TENANT_CHECKS: CheckDefinition[] = [
       const out: AuditFinding[] = [];
       if (role.unbounded) out.push(finding(ctx, binding, `binds ${role.name}, which ${role.unbounded}`, 'Bind a role whose rules are listed in the manifests and not aggregated.'));
       for (const rule of role.rules) {
-        const wild = ['apiGroups', 'resources', 'verbs'].filter((f) => ((rule as any)[f] ?? []).includes('*'));
+        const wild = wildcardFields(rule);
         if (wild.length > 0) out.push(finding(ctx, binding, `binds ${role.name}, whose rules use '*' in ${wild.join(', ')}`, 'List the API groups, resources and verbs.'));
-        const verbs = ['escalate', 'bind', 'impersonate'].filter((v) => (rule.verbs ?? []).includes(v));
+        const verbs = escalationVerbs(rule);
         if (verbs.length > 0) out.push(finding(ctx, binding, `binds ${role.name}, which grants ${verbs.join(', ')}`, 'Remove those verbs from tenant roles.'));
       }
       return out;
