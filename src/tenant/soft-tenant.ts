@@ -17,6 +17,9 @@ import { RbacRule, RbacSubject, TENANT_ADMIN_RULES, TENANT_USER_RULES } from './
 import { RenderedRights } from './internal/rights';
 import { imageGuard, IMAGE_POLICY_NAME, TenantImageRules } from '../images/image-guard';
 import { TenantImageOptions, TenantRegistries } from '../images/tenant-images';
+import { ingressGuard, INGRESS_POLICY_NAME, TenantIngressRules } from '../ingress/ingress-guard';
+import { gatewayApiRules } from '../ingress/internal/rbac';
+import { TenantGatewayApi, TenantHostnames, TenantIngressClasses, TenantIngressOptions } from '../ingress/tenant-ingress';
 import { serviceGuard, SERVICE_POLICY_NAME, TenantServiceRules } from '../network/service-guard';
 import { TenantAddresses, TenantExternalNames, TenantServiceOptions } from '../network/tenant-services';
 import { notThePlatform } from '../platform/guardrails';
@@ -173,6 +176,16 @@ export interface SoftTenantProps {
   readonly images?: TenantImageOptions;
 
   /**
+   * How the tenant's traffic comes in: the IngressClasses its Ingresses may
+   * use, its Gateway API rights (routes, and Gateways of some
+   * GatewayClasses) and the hostnames it may serve, held by the platform's
+   * ingress guard.
+   *
+   * @default - any IngressClass and hostname; no Gateway API rights
+   */
+  readonly ingress?: TenantIngressOptions;
+
+  /**
    * The cluster-wide platform (admission guard, registry of tenants).
    *
    * @default TenancyPlatform.ofApp(this)
@@ -289,6 +302,7 @@ export class SoftTenant extends Construct {
     const storageClasses = valueOf(this, 'storage.storageClasses', props.storage?.storageClasses ?? TenantStorageClasses.any(), TenantStorageClasses,
       'TenantStorageClasses.any() or TenantStorageClasses.only([...])')._render(this, 'storage.storageClasses');
     const imageRules = renderImageRules(this, props.images);
+    const entry = renderIngress(this, props.ingress ?? {});
 
     // Claims last: a tenant that failed its checks claims nothing.
     this.platform._registry.claim([
@@ -314,6 +328,7 @@ export class SoftTenant extends Construct {
     this.platform._registry.addTenantGuard(STORAGE_POLICY_NAME, guarded(storageGuard), this.name,
       storageClasses ? { classes: storageClasses } satisfies TenantStorageRules : undefined);
     if (imageRules) this.platform._registry.addTenantGuard(IMAGE_POLICY_NAME, guarded(imageGuard), this.name, imageRules);
+    this.platform._registry.addTenantGuard(INGRESS_POLICY_NAME, guarded(ingressGuard), this.name, entry.rules);
 
     this.declareClusterRoles(rights);
 
@@ -336,8 +351,8 @@ export class SoftTenant extends Construct {
         automountServiceAccountToken: false,
       }));
 
-      objects.push(...this.renderRbac(nsScope, inNamespace, 'tenant-admin', [...TENANT_ADMIN_RULES, ...rights.adminRules], admins));
-      objects.push(...this.renderRbac(nsScope, inNamespace, 'tenant-user', [...TENANT_USER_RULES, ...rights.userRules], users));
+      objects.push(...this.renderRbac(nsScope, inNamespace, 'tenant-admin', [...TENANT_ADMIN_RULES, ...entry.rbac.admins, ...rights.adminRules], admins));
+      objects.push(...this.renderRbac(nsScope, inNamespace, 'tenant-user', [...TENANT_USER_RULES, ...entry.rbac.users, ...rights.userRules], users));
       objects.push(...this.bindClusterRoles(nsScope, inNamespace, rights, admins, users));
 
       objects.push(new k8s.KubeNetworkPolicy(nsScope, 'DefaultDeny', {
@@ -607,6 +622,33 @@ function renderImageRules(scope: Construct, options: TenantImageOptions | undefi
   if (typeof pullAlways !== 'boolean') throw invalidProp(scope, 'images.requirePullAlways', pullAlways, 'must be true or false.');
   if (registries === undefined && !pullAlways) return undefined;
   return { anyRegistry: registries === undefined, registries: registries ?? [], pullAlways };
+}
+
+/**
+ * The tenant's ingress rules (undefined when it keeps every default: any
+ * class, any host, no Gateways) and its Gateway API rights.
+ */
+function renderIngress(scope: Construct, options: TenantIngressOptions): { rules?: TenantIngressRules; rbac: ReturnType<typeof gatewayApiRules> } {
+  const classes = valueOf(scope, 'ingress.ingressClasses', options.ingressClasses ?? TenantIngressClasses.any(), TenantIngressClasses,
+    'TenantIngressClasses.any() or TenantIngressClasses.only([...])')._render(scope, 'ingress.ingressClasses');
+  const gateway = valueOf(scope, 'ingress.gatewayApi', options.gatewayApi ?? TenantGatewayApi.none(), TenantGatewayApi,
+    'TenantGatewayApi.none(), TenantGatewayApi.routes() or TenantGatewayApi.routesAndGateways([...])')._render(scope, 'ingress.gatewayApi');
+  const hosts = valueOf(scope, 'ingress.hostnames', options.hostnames ?? TenantHostnames.any(), TenantHostnames,
+    'TenantHostnames.any() or TenantHostnames.only([...])')._render(scope, 'ingress.hostnames');
+  const rbac = gatewayApiRules(gateway.routes, gateway.gatewayClasses.length > 0);
+  if (!classes && !hosts && gateway.gatewayClasses.length === 0) return { rbac };
+  return {
+    rbac,
+    rules: {
+      anyIngressClass: classes === undefined,
+      ingressClasses: classes?.classes ?? [],
+      defaultIngressClass: classes?.defaultClass ?? '',
+      gatewayClasses: gateway.gatewayClasses,
+      anyHost: hosts === undefined,
+      names: hosts?.names ?? [],
+      suffixes: hosts?.suffixes ?? [],
+    },
+  };
 }
 
 /** `value`, checked to be a `cls` (JavaScript and jsii callers can pass anything). */

@@ -9,6 +9,7 @@ import { vclusterReleases, weakenedValues } from './vcluster';
 import { CONTROL_PLANE_OF_LABEL, DEDICATED_NODES_LABEL, MANAGED_BY_LABEL, POD_SECURITY_EXCEPTION_ANNOTATION, POD_SECURITY_LABEL_PREFIX, TENANT_LABEL } from '../../core/labels';
 import { escalationVerbs, ISOLATION_RESOURCES, wildcardFields } from '../../core/rbac-limits';
 import { podSecurityVersionProblem } from '../../core/versions';
+import { HOST_COLLISIONS_CHECK } from '../../ingress/audit-check';
 import { PLACEMENT_POLICY_NAME } from '../../placement/internal/rules';
 import { GUARDRAILS_POLICY_NAME } from '../../platform/guardrails';
 import { INHERITED_FROM_LABEL, TREE_LABEL_SUFFIX } from '../../selfservice/internal/hnc';
@@ -471,6 +472,8 @@ export const TENANT_CHECKS: CheckDefinition[] = [
   },
   // Issue #16 (security branch): registered here, defined in ./pod-security.
   { id: 'workloads.admitted', title: 'Workloads: every pod template would be admitted in its namespace (Pod Security, sandbox, placement, priority)', run: (ctx) => workloadsAdmitted(ctx.m, ctx.namespaces) },
+  // Issue #20: defined in src/ingress/audit-check.ts.
+  HOST_COLLISIONS_CHECK,
 ];
 
 /** Cluster-wide checks. */
