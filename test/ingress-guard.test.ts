@@ -127,6 +127,10 @@ test('the platform\'s GitOps controller is not held (it may create a Gateway any
   allowed(req(GITOPS, gateway('team-a', 'istio', [undefined])));
 });
 
+test('the guard and team-b\'s roles, pinned (the assertions around it say why they are right)', () => {
+  expect(manifests.filter((o) => o.metadata.name === 'cdk8s-tenancy-ingress' || (o.kind === 'Role' && o.metadata.namespace === 'team-b'))).toMatchSnapshot();
+});
+
 test('the guard: one policy and binding, bound in tenant namespaces, with each tenant\'s rules', () => {
   const policy = find(manifests, 'ValidatingAdmissionPolicy', 'cdk8s-tenancy-ingress');
   expect(policy.spec.failurePolicy).toBe('Fail');

@@ -75,6 +75,10 @@ describe('TenantRights.clusterRole: a library-written ClusterRole, bound per nam
     [TenantRights.clusterRole('servicemonitor-editor', [MONITORS])],
   );
 
+  test('the output, pinned (the assertions around it say why it is right)', () => {
+    expect(objects.filter((o) => o.kind === 'ClusterRole' || o.kind === 'RoleBinding' || o.kind === 'Role')).toMatchSnapshot();
+  });
+
   test('one ClusterRole in the platform chart, with the declared rules, not aggregated', () => {
     const roles = objects.filter((o) => o.kind === 'ClusterRole');
     expect(roles).toEqual([{
