@@ -37,6 +37,13 @@ function claimsByKey(m: Manifests): Map<string, HostClaim[]> {
   return byKey;
 }
 
+/** What the check reads of the audit's tenant context. */
+interface HostCheckContext {
+  readonly m: Manifests;
+  readonly tenant: string;
+  readonly source: (o: any) => string | undefined;
+}
+
 /**
  * Two tenants serving the same host and path: which one gets the traffic
  * depends on the ingress controller (oldest object, alphabetical order, or
@@ -48,7 +55,7 @@ function claimsByKey(m: Manifests): Map<string, HostClaim[]> {
 export const HOST_COLLISIONS_CHECK = {
   id: 'ingress.host-collisions',
   title: 'No two tenants claim the same host and path (Ingress rules, HTTPRoute hostnames and paths)',
-  run(ctx: { readonly m: Manifests; readonly tenant: string; readonly namespaces: string[]; readonly source: (o: any) => string | undefined }): AuditFinding[] {
+  run(ctx: HostCheckContext): AuditFinding[] {
     const byKey = ctx.m.memo('ingress-host-claims', () => claimsByKey(ctx.m));
     const findings: AuditFinding[] = [];
     for (const claims of byKey.values()) {

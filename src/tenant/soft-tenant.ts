@@ -640,11 +640,10 @@ function renderIngress(scope: Construct, options: TenantIngressOptions): { rules
   return {
     rbac,
     rules: {
-      anyIngressClass: classes === undefined,
+      any: [...(classes === undefined ? ['any-ingress-class'] : []), ...(hosts === undefined ? ['any-host'] : [])],
       ingressClasses: classes?.classes ?? [],
-      defaultIngressClass: classes?.defaultClass ?? '',
+      defaultIngressClass: classes ? [classes.defaultClass] : [],
       gatewayClasses: gateway.gatewayClasses,
-      anyHost: hosts === undefined,
       names: hosts?.names ?? [],
       suffixes: hosts?.suffixes ?? [],
     },
