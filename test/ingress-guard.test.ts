@@ -4,7 +4,7 @@ import { ADMITTED, DENIED, gateway, ingress, ingressFixture, POLICY_OF, RESOURCE
 import { find, K8sObject } from './helpers/manifests';
 import { can } from './helpers/rbac';
 import { GITOPS, Requester, TENANTS } from './helpers/requesters';
-import { CheckStatus, SoftTenant, TenancyAudit, TenantGatewayApi, TenantHostnames, TenantIngressClasses, TenantMember } from 'cdk8s-tenancy';
+import { CheckStatus, SoftTenant, TenancyAudit, TenantGatewayApi, TenantHostnames, TenantIngressClasses } from 'cdk8s-tenancy';
 
 /*
  * The ingress guard (IngressClasses, GatewayClasses, hostnames), proven
