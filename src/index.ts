@@ -13,6 +13,7 @@ export * from './tenant/pod-security';
 export * from './tenant/tenant-member';
 export * from './tenant/tenant-network';
 export * from './tenant/tenant-quota';
+export * from './tenant/tenant-rights';
 
 // Tenant extensions, each with its guard.
 export * from './placement/tenant-placement';
@@ -26,6 +27,7 @@ export * from './vcluster/virtual-tenant-cluster';
 export * from './network/tenant-services';
 export * from './storage/tenant-storage';
 export * from './images/tenant-images';
+export * from './ingress/tenant-ingress';
 
 // Delivery and checks.
 export * from './gitops/tenancy-gitops';

@@ -91,6 +91,7 @@ describe('fluxcd/flux2-multi-tenancy', () => {
       'mesh.control-plane': 'n/a',
       'vcluster.values': 'n/a',
       'workloads.admitted': 'n/a',
+      'ingress.host-collisions': 'pass',
     });
     // The reconciler's RoleBinding to cluster-admin: everything, in the tenant's namespace.
     expect(messages(report, 'dev-team', 'rbac.privilege-escalation')).toEqual([

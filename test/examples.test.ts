@@ -87,6 +87,16 @@ describe('examples/enterprise', () => {
       .toEqual([{ matchExpressions: [{ key: 'node-restriction.kubernetes.io/cdk8s-tenancy-tenant', operator: 'In', values: ['payments'] }] }]);
   });
 
+  test('the shop: its hostnames and IngressClass held by the ingress guard, routes and Certificates for its members', () => {
+    const rules = JSON.parse(objects.find((o) => o.metadata.name === 'cdk8s-tenancy-ingress')!.spec.variables.find((v: any) => v.name === 'all').expression);
+    expect(rules).toEqual({ shop: { any: [], ingressClasses: ['nginx'], defaultIngressClass: ['nginx'], gatewayClasses: [], names: ['shop.example.com'], suffixes: ['.shop.example.com'] } });
+    const role = (name: string) => objects.find((o) => o.kind === 'Role' && o.metadata.name === name && o.metadata.namespace === 'shop-staging')!;
+    expect(role('tenant-admin').rules).toContainEqual(expect.objectContaining({ apiGroups: ['cert-manager.io'], resources: ['certificates'] }));
+    expect(role('tenant-user').rules).not.toContainEqual(expect.objectContaining({ apiGroups: ['cert-manager.io'] }));
+    expect(role('tenant-user').rules).toContainEqual(expect.objectContaining({ apiGroups: ['gateway.networking.k8s.io'], resources: ['httproutes', 'grpcroutes'] }));
+    expect(report.tenants.find((t) => t.tenant === 'shop')!.checks.find((c) => c.id === 'ingress.host-collisions')!.status).toBe('pass');
+  });
+
   test('the payments pod meets the restricted Pod Security level its namespace enforces (the cluster tier admits it for real)', () => {
     const ns = objects.find((o) => o.kind === 'Namespace' && o.metadata.name === 'payments')!;
     expect(ns.metadata.labels!['pod-security.kubernetes.io/enforce']).toBe('restricted');

@@ -333,7 +333,7 @@ describe('HNC holds its shipped rights and is held like anyone (gap: HNC counted
 
   test('every guard that exempts the platform holds HNC, and still exempts the GitOps controller', () => {
     const guards = ofKind(objects, 'ValidatingAdmissionPolicy').filter((p) => (p.spec.matchConditions ?? []).some((c: any) => c.name === 'not-the-platform'));
-    expect(guards.map((p) => p.metadata.name)).toEqual(['cdk8s-tenancy-guardrails', 'cdk8s-tenancy-services', 'cdk8s-tenancy-self-service', 'cdk8s-tenancy-self-service-anchors']);
+    expect(guards.map((p) => p.metadata.name)).toEqual(['cdk8s-tenancy-guardrails', 'cdk8s-tenancy-services', 'cdk8s-tenancy-ingress', 'cdk8s-tenancy-gateways', 'cdk8s-tenancy-routes', 'cdk8s-tenancy-self-service', 'cdk8s-tenancy-self-service-anchors']);
     for (const p of guards) {
       const condition = p.spec.matchConditions.find((c: any) => c.name === 'not-the-platform');
       const only = [{ ...p, spec: { ...p.spec, matchConditions: [condition], variables: undefined, validations: [{ expression: 'false', message: 'held' }] } },

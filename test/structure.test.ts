@@ -230,6 +230,7 @@ const CHECK_OWNERS: Record<string, string> = {
   'mesh.control-plane': 'mesh',
   'vcluster.values': 'vcluster',
   'workloads.admitted': 'tenant',
+  'ingress.host-collisions': 'ingress',
 };
 
 describe('audit checks live in their features', () => {

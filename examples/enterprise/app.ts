@@ -7,8 +7,8 @@
 import { ApiObject, App, Chart, JsonPatch, Size } from 'cdk8s';
 import { Cpu, Deployment } from 'cdk8s-plus-27';
 import {
-  IstioInstall, IstioTenantControlPlane, SoftTenant, TenancyPlatform, TenantMember, TenantPeer, TenantPlacement, TenantPort,
-  TenantPriorityClass, TenantSandbox,
+  IstioInstall, IstioTenantControlPlane, SoftTenant, TenancyPlatform, TenantGatewayApi, TenantHostnames, TenantIngressClasses, TenantMember,
+  TenantPeer, TenantPlacement, TenantPort, TenantPriorityClass, TenantRights, TenantSandbox,
 } from 'cdk8s-tenancy';
 
 export function enterprise(app: App): void {
@@ -16,12 +16,22 @@ export function enterprise(app: App): void {
   const platform = new TenancyPlatform(app, 'platform');
   platform.addPriorityClass('batch-high', { value: 50000, description: 'Time-bound batch jobs' });
 
-  // The shop: a web team reached through the ingress controller.
+  // The shop: a web team reached through the ingress controller, on its own
+  // hostnames, with routes on the platform's Gateways and its own
+  // cert-manager Certificates.
   const shop = new SoftTenant(new Chart(app, 'shop'), 'Shop', {
     name: 'shop',
     namespaces: ['shop', 'shop-staging'],
     admins: [TenantMember.group('shop-leads')],
     users: [TenantMember.group('shop-devs')],
+    ingress: {
+      ingressClasses: TenantIngressClasses.only(['nginx']),
+      gatewayApi: TenantGatewayApi.routes(),
+      hostnames: TenantHostnames.only(['shop.example.com', '*.shop.example.com']),
+    },
+    extraRights: [TenantRights.rules([
+      { apiGroups: ['cert-manager.io'], resources: ['certificates'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+    ])],
     network: {
       ingressFrom: [TenantPeer.namespace('ingress-nginx', { 'app.kubernetes.io/name': 'ingress-nginx' }, [TenantPort.tcp(8080)])],
       egressTo: [TenantPeer.tenant('payments', [TenantPort.tcp(8443)])],

@@ -6,6 +6,7 @@ import { AuditFinding } from '../audit/audit-report';
 import { CheckDefinition, finding, TenantContext } from '../audit/kit/check';
 import { push } from '../audit/kit/model';
 import { POD_SECURITY_EXCEPTION_ANNOTATION, POD_SECURITY_LABEL_PREFIX } from '../core/labels';
+import { escalationVerbs, ISOLATION_RESOURCES, wildcardFields } from '../core/rbac-limits';
 import { podSecurityVersionProblem } from '../core/versions';
 
 // The audit checks of what SoftTenant emits: the namespaces' Pod Security
@@ -17,10 +18,6 @@ import { podSecurityVersionProblem } from '../core/versions';
 const ENFORCE_LABEL = `${POD_SECURITY_LABEL_PREFIX}enforce`;
 
 const METADATA = ['169.254.169.254/32', 'fd00:ec2::254/128'];
-const ISOLATION_RESOURCES: [string, string][] = [
-  ['networking.k8s.io', 'networkpolicies'], ['', 'resourcequotas'], ['', 'limitranges'],
-  ['rbac.authorization.k8s.io', 'roles'], ['rbac.authorization.k8s.io', 'rolebindings'], ['', 'namespaces'],
-];
 const REQUIRED_QUOTA: string[][] = [
   ['requests.cpu', 'cpu'], ['limits.cpu'], ['requests.memory', 'memory'], ['limits.memory'], ['requests.storage'],
   ['pods'], ['services'], ['configmaps'], ['secrets'], ['persistentvolumeclaims'], ['services.nodeports'], ['services.loadbalancers'],
@@ -247,9 +244,9 @@ export const TENANT_AUDIT_CHECKS: CheckDefinition[] = [
       const out: AuditFinding[] = [];
       if (role.unbounded) out.push(finding(ctx, binding, `binds ${role.name}, which ${role.unbounded}`, 'Bind a role whose rules are listed in the manifests and not aggregated.'));
       for (const rule of role.rules) {
-        const wild = ['apiGroups', 'resources', 'verbs'].filter((f) => ((rule as any)[f] ?? []).includes('*'));
+        const wild = wildcardFields(rule);
         if (wild.length > 0) out.push(finding(ctx, binding, `binds ${role.name}, whose rules use '*' in ${wild.join(', ')}`, 'List the API groups, resources and verbs.'));
-        const verbs = ['escalate', 'bind', 'impersonate'].filter((v) => (rule.verbs ?? []).includes(v));
+        const verbs = escalationVerbs(rule);
         if (verbs.length > 0) out.push(finding(ctx, binding, `binds ${role.name}, which grants ${verbs.join(', ')}`, 'Remove those verbs from tenant roles.'));
       }
       return out;

@@ -5,6 +5,7 @@ import { PodSecurityLevel } from './pod-security';
 import { TenantMember } from './tenant-member';
 import { ClusterDns, TenantNetworkOptions, TenantPeer } from './tenant-network';
 import { TenantLimitRangeOptions, TenantPriorityClass, TenantQuotaOptions } from './tenant-quota';
+import { TenantRights } from './tenant-rights';
 import { invalidProp } from '../core/errors';
 import { isProtectedKey } from '../core/keys';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, TENANT_LABEL } from '../core/labels';
@@ -13,8 +14,12 @@ import { DEFAULT_POD_SECURITY_VERSION } from '../core/versions';
 import { NetworkPolicyRule, policyPorts } from './internal/network';
 import { renderContainerLimits, renderQuotaHard } from './internal/quota';
 import { RbacRule, RbacSubject, TENANT_ADMIN_RULES, TENANT_USER_RULES } from './internal/rbac';
+import { RenderedRights } from './internal/rights';
 import { imageGuard, IMAGE_POLICY_NAME, TenantImageRules } from '../images/image-guard';
 import { TenantImageOptions, TenantRegistries } from '../images/tenant-images';
+import { ingressGuard, INGRESS_POLICY_NAME, TenantIngressRules } from '../ingress/ingress-guard';
+import { gatewayApiRules } from '../ingress/internal/rbac';
+import { TenantGatewayApi, TenantHostnames, TenantIngressClasses, TenantIngressOptions } from '../ingress/tenant-ingress';
 import { serviceGuard, SERVICE_POLICY_NAME, TenantServiceRules } from '../network/service-guard';
 import { TenantAddresses, TenantExternalNames, TenantServiceOptions } from '../network/tenant-services';
 import { notThePlatform } from '../platform/guardrails';
@@ -86,6 +91,15 @@ export interface SoftTenantProps {
    * @default - no users
    */
   readonly users?: TenantMember[];
+
+  /**
+   * Rights the tenant's admins (or all its members) get in its namespaces
+   * on top of the library's roles, e.g. on the platform's CRDs. Anything
+   * the audit's RBAC checks would flag is refused at synth.
+   *
+   * @default - only the library's roles
+   */
+  readonly extraRights?: TenantRights[];
 
   /**
    * The Pod Security Standard enforced in the tenant's namespaces.
@@ -162,6 +176,16 @@ export interface SoftTenantProps {
   readonly images?: TenantImageOptions;
 
   /**
+   * How the tenant's traffic comes in: the IngressClasses its Ingresses may
+   * use, its Gateway API rights (routes, and Gateways of some
+   * GatewayClasses) and the hostnames it may serve, held by the platform's
+   * ingress guard.
+   *
+   * @default - any IngressClass and hostname; no Gateway API rights
+   */
+  readonly ingress?: TenantIngressOptions;
+
+  /**
    * The cluster-wide platform (admission guard, registry of tenants).
    *
    * @default TenancyPlatform.ofApp(this)
@@ -206,6 +230,7 @@ export class SoftTenant extends Construct {
   private readonly egressRules: NetworkPolicyRule[] = [];
   private readonly allowMetadataEndpoint: boolean;
   private readonly extensionKinds = new Set<string>();
+  private readonly extraBindings: string[] = [];
   /** @internal */
   public _adminSubjects: RbacSubject[] = [];
   /** The enforced Pod Security level (`restricted`, `baseline`, `privileged`). @internal */
@@ -259,6 +284,7 @@ export class SoftTenant extends Construct {
     const admins = (props.admins ?? []).map((m, i) => m._toSubject(this, `admins[${i}]`));
     this._adminSubjects = admins;
     const users = (props.users ?? []).map((m, i) => m._toSubject(this, `users[${i}]`));
+    const rights = TenantRights._renderAll(this, props.extraRights ?? []);
     const quotaHard = renderQuotaHard(this, props.quota ?? {});
     const containerLimits = renderContainerLimits(this, props.limitRange ?? {}, quotaHard);
     const priorityClasses = props.priorityClasses ?? [];
@@ -276,6 +302,7 @@ export class SoftTenant extends Construct {
     const storageClasses = valueOf(this, 'storage.storageClasses', props.storage?.storageClasses ?? TenantStorageClasses.any(), TenantStorageClasses,
       'TenantStorageClasses.any() or TenantStorageClasses.only([...])')._render(this, 'storage.storageClasses');
     const imageRules = renderImageRules(this, props.images);
+    const entry = renderIngress(this, props.ingress ?? {});
 
     // Claims last: a tenant that failed its checks claims nothing.
     this.platform._registry.claim([
@@ -301,6 +328,9 @@ export class SoftTenant extends Construct {
     this.platform._registry.addTenantGuard(STORAGE_POLICY_NAME, guarded(storageGuard), this.name,
       storageClasses ? { classes: storageClasses } satisfies TenantStorageRules : undefined);
     if (imageRules) this.platform._registry.addTenantGuard(IMAGE_POLICY_NAME, guarded(imageGuard), this.name, imageRules);
+    this.platform._registry.addTenantGuard(INGRESS_POLICY_NAME, guarded(ingressGuard), this.name, entry.rules);
+
+    this.declareClusterRoles(rights);
 
     for (const ns of this.namespaces) {
       const nsScope = new Construct(this, ns);
@@ -321,8 +351,9 @@ export class SoftTenant extends Construct {
         automountServiceAccountToken: false,
       }));
 
-      objects.push(...this.renderRbac(nsScope, inNamespace, 'tenant-admin', TENANT_ADMIN_RULES, admins));
-      objects.push(...this.renderRbac(nsScope, inNamespace, 'tenant-user', TENANT_USER_RULES, users));
+      objects.push(...this.renderRbac(nsScope, inNamespace, 'tenant-admin', [...TENANT_ADMIN_RULES, ...entry.rbac.admins, ...rights.adminRules], admins));
+      objects.push(...this.renderRbac(nsScope, inNamespace, 'tenant-user', [...TENANT_USER_RULES, ...entry.rbac.users, ...rights.userRules], users));
+      objects.push(...this.bindClusterRoles(nsScope, inNamespace, rights, admins, users));
 
       objects.push(new k8s.KubeNetworkPolicy(nsScope, 'DefaultDeny', {
         metadata: inNamespace('default-deny'),
@@ -434,7 +465,7 @@ export class SoftTenant extends Construct {
    */
   public _withholdMemberAccess(namespace: string): void {
     const scope = this.node.findChild(namespace);
-    for (const role of ['tenant-admin', 'tenant-user']) scope.node.tryRemoveChild(`RoleBinding-${role}`);
+    for (const id of ['RoleBinding-tenant-admin', 'RoleBinding-tenant-user', ...this.extraBindings]) scope.node.tryRemoveChild(id);
   }
 
   /**
@@ -489,6 +520,42 @@ export class SoftTenant extends Construct {
       });
       policy.addDependency(namespace);
     }
+  }
+
+  /**
+   * The ClusterRoles of the tenant's extra rights, written once in the
+   * platform's chart (tenants sharing one must declare the same rules) so
+   * that what is bound is in the manifests, for the audit and for review.
+   */
+  private declareClusterRoles(rights: RenderedRights): void {
+    rights.clusterRoles.forEach(({ name, rules }) => {
+      this.platform._registry.addClusterObject({
+        key: `ClusterRole/${name}`,
+        settings: JSON.stringify(rules),
+        conflict: (existing) => invalidProp(this, 'extraRights clusterRole', name,
+          `is already declared by another tenant with other rules (${existing}); a ClusterRole is cluster-wide: declare it with the same rules everywhere, or name another.`),
+        create: (scope) => new k8s.KubeClusterRole(scope, `cluster-role-${name}`, {
+          metadata: { name, labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE } },
+          rules,
+        }),
+      });
+    });
+  }
+
+  /** A RoleBinding per extra ClusterRole, for its audience, in one namespace. */
+  private bindClusterRoles(scope: Construct, meta: (name: string) => k8s.ObjectMeta, rights: RenderedRights,
+    admins: RbacSubject[], users: RbacSubject[]): ApiObject[] {
+    return rights.clusterRoles.flatMap(({ name, audience }) => {
+      const subjects = audience === 'members' ? [...admins, ...users] : admins;
+      if (subjects.length === 0) return [];
+      const id = `RoleBinding-${audience}-${name}`;
+      if (!this.extraBindings.includes(id)) this.extraBindings.push(id);
+      return [new k8s.KubeRoleBinding(scope, id, {
+        metadata: meta(`tenant-${audience}-${name}`),
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+        subjects,
+      })];
+    });
   }
 
   private renderRbac(scope: Construct, meta: (name: string) => k8s.ObjectMeta, role: string, rules: RbacRule[],
@@ -555,6 +622,32 @@ function renderImageRules(scope: Construct, options: TenantImageOptions | undefi
   if (typeof pullAlways !== 'boolean') throw invalidProp(scope, 'images.requirePullAlways', pullAlways, 'must be true or false.');
   if (registries === undefined && !pullAlways) return undefined;
   return { anyRegistry: registries === undefined, registries: registries ?? [], pullAlways };
+}
+
+/**
+ * The tenant's ingress rules (undefined when it keeps every default: any
+ * class, any host, no Gateways) and its Gateway API rights.
+ */
+function renderIngress(scope: Construct, options: TenantIngressOptions): { rules?: TenantIngressRules; rbac: ReturnType<typeof gatewayApiRules> } {
+  const classes = valueOf(scope, 'ingress.ingressClasses', options.ingressClasses ?? TenantIngressClasses.any(), TenantIngressClasses,
+    'TenantIngressClasses.any() or TenantIngressClasses.only([...])')._render(scope, 'ingress.ingressClasses');
+  const gateway = valueOf(scope, 'ingress.gatewayApi', options.gatewayApi ?? TenantGatewayApi.none(), TenantGatewayApi,
+    'TenantGatewayApi.none(), TenantGatewayApi.routes() or TenantGatewayApi.routesAndGateways([...])')._render(scope, 'ingress.gatewayApi');
+  const hosts = valueOf(scope, 'ingress.hostnames', options.hostnames ?? TenantHostnames.any(), TenantHostnames,
+    'TenantHostnames.any() or TenantHostnames.only([...])')._render(scope, 'ingress.hostnames');
+  const rbac = gatewayApiRules(gateway.routes, gateway.gatewayClasses.length > 0);
+  if (!classes && !hosts && gateway.gatewayClasses.length === 0) return { rbac };
+  return {
+    rbac,
+    rules: {
+      any: [...(classes === undefined ? ['any-ingress-class'] : []), ...(hosts === undefined ? ['any-host'] : [])],
+      ingressClasses: classes?.classes ?? [],
+      defaultIngressClass: classes ? [classes.defaultClass] : [],
+      gatewayClasses: gateway.gatewayClasses,
+      names: hosts?.names ?? [],
+      suffixes: hosts?.suffixes ?? [],
+    },
+  };
 }
 
 /** `value`, checked to be a `cls` (JavaScript and jsii callers can pass anything). */

@@ -55,6 +55,12 @@ const RESOURCES: Record<string, { group: string; version: string; resource: stri
   Deployment: { group: 'apps', version: 'v1', resource: 'deployments' },
   ValidatingAdmissionPolicy: { group: 'admissionregistration.k8s.io', version: 'v1', resource: 'validatingadmissionpolicies' },
   ValidatingAdmissionPolicyBinding: { group: 'admissionregistration.k8s.io', version: 'v1', resource: 'validatingadmissionpolicybindings' },
+  Ingress: { group: 'networking.k8s.io', version: 'v1', resource: 'ingresses' },
+  Gateway: { group: 'gateway.networking.k8s.io', version: 'v1', resource: 'gateways' },
+  HTTPRoute: { group: 'gateway.networking.k8s.io', version: 'v1', resource: 'httproutes' },
+  GRPCRoute: { group: 'gateway.networking.k8s.io', version: 'v1', resource: 'grpcroutes' },
+  Certificate: { group: 'cert-manager.io', version: 'v1', resource: 'certificates' },
+  ServiceMonitor: { group: 'monitoring.coreos.com', version: 'v1', resource: 'servicemonitors' },
 };
 
 const VERBS = { CREATE: 'create', UPDATE: 'update', DELETE: 'delete' } as const;

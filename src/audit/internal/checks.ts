@@ -1,4 +1,5 @@
 import { TENANT_LABEL } from '../../core/labels';
+import { INGRESS_AUDIT_CHECKS } from '../../ingress/audit';
 import { MESH_AUDIT_CHECKS } from '../../mesh/audit';
 import { PLACEMENT_AUDIT_CHECKS } from '../../placement/audit';
 import { PLATFORM_AUDIT_CHECKS } from '../../platform/audit';
@@ -58,6 +59,7 @@ const TENANT_CHECK_ORDER = [
   'mesh.control-plane',
   'vcluster.values',
   'workloads.admitted',
+  'ingress.host-collisions',
 ];
 
 /** Cluster-wide checks, in report order (after cluster.tenants, which judges the input). */
@@ -86,6 +88,7 @@ function assemble<C>(order: string[], defined: CheckDefinition<C>[]): CheckDefin
 /** Every tenant check, in report order. */
 export const TENANT_CHECKS: CheckDefinition[] = assemble(TENANT_CHECK_ORDER, [
   ...TENANT_AUDIT_CHECKS, ...SELF_SERVICE_AUDIT_CHECKS, ...PLACEMENT_AUDIT_CHECKS, ...MESH_AUDIT_CHECKS, ...VCLUSTER_AUDIT_CHECKS,
+  ...INGRESS_AUDIT_CHECKS,
 ]);
 
 /** Every cluster-wide check but cluster.tenants, in report order. */

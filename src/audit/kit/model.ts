@@ -16,6 +16,8 @@ export const KNOWN_KINDS = new Set([
   'HierarchyConfiguration', 'HNCConfiguration', 'HierarchicalResourceQuota', 'SubnamespaceAnchor',
   // vcluster releases (the audit reads those of the vcluster chart).
   'Application', 'HelmRelease',
+  // Gateway API routes (the ingress host-collision check).
+  'HTTPRoute',
 ]);
 
 /** Namespaces of the cluster itself, never expected to carry a tenant. */

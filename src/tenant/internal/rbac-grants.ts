@@ -1,5 +1,6 @@
 import { Manifests, ref } from '../../audit/kit/model';
 import { selects } from '../../audit/kit/selectors';
+import { grants, WRITE_VERBS } from '../../core/rbac-limits';
 
 export interface Rule {
   readonly apiGroups: string[];
@@ -15,7 +16,7 @@ export interface ResolvedRole {
 }
 
 const ALL = ['*'];
-const WRITE = ['create', 'update', 'patch', 'delete', 'deletecollection'];
+const WRITE = WRITE_VERBS;
 
 /**
  * The built-in ClusterRoles, summarized by what matters here; they are
@@ -75,10 +76,4 @@ function resolveClusterRole(m: Manifests, roleRef: any): ResolvedRole {
   return { name: ref(role.object), rules: role.object.rules ?? [] };
 }
 
-/** Whether a rule grants `verb` on `group/resource`. */
-export function grants(rule: Rule, verbs: string[], group: string, resource: string): boolean {
-  const has = (list: string[] | undefined, v: string) => (list ?? []).some((x) => x === '*' || x === v);
-  return verbs.some((v) => has(rule.verbs, v)) && has(rule.apiGroups, group) && has(rule.resources, resource);
-}
-
-export { WRITE };
+export { grants, WRITE };
