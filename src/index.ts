@@ -13,6 +13,7 @@ export * from './tenant/pod-security';
 export * from './tenant/tenant-member';
 export * from './tenant/tenant-network';
 export * from './tenant/tenant-quota';
+export * from './tenant/tenant-profile';
 
 // Tenant extensions, each with its guard.
 export * from './placement/tenant-placement';
