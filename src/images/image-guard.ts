@@ -21,8 +21,8 @@ export interface TenantImageRules {
   readonly pullAlways: boolean;
 }
 
-/** Where each matched resource keeps its pod spec. */
-const POD_SPEC = "request.resource.resource == 'pods' ? object.spec"
+/** Where each matched resource keeps its pod spec (a CEL expression): pods, templates of the workload kinds, CronJobs. */
+export const POD_SPEC = "request.resource.resource == 'pods' ? object.spec"
   + " : request.resource.resource == 'cronjobs' ? object.spec.jobTemplate.spec.template.spec"
   + ' : object.spec.template.spec';
 

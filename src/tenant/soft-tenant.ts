@@ -1,6 +1,7 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
+import { podClassesGuard, POD_CLASSES_POLICY_NAME, TenantPodClassRules } from './pod-classes-guard';
 import { PodSecurityLevel } from './pod-security';
 import { TenantMember } from './tenant-member';
 import { ClusterDns, TenantNetworkOptions, TenantPeer } from './tenant-network';
@@ -11,6 +12,7 @@ import { isProtectedKey } from '../core/keys';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, TENANT_LABEL } from '../core/labels';
 import { checkDnsLabel, checkLabel, isReservedNamespace } from '../core/names';
 import { DEFAULT_POD_SECURITY_VERSION } from '../core/versions';
+import { setPodSpecField } from '../core/workloads';
 import { NetworkPolicyRule, policyPorts } from './internal/network';
 import { checkRequestsWithinLimits, quotaEntries, renderContainerLimits, renderQuotaHard, splitBudget } from './internal/quota';
 import { RbacRule, RbacSubject, TENANT_ADMIN_RULES, TENANT_USER_RULES } from './internal/rbac';
@@ -20,6 +22,7 @@ import { serviceGuard, SERVICE_POLICY_NAME, TenantServiceRules } from '../networ
 import { TenantAddresses, TenantExternalNames, TenantServiceOptions } from '../network/tenant-services';
 import { notThePlatform } from '../platform/guardrails';
 import { TenancyPlatform } from '../platform/tenancy-platform';
+import { TenantRuntimeClasses } from '../sandbox/tenant-runtime-classes';
 import { storageGuard, STORAGE_POLICY_NAME, TenantStorageRules } from '../storage/storage-guard';
 import { renderDeniedStorageClasses, STORAGE_CLASS_QUOTA_DOMAIN, TenantStorageClasses, TenantStorageOptions } from '../storage/tenant-storage';
 
@@ -163,6 +166,28 @@ export interface SoftTenantProps {
   readonly priorityClasses?: TenantPriorityClass[];
 
   /**
+   * The tenant's default priority class, one of `priorityClasses`. With it,
+   * every pod of the tenant must name one of its priority classes (the
+   * platform's pod classes guard refuses the others, naming the default),
+   * and `applyPodDefaults()` writes it into workloads. Kubernetes has no
+   * per-namespace default priority, and a class filled in by a mutating
+   * webhook is not applied (the Priority admission plugin runs first).
+   *
+   * @default - none: pods without a class run at the cluster's default
+   */
+  readonly defaultPriorityClass?: string;
+
+  /**
+   * The RuntimeClasses the tenant's pods may use, and the default among
+   * them. With a list, every pod must name one (the pod classes guard), and
+   * `applyPodDefaults()` writes the default into workloads. Not together
+   * with a `TenantSandbox`, which holds every pod to its one class.
+   *
+   * @default TenantRuntimeClasses.any()
+   */
+  readonly runtimeClasses?: TenantRuntimeClasses;
+
+  /**
    * What the tenant's Services may reach beyond its namespaces: external
    * IPs, load balancer source ranges, ExternalName targets. Each is refused
    * by default, by the platform's Services guard.
@@ -238,6 +263,10 @@ export class SoftTenant extends Construct {
   public readonly _podSecurityLevel: string;
   /** The pinned Pod Security `enforce-version` every namespace written for this tenant follows. @internal */
   public readonly _podSecurityVersion: string;
+  /** The RuntimeClasses the tenant's pods are held to, if any. @internal */
+  public readonly _runtimeClasses?: string[];
+  private readonly defaultPriorityClass?: string;
+  private readonly defaultRuntimeClass?: string;
 
   constructor(scope: Construct, id: string, props: SoftTenantProps) {
     super(scope, id);
@@ -318,6 +347,21 @@ export class SoftTenant extends Construct {
       if (seenClasses.has(p.name)) throw invalidProp(this, `priorityClasses[${i}]`, p.name, 'is listed twice.');
       seenClasses.add(p.name);
     });
+    if (props.defaultPriorityClass !== undefined && !priorityClasses.some((p) => p.name === props.defaultPriorityClass)) {
+      throw invalidProp(this, 'defaultPriorityClass', props.defaultPriorityClass,
+        `must be one of the tenant's priorityClasses (${priorityClasses.map((p) => p.name).join(', ') || 'none given'}).`, 'Add it with TenantPriorityClass.of(name).');
+    }
+    this.defaultPriorityClass = props.defaultPriorityClass;
+    const runtime = valueOf(this, 'runtimeClasses', props.runtimeClasses ?? TenantRuntimeClasses.any(), TenantRuntimeClasses,
+      'TenantRuntimeClasses.any() or TenantRuntimeClasses.only([...])')._render(this, 'runtimeClasses');
+    this._runtimeClasses = runtime?.classes;
+    this.defaultRuntimeClass = runtime?.defaultClass;
+    const podClassRules: TenantPodClassRules | undefined = this.defaultPriorityClass || runtime ? {
+      priorityClasses: this.defaultPriorityClass ? priorityClasses.map((p) => p.name) : [],
+      defaultPriorityClass: this.defaultPriorityClass ? [this.defaultPriorityClass] : [],
+      runtimeClasses: runtime?.classes ?? [],
+      defaultRuntimeClass: runtime ? [runtime.defaultClass] : [],
+    } : undefined;
     const dnsPeer = (props.network?.clusterDns ?? ClusterDns.KUBE_DNS)._renderPeer(this);
     const ingress = (props.network?.ingressFrom ?? []).map((p, i) => p._render(this, `network.ingressFrom[${i}]`, { egress: false, allowMetadataEndpoint: this.allowMetadataEndpoint }));
     const egress = (props.network?.egressTo ?? []).map((p, i) => p._render(this, `network.egressTo[${i}]`, { egress: true, allowMetadataEndpoint: this.allowMetadataEndpoint }));
@@ -353,6 +397,10 @@ export class SoftTenant extends Construct {
     this.platform._registry.addTenantGuard(STORAGE_POLICY_NAME, guarded(storageGuard), this.name,
       storageClasses ? { classes: storageClasses } satisfies TenantStorageRules : undefined);
     if (imageRules) this.platform._registry.addTenantGuard(IMAGE_POLICY_NAME, guarded(imageGuard), this.name, imageRules);
+    if (podClassRules) {
+      this.platform._registry.addTenantGuard(POD_CLASSES_POLICY_NAME, (platformChart, rules) =>
+        podClassesGuard(platformChart, { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE }, rules), this.name, podClassRules);
+    }
 
     for (const ns of this.namespaces) {
       const nsScope = new Construct(this, ns);
@@ -513,6 +561,18 @@ export class SoftTenant extends Construct {
     const ns = this.namespaceObjects.find((n) => n.name === namespace)!;
     const labels: Record<string, string> = ns.metadata.toJson().labels ?? {};
     return Object.fromEntries(Object.entries(labels).filter(([k]) => isProtectedKey(k) && k !== MANAGED_BY_LABEL));
+  }
+
+  /**
+   * Writes the tenant's defaults into a workload's pod spec (a cdk8s-plus
+   * Pod, Deployment, StatefulSet, DaemonSet, Job or CronJob, or their
+   * `k8s.Kube*` classes): its `defaultPriorityClass` and the default of its
+   * `runtimeClasses`, so that the pod classes guard admits its pods. Does
+   * nothing for a tenant without either.
+   */
+  public applyPodDefaults(workload: IConstruct): void {
+    if (this.defaultPriorityClass) setPodSpecField(workload, 'priorityClassName', this.defaultPriorityClass);
+    if (this.defaultRuntimeClass) setPodSpecField(workload, 'runtimeClassName', this.defaultRuntimeClass);
   }
 
   /**
