@@ -61,26 +61,31 @@ export function podClassesGuard(scope: Construct, labels: Record<string, string>
       ],
       namespaceSelector: { matchExpressions: [{ key: TENANT_LABEL, operator: 'Exists' }] },
     },
-    matchConditions: [
-      { name: 'tenant-has-pod-class-rules', expression: Lazy.any({ produce: () => `${tenant} in ${rules()}` }) },
-    ],
+    // Not a matchCondition: the API server gives matchConditions no
+    // namespaceObject (found on the real server: "no such key: metadata").
     variables: [
-      { name: 'rules', expression: Lazy.any({ produce: () => `${rules()}[${tenant}]` }) },
+      { name: 'all', expression: Lazy.any({ produce: rules }) },
+      { name: 'tenant', expression: tenant },
+      { name: 'held', expression: 'variables.tenant in variables.all' },
+      {
+        name: 'rules',
+        expression: "variables.held ? variables.all[variables.tenant] : {'priorityClasses': [], 'defaultPriorityClass': [], 'runtimeClasses': [], 'defaultRuntimeClass': []}",
+      },
       { name: 'spec', expression: POD_SPEC },
     ],
     validations: [
       {
-        expression: 'size(variables.rules.priorityClasses) == 0'
+        expression: '!variables.held || size(variables.rules.priorityClasses) == 0'
           + ' || (has(variables.spec.priorityClassName) && variables.spec.priorityClassName in variables.rules.priorityClasses)',
-        messageExpression: `'pods of tenant ' + ${tenant} + ' must name their priority class in spec.priorityClassName: '`
+        messageExpression: "'pods of tenant ' + variables.tenant + ' must name their priority class in spec.priorityClassName: '"
           + " + variables.rules.defaultPriorityClass.join('') + ' (the tenant\\'s default), or one of ' + variables.rules.priorityClasses.join(', ')"
           + " + '. Kubernetes has no per-namespace default, and a class set by mutation is not applied'",
         reason: 'Forbidden',
       },
       {
-        expression: 'size(variables.rules.runtimeClasses) == 0'
+        expression: '!variables.held || size(variables.rules.runtimeClasses) == 0'
           + ' || (has(variables.spec.runtimeClassName) && variables.spec.runtimeClassName in variables.rules.runtimeClasses)',
-        messageExpression: `'pods of tenant ' + ${tenant} + ' must name their RuntimeClass in spec.runtimeClassName: '`
+        messageExpression: "'pods of tenant ' + variables.tenant + ' must name their RuntimeClass in spec.runtimeClassName: '"
           + " + variables.rules.defaultRuntimeClass.join('') + ' (the tenant\\'s default), or one of ' + variables.rules.runtimeClasses.join(', ')",
         reason: 'Forbidden',
       },
