@@ -741,7 +741,7 @@ function renderImageRules(scope: Construct, options: TenantImageOptions | undefi
   const pullAlways = options.requirePullAlways ?? false;
   if (typeof pullAlways !== 'boolean') throw invalidProp(scope, 'images.requirePullAlways', pullAlways, 'must be true or false.');
   if (registries === undefined && !pullAlways) return undefined;
-  return { anyRegistry: registries === undefined, registries: registries ?? [], pullAlways };
+  return { registries: registries ?? [], pullPolicy: pullAlways ? ['Always'] : [] };
 }
 
 /** `value`, checked to be a `cls` (JavaScript and jsii callers can pass anything). */

@@ -5,7 +5,8 @@ import { ALLOWED, Case, modelled, modelOutcome, Outcome, outcomeText, policy, se
 import { applyAsGitOps, policyStatus, useCluster, user, waitForDefaultServiceAccount, waitForPoliciesEnforced, waitForQuotas } from './fixture';
 import { find, K8sObject, synthObjects } from '../helpers/manifests';
 import {
-  SoftTenant, TenancyPlatform, TenantMember, TenantPriorityClass, TenantProfile, TenantRuntimeClasses, TenantStorageClasses, TenantStorageClassQuota,
+  SoftTenant, TenancyPlatform, TenantMember, TenantPriorityClass, TenantProfile, TenantRegistries, TenantRuntimeClasses, TenantStorageClasses,
+  TenantStorageClassQuota,
 } from 'cdk8s-tenancy';
 
 /*
@@ -21,6 +22,7 @@ import {
 const QUOTA: Outcome = { allowed: false, layer: 'quota' };
 const POD_CLASSES = 'cdk8s-tenancy-pod-classes';
 const STORAGE = 'cdk8s-tenancy-storage';
+const IMAGES = 'cdk8s-tenancy-images';
 
 const app = new App();
 const platform = new TenancyPlatform(app, 'platform');
@@ -53,6 +55,8 @@ new SoftTenant(new Chart(app, 'team-b'), 'TeamB', {
   name: 'team-b',
   admins: [TenantMember.group('team-b-admins')],
   storage: { deniedStorageClasses: ['gp2'] },
+  // Image rules on team-b only: the image guard must let team-a's pods through.
+  images: { registries: TenantRegistries.only(['registry.example.com']) },
 });
 const synthesized = synthObjects(app);
 // The cluster's side: the RuntimeClasses the tenant may name (the platform's; the RuntimeClass admission needs them to exist).
@@ -118,6 +122,14 @@ const CASES: (Case & { quotaMessage?: RegExp })[] = [
   { name: 'a pod with the tenant\'s other classes', as: alice, operation: 'CREATE', object: pod('team-a-prod', { spec: { priorityClassName: 'tenant-batch', runtimeClassName: 'gvisor' } }), expect: ALLOWED },
   { name: 'a Deployment template without classes', as: alice, operation: 'CREATE', object: { ...deployment('team-a-prod'), spec: { ...deployment('team-a-prod').spec, template: { metadata: { labels: { app: 'web' } }, spec: pod('team-a-prod', { spec: {} }).spec } } }, expect: policy(POD_CLASSES) },
   { name: 'another tenant\'s pod without classes (not held)', as: bob, operation: 'CREATE', object: pod('team-b', { spec: {} }), expect: ALLOWED },
+  // The image guard, whose rules moved out of a matchCondition (where the server has no namespaceObject).
+  {
+    name: 'team-b\'s pod from a registry it is not given (the image guard)',
+    as: bob,
+    operation: 'CREATE',
+    object: (() => { const p = pod('team-b', { spec: {} }); p.spec.containers[0].image = 'docker.io/library/nginx:1.27'; return p; })(),
+    expect: policy(IMAGES),
+  },
 ];
 
 describe('tenant budget, storage classes and pod classes: the real API server refuses what the quota and the guards must', () => {
