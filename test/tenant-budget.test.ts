@@ -4,7 +4,7 @@ import { find, K8sObject, ofKind, synthObjects } from './helpers/manifests';
 import { validateAll } from './helpers/schema';
 import { parseQuantity } from '../src/core/quantity';
 import {
-  PodSecurityLevel, SoftTenant, SoftTenantProps, TENANT_BUDGET_ANNOTATION, TenantPeer, TenantPort, TenantProfile,
+  CheckStatus, PodSecurityLevel, SoftTenant, SoftTenantProps, TenancyAudit, TENANT_BUDGET_ANNOTATION, TenantPeer, TenantPort, TenantProfile,
   TenantStorageClasses, TenantStorageClassQuota,
 } from 'cdk8s-tenancy';
 
@@ -225,5 +225,36 @@ describe.each(CASES)('bad value: %s', (_, props, message) => {
     expect(() => new SoftTenant(chart, 'TeamA', { name: 'team-a', ...props })).toThrow(message);
     expect(() => new SoftTenant(new Chart(app, 'again'), 'TeamA', { name: 'team-a', ...props })).toThrow(/^again\/TeamA: /);
     expect(chart.toJson()).toEqual([]);
+  });
+});
+
+describe('the audit check quota.tenant-budget', () => {
+  const budgeted = (): K8sObject[] => synth({
+    name: 'team-a',
+    namespaces: ['team-a', 'team-a-dev'],
+    budget: { requestsCpu: Cpu.units(4), limitsCpu: Cpu.units(8) },
+    profiles: { 'team-a': TenantProfile.of({ quota: { requestsCpu: Cpu.units(3) } }) },
+  });
+  const check = (objects: K8sObject[]) => TenancyAudit.auditObjects(objects).tenants.find((t) => t.tenant === 'team-a')!.checks.find((c) => c.id === 'quota.tenant-budget')!;
+
+  test('passes on what SoftTenant synthesizes', () => {
+    expect(check(budgeted())).toMatchObject({ status: CheckStatus.PASS, findings: [] });
+  });
+  test('fails when a hand edit raises one namespace past the budget', () => {
+    const objects = budgeted();
+    find(objects, 'ResourceQuota', 'tenant-quota', 'team-a-dev').spec.hard['requests.cpu'] = '2';
+    expect(check(objects)).toMatchObject({
+      status: CheckStatus.FAIL,
+      findings: [{ object: 'Tenant team-a', message: "its namespaces' quotas of requests.cpu (team-a 3, team-a-dev 2) exceed the tenant's budget of 4" }],
+    });
+  });
+  test('fails when a namespace quota drops a key the budget caps', () => {
+    const objects = budgeted();
+    delete find(objects, 'ResourceQuota', 'tenant-quota', 'team-a').spec.hard['limits.cpu'];
+    expect(check(objects).findings).toEqual([expect.objectContaining({ object: 'ResourceQuota team-a/tenant-quota', message: "has no limits.cpu, which the tenant's budget caps at 8" })]);
+  });
+  test('does not apply to a tenant without a budget', () => {
+    expect(check(synth({ name: 'team-a' })).status).not.toBe(CheckStatus.FAIL);
+    expect(check(synth({ name: 'team-a' })).status).not.toBe(CheckStatus.PASS);
   });
 });

@@ -11,6 +11,7 @@ import { podSecurityVersionProblem } from '../../core/versions';
 import { PLACEMENT_POLICY_NAME } from '../../placement/internal/rules';
 import { GUARDRAILS_POLICY_NAME } from '../../platform/guardrails';
 import { INHERITED_FROM_LABEL, TREE_LABEL_SUFFIX } from '../../selfservice/internal/hnc';
+import { TENANT_BUDGET_CHECK } from '../../tenant/budget-audit-check';
 import { AuditFinding, CheckResult, CheckStatus } from '../audit-report';
 
 /** The Pod Security label that decides what a namespace admits. */
@@ -265,6 +266,7 @@ export const TENANT_CHECKS: CheckDefinition[] = [
       return ok ? [] : [finding(ctx, `Namespace ${ns}`, 'has no quota refusing priority classes the tenant was not given', 'Add a ResourceQuota with pods: 0 scoped to PriorityClass Exists (and NotIn the allowed classes).')];
     }),
   },
+  TENANT_BUDGET_CHECK,
   {
     id: 'rbac.cluster-scope',
     title: 'No tenant subject is bound cluster-wide',
