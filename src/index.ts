@@ -14,11 +14,13 @@ export * from './tenant/tenant-member';
 export * from './tenant/tenant-network';
 export * from './tenant/tenant-quota';
 export * from './tenant/tenant-rights';
+export * from './tenant/tenant-profile';
 
 // Tenant extensions, each with its guard.
 export * from './placement/tenant-placement';
 export * from './placement/placement-engine';
 export * from './sandbox/tenant-sandbox';
+export * from './sandbox/tenant-runtime-classes';
 export { SANDBOX_POLICY_NAME } from './sandbox/guard';
 export * from './selfservice/tenant-self-service';
 export { SELF_SERVICE_POLICY_NAME, SELF_SERVICE_PODS_POLICY_NAME, SELF_SERVICE_ANCHORS_POLICY_NAME, SELF_SERVICE_TREES_POLICY_NAME } from './selfservice/guard';

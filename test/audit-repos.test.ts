@@ -82,6 +82,7 @@ describe('fluxcd/flux2-multi-tenancy', () => {
       'quota.nodeports': 'fail',
       'quota.limit-range': 'fail',
       'quota.priority-classes': 'fail',
+      'quota.tenant-budget': 'n/a',
       'rbac.cluster-scope': 'pass',
       'rbac.other-tenants': 'pass',
       'rbac.privilege-escalation': 'fail',

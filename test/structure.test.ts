@@ -231,6 +231,7 @@ const CHECK_OWNERS: Record<string, string> = {
   'vcluster.values': 'vcluster',
   'workloads.admitted': 'tenant',
   'ingress.host-collisions': 'ingress',
+  'quota.tenant-budget': 'tenant',
 };
 
 describe('audit checks live in their features', () => {

@@ -8,7 +8,7 @@ import { ApiObject, App, Chart, JsonPatch, Size } from 'cdk8s';
 import { Cpu, Deployment } from 'cdk8s-plus-27';
 import {
   IstioInstall, IstioTenantControlPlane, SoftTenant, TenancyPlatform, TenantGatewayApi, TenantHostnames, TenantIngressClasses, TenantMember,
-  TenantPeer, TenantPlacement, TenantPort, TenantPriorityClass, TenantRights, TenantSandbox,
+  TenantPeer, TenantPlacement, TenantPort, TenantPriorityClass, TenantProfile, TenantRights, TenantSandbox,
 } from 'cdk8s-tenancy';
 
 export function enterprise(app: App): void {
@@ -36,6 +36,10 @@ export function enterprise(app: App): void {
       ingressFrom: [TenantPeer.namespace('ingress-nginx', { 'app.kubernetes.io/name': 'ingress-nginx' }, [TenantPort.tcp(8080)])],
       egressTo: [TenantPeer.tenant('payments', [TenantPort.tcp(8443)])],
     },
+    // One budget for both namespaces: staging gets 2 of the 8 CPUs, the
+    // rest of every key is split evenly.
+    budget: { requestsCpu: Cpu.units(8), limitsCpu: Cpu.units(16) },
+    profiles: { 'shop-staging': TenantProfile.of({ quota: { requestsCpu: Cpu.units(2), limitsCpu: Cpu.units(4) } }) },
   });
   // One Istio control plane per team, installed with `istioctl install -f`
   // (IstioInstall.sail(...) gives the Sail operator's Istio resource instead).

@@ -10,19 +10,19 @@ import { TENANT_LABEL } from '../core/labels';
 export const IMAGE_POLICY_NAME = 'cdk8s-tenancy-images';
 
 /**
- * One tenant's image rules; tenants without an entry are not held.
+ * One tenant's image rules; tenants without an entry are not held. Only
+ * lists of strings: the API server type-checks the rules as a CEL map
+ * literal and refuses one whose values mix types (a bool next to a list).
  */
 export interface TenantImageRules {
-  /** Whether any registry will do. */
-  readonly anyRegistry: boolean;
-  /** The registry prefixes an image must start with (followed by `/`). */
+  /** The registry prefixes an image must start with (followed by `/`); empty: any registry. */
   readonly registries: string[];
-  /** Whether every container must pull `Always`. */
-  readonly pullAlways: boolean;
+  /** `['Always']` when every container must pull `Always`, else empty. */
+  readonly pullPolicy: string[];
 }
 
-/** Where each matched resource keeps its pod spec. */
-const POD_SPEC = "request.resource.resource == 'pods' ? object.spec"
+/** Where each matched resource keeps its pod spec (a CEL expression): pods, templates of the workload kinds, CronJobs. */
+export const POD_SPEC = "request.resource.resource == 'pods' ? object.spec"
   + " : request.resource.resource == 'cronjobs' ? object.spec.jobTemplate.spec.template.spec"
   + ' : object.spec.template.spec';
 
@@ -53,11 +53,17 @@ export function imageGuard(scope: Construct, labels: Record<string, string>, _ex
       ],
       namespaceSelector: { matchExpressions: [{ key: TENANT_LABEL, operator: 'Exists' }] },
     },
-    matchConditions: [
-      { name: 'tenant-has-image-rules', expression: Lazy.any({ produce: () => `namespaceObject.metadata.labels[${T}] in ${rules()}` }) },
-    ],
+    // Tenants without rules are let through by the validations, not by a
+    // matchCondition: the API server evaluates matchConditions with
+    // namespaceObject null, so a condition reading the tenant label failed
+    // (and, failing closed, refused every pod of every tenant).
     variables: [
-      { name: 'rules', expression: Lazy.any({ produce: () => `${rules()}[namespaceObject.metadata.labels[${T}]]` }) },
+      { name: 'all', expression: Lazy.any({ produce: rules }) },
+      { name: 'held', expression: `namespaceObject.metadata.labels[${T}] in variables.all` },
+      {
+        name: 'rules',
+        expression: `variables.held ? variables.all[namespaceObject.metadata.labels[${T}]] : {'registries': [], 'pullPolicy': []}`,
+      },
       { name: 'spec', expression: POD_SPEC },
       {
         name: 'containers',
@@ -68,13 +74,13 @@ export function imageGuard(scope: Construct, labels: Record<string, string>, _ex
     ],
     validations: [
       {
-        expression: 'variables.rules.anyRegistry || variables.containers.all(c, variables.rules.registries.exists(r, c.image.startsWith(r + \'/\')))',
+        expression: '!variables.held || size(variables.rules.registries) == 0 || variables.containers.all(c, variables.rules.registries.exists(r, c.image.startsWith(r + \'/\')))',
         messageExpression: "'container images in tenant ' + namespaceObject.metadata.labels[" + T + "] + ' must come from ' + variables.rules.registries.join(', ')"
           + " + ' (written in full, registry first); refused: ' + variables.containers.filter(c, !variables.rules.registries.exists(r, c.image.startsWith(r + '/'))).map(c, c.image).join(', ')",
         reason: 'Forbidden',
       },
       {
-        expression: "!variables.rules.pullAlways || variables.containers.all(c, has(c.imagePullPolicy) && c.imagePullPolicy == 'Always')",
+        expression: "!variables.held || size(variables.rules.pullPolicy) == 0 || variables.containers.all(c, has(c.imagePullPolicy) && c.imagePullPolicy == 'Always')",
         messageExpression: "'every container in tenant ' + namespaceObject.metadata.labels[" + T + "] + ' must set imagePullPolicy: Always (so the registry checks its credentials on every start); not: '"
           + " + variables.containers.filter(c, !has(c.imagePullPolicy) || c.imagePullPolicy != 'Always').map(c, c.name).join(', ')",
         reason: 'Forbidden',

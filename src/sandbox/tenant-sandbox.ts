@@ -1,4 +1,4 @@
-import { ApiObject, JsonPatch, Size } from 'cdk8s';
+import { Size } from 'cdk8s';
 import { Cpu, k8s } from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
 import { addSandboxGuard } from './guard';
@@ -6,6 +6,7 @@ import { invalidProp } from '../core/errors';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, RUNTIME_CLASS_LABEL } from '../core/labels';
 import { checkDnsLabel, checkLabel } from '../core/names';
 import { quantity } from '../core/quantity';
+import { setPodSpecField } from '../core/workloads';
 import { ITenantExtension, SoftTenant } from '../tenant/soft-tenant';
 
 /**
@@ -107,6 +108,11 @@ export class TenantSandbox implements ITenantExtension {
    * Adds the RuntimeClass, the namespace label and the guard to `tenant`.
    */
   public applyToTenant(tenant: SoftTenant): void {
+    if (tenant._runtimeClasses !== undefined) {
+      throw invalidProp(tenant, 'sandbox runtimeClassName', this.runtimeClassName,
+        `cannot be combined with the tenant's runtimeClasses (${tenant._runtimeClasses.join(', ')}): a sandbox runs every pod in its one RuntimeClass.`,
+        'Drop runtimeClasses, or drop the sandbox and list its class in runtimeClasses.');
+    }
     // The name lands in a namespace label: a DNS label of at most 63.
     checkDnsLabel(tenant, 'sandbox runtimeClassName', this.runtimeClassName);
     const handler = this.options.handler ?? this.runtimeClassName;
@@ -142,22 +148,6 @@ export class TenantSandbox implements ITenantExtension {
    * so that the guard admits its pods.
    */
   public applyTo(workload: IConstruct): void {
-    const object = ApiObject.of(workload);
-    const path = POD_SPEC_PATHS[object.kind];
-    if (!path) {
-      throw invalidProp(workload, 'workload', object.kind, `has no pod template: use a ${Object.keys(POD_SPEC_PATHS).join(', ')}.`);
-    }
-    object.addJsonPatch(JsonPatch.add(`${path}/runtimeClassName`, this.runtimeClassName));
+    setPodSpecField(workload, 'runtimeClassName', this.runtimeClassName);
   }
 }
-
-/** Where each workload kind keeps its pod spec. */
-const POD_SPEC_PATHS: Record<string, string> = {
-  Pod: '/spec',
-  Deployment: '/spec/template/spec',
-  StatefulSet: '/spec/template/spec',
-  DaemonSet: '/spec/template/spec',
-  ReplicaSet: '/spec/template/spec',
-  Job: '/spec/template/spec',
-  CronJob: '/spec/jobTemplate/spec/template/spec',
-};

@@ -240,12 +240,12 @@ function selfServicePodsSpec() {
     matchConstraints: {
       resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE' as const], resources: ['pods'] }],
     },
-    matchConditions: [{
-      name: 'in-a-namespace-hnc-created',
-      expression: `namespaceObject != null && has(${annotations}) && ${JSON.stringify(SUBNAMESPACE_OF_ANNOTATION)} in ${annotations}`,
-    }],
+    // The test is in the validation, not a matchCondition: the API server
+    // evaluates matchConditions with namespaceObject null, so the condition
+    // never held there and the guard never ran.
     validations: [{
-      expression: `has(${labels}) && ${JSON.stringify(TENANT_LABEL)} in ${labels} && ${JSON.stringify(`${POD_SECURITY_LABEL_PREFIX}enforce`)} in ${labels}`,
+      expression: `!(namespaceObject != null && has(${annotations}) && ${JSON.stringify(SUBNAMESPACE_OF_ANNOTATION)} in ${annotations})`
+        + ` || (has(${labels}) && ${JSON.stringify(TENANT_LABEL)} in ${labels} && ${JSON.stringify(`${POD_SECURITY_LABEL_PREFIX}enforce`)} in ${labels})`,
       messageExpression: `'namespace ' + namespaceObject.metadata.name + ' was created by HNC and has no ${TENANT_LABEL} and Pod Security labels yet: no pods until HNC sets them'`,
       reason: 'Forbidden' as const,
     }],

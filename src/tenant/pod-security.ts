@@ -60,13 +60,13 @@ export class PodSecurityLevel {
    *
    * @internal
    */
-  public _render(scope: IConstruct, version: string): { labels: Record<string, string>; annotations: Record<string, string> } {
+  public _render(scope: IConstruct, version: string, prop = 'podSecurity'): { labels: Record<string, string>; annotations: Record<string, string> } {
     if (!['restricted', 'baseline', 'privileged'].includes(this._level)) {
-      throw invalidProp(scope, 'podSecurity', this._level,
+      throw invalidProp(scope, prop, this._level,
         'is not a Pod Security level: use PodSecurityLevel.RESTRICTED (the default), PodSecurityLevel.baseline(reason) or PodSecurityLevel.privilegedUnsafe(reason).');
     }
     if (this._level !== 'restricted' && (this._reason === undefined || this._reason.trim().length === 0)) {
-      throw invalidProp(scope, 'podSecurity', this._level,
+      throw invalidProp(scope, prop, this._level,
         'is weaker than restricted and needs a reason.',
         `Use PodSecurityLevel.${this._level === 'baseline' ? 'baseline' : 'privilegedUnsafe'}('why this tenant needs it').`);
     }

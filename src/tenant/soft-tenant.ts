@@ -1,18 +1,21 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
+import { podClassesGuard, POD_CLASSES_POLICY_NAME, TenantPodClassRules } from './pod-classes-guard';
 import { PodSecurityLevel } from './pod-security';
 import { TenantMember } from './tenant-member';
 import { ClusterDns, TenantNetworkOptions, TenantPeer } from './tenant-network';
-import { TenantLimitRangeOptions, TenantPriorityClass, TenantQuotaOptions } from './tenant-quota';
+import { TenantProfile, TenantProfileOptions } from './tenant-profile';
+import { TENANT_BUDGET_ANNOTATION, TenantLimitRangeOptions, TenantPriorityClass, TenantQuotaOptions } from './tenant-quota';
 import { TenantRights } from './tenant-rights';
 import { invalidProp } from '../core/errors';
 import { isProtectedKey } from '../core/keys';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, TENANT_LABEL } from '../core/labels';
 import { checkDnsLabel, checkLabel, isReservedNamespace } from '../core/names';
 import { DEFAULT_POD_SECURITY_VERSION } from '../core/versions';
+import { setPodSpecField } from '../core/workloads';
 import { NetworkPolicyRule, policyPorts } from './internal/network';
-import { renderContainerLimits, renderQuotaHard } from './internal/quota';
+import { checkRequestsWithinLimits, quotaEntries, renderContainerLimits, renderQuotaHard, splitBudget } from './internal/quota';
 import { RbacRule, RbacSubject, TENANT_ADMIN_RULES, TENANT_USER_RULES } from './internal/rbac';
 import { RenderedRights } from './internal/rights';
 import { imageGuard, IMAGE_POLICY_NAME, TenantImageRules } from '../images/image-guard';
@@ -24,8 +27,9 @@ import { serviceGuard, SERVICE_POLICY_NAME, TenantServiceRules } from '../networ
 import { TenantAddresses, TenantExternalNames, TenantServiceOptions } from '../network/tenant-services';
 import { notThePlatform } from '../platform/guardrails';
 import { TenancyPlatform } from '../platform/tenancy-platform';
+import { TenantRuntimeClasses } from '../sandbox/tenant-runtime-classes';
 import { storageGuard, STORAGE_POLICY_NAME, TenantStorageRules } from '../storage/storage-guard';
-import { TenantStorageClasses, TenantStorageOptions } from '../storage/tenant-storage';
+import { renderDeniedStorageClasses, STORAGE_CLASS_QUOTA_DOMAIN, TenantStorageClasses, TenantStorageOptions } from '../storage/tenant-storage';
 
 /**
  * Something that adds to a tenant after it is declared: a placement on
@@ -129,11 +133,36 @@ export interface SoftTenantProps {
   readonly network?: TenantNetworkOptions;
 
   /**
-   * The ResourceQuota of each namespace.
+   * The ResourceQuota of each namespace: every namespace gets all of it, so
+   * a tenant with N namespaces may use N times this. Use `budget` instead
+   * to cap the tenant as a whole.
    *
-   * @default - the defaults of each TenantQuotaOptions field
+   * @default - the defaults of each TenantQuotaOptions field, per namespace
    */
   readonly quota?: TenantQuotaOptions;
+
+  /**
+   * A budget for the whole tenant, split over its namespaces: each
+   * namespace's ResourceQuota is its allocation (`profiles[ns].quota`),
+   * and the namespaces without an allocation of a key share what the others
+   * leave of it evenly (rounded down). Allocations that sum to more than the
+   * budget are refused at synth. Fields left out of the budget take the
+   * TenantQuotaOptions defaults as the tenant's total. Not together with
+   * `quota`.
+   *
+   * @default - no budget: each namespace gets the whole `quota`
+   */
+  readonly budget?: TenantQuotaOptions;
+
+  /**
+   * Profiles of some of the tenant's namespaces, by namespace name: their
+   * own quota (or allocation of the budget), LimitRange, Pod Security level
+   * and extra network peers. The namespaces stay the tenant's: same tenant
+   * label, members and guards.
+   *
+   * @default - every namespace follows the tenant's settings
+   */
+  readonly profiles?: { [namespace: string]: TenantProfile };
 
   /**
    * The LimitRange of each namespace.
@@ -149,6 +178,28 @@ export interface SoftTenantProps {
    * @default - no priority class: the tenant's pods run at the cluster default
    */
   readonly priorityClasses?: TenantPriorityClass[];
+
+  /**
+   * The tenant's default priority class, one of `priorityClasses`. With it,
+   * every pod of the tenant must name one of its priority classes (the
+   * platform's pod classes guard refuses the others, naming the default),
+   * and `applyPodDefaults()` writes it into workloads. Kubernetes has no
+   * per-namespace default priority, and a class filled in by a mutating
+   * webhook is not applied (the Priority admission plugin runs first).
+   *
+   * @default - none: pods without a class run at the cluster's default
+   */
+  readonly defaultPriorityClass?: string;
+
+  /**
+   * The RuntimeClasses the tenant's pods may use, and the default among
+   * them. With a list, every pod must name one (the pod classes guard), and
+   * `applyPodDefaults()` writes the default into workloads. Not together
+   * with a `TenantSandbox`, which holds every pod to its one class.
+   *
+   * @default TenantRuntimeClasses.any()
+   */
+  readonly runtimeClasses?: TenantRuntimeClasses;
 
   /**
    * What the tenant's Services may reach beyond its namespaces: external
@@ -237,6 +288,10 @@ export class SoftTenant extends Construct {
   public readonly _podSecurityLevel: string;
   /** The pinned Pod Security `enforce-version` every namespace written for this tenant follows. @internal */
   public readonly _podSecurityVersion: string;
+  /** The RuntimeClasses the tenant's pods are held to, if any. @internal */
+  public readonly _runtimeClasses?: string[];
+  private readonly defaultPriorityClass?: string;
+  private readonly defaultRuntimeClass?: string;
 
   constructor(scope: Construct, id: string, props: SoftTenantProps) {
     super(scope, id);
@@ -277,16 +332,40 @@ export class SoftTenant extends Construct {
       checkLabel(this, 'annotations', key, '');
       checkNotLibraryKey(this, 'annotations', key);
     }
+    const profiles = checkProfiles(this, props.profiles, this.namespaces);
     const podSecurityLevel = props.podSecurity ?? PodSecurityLevel.RESTRICTED;
-    this._podSecurityLevel = podSecurityLevel._level;
     this._podSecurityVersion = props.podSecurityVersion ?? DEFAULT_POD_SECURITY_VERSION;
-    const podSecurity = podSecurityLevel._render(this, this._podSecurityVersion);
+    const tenantPodSecurity = podSecurityLevel._render(this, this._podSecurityVersion);
+    const podSecurityOf: Record<string, { labels: Record<string, string>; annotations: Record<string, string> }> = {};
+    const levels: string[] = [];
+    for (const ns of this.namespaces) {
+      const own = profiles[ns]?.podSecurity;
+      if (own !== undefined && !(own instanceof PodSecurityLevel)) {
+        throw invalidProp(this, `profiles['${ns}'].podSecurity`, own, 'is not a PodSecurityLevel.', 'Use PodSecurityLevel.RESTRICTED or PodSecurityLevel.baseline(reason).');
+      }
+      podSecurityOf[ns] = own ? own._render(this, this._podSecurityVersion, `profiles['${ns}'].podSecurity`) : tenantPodSecurity;
+      levels.push((own ?? podSecurityLevel)._level);
+    }
+    // Extensions that must admit their pods everywhere (a mesh's injection)
+    // check against the strictest level of the tenant's namespaces.
+    this._podSecurityLevel = ['restricted', 'baseline', 'privileged'].find((l) => levels.includes(l))!;
     const admins = (props.admins ?? []).map((m, i) => m._toSubject(this, `admins[${i}]`));
     this._adminSubjects = admins;
     const users = (props.users ?? []).map((m, i) => m._toSubject(this, `users[${i}]`));
     const rights = TenantRights._renderAll(this, props.extraRights ?? []);
-    const quotaHard = renderQuotaHard(this, props.quota ?? {});
-    const containerLimits = renderContainerLimits(this, props.limitRange ?? {}, quotaHard);
+    const storageClasses = valueOf(this, 'storage.storageClasses', props.storage?.storageClasses ?? TenantStorageClasses.any(), TenantStorageClasses,
+      'TenantStorageClasses.any() or TenantStorageClasses.only([...])')._render(this, 'storage.storageClasses');
+    const deniedClasses = renderDeniedStorageClasses(this, 'storage.deniedStorageClasses', props.storage?.deniedStorageClasses, storageClasses);
+    const quotaOf = renderNamespaceQuotas(this, props, profiles, this.namespaces);
+    for (const ns of this.namespaces) {
+      checkClassQuotas(this, quotaOf[ns], storageClasses, props.storage?.deniedStorageClasses ?? []);
+      quotaOf[ns] = { ...quotaOf[ns], ...deniedClasses };
+    }
+    const budgetAnnotation = props.budget ? { [TENANT_BUDGET_ANNOTATION]: JSON.stringify(renderQuotaHard(this, props.budget, 'budget')) } : undefined;
+    const limitsOf = Object.fromEntries(this.namespaces.map((ns) => {
+      const own = profiles[ns]?.limitRange;
+      return [ns, renderContainerLimits(this, { ...props.limitRange, ...own }, quotaOf[ns], own ? `profiles['${ns}'].limitRange` : 'limitRange')];
+    }));
     const priorityClasses = props.priorityClasses ?? [];
     const priorityQuotas = priorityClasses.map((p, i) => ({ name: p.name, hard: p._renderHard(this, `priorityClasses[${i}]`) }));
     const seenClasses = new Set<string>();
@@ -294,13 +373,30 @@ export class SoftTenant extends Construct {
       if (seenClasses.has(p.name)) throw invalidProp(this, `priorityClasses[${i}]`, p.name, 'is listed twice.');
       seenClasses.add(p.name);
     });
+    if (props.defaultPriorityClass !== undefined && !priorityClasses.some((p) => p.name === props.defaultPriorityClass)) {
+      throw invalidProp(this, 'defaultPriorityClass', props.defaultPriorityClass,
+        `must be one of the tenant's priorityClasses (${priorityClasses.map((p) => p.name).join(', ') || 'none given'}).`, 'Add it with TenantPriorityClass.of(name).');
+    }
+    this.defaultPriorityClass = props.defaultPriorityClass;
+    const runtime = valueOf(this, 'runtimeClasses', props.runtimeClasses ?? TenantRuntimeClasses.any(), TenantRuntimeClasses,
+      'TenantRuntimeClasses.any() or TenantRuntimeClasses.only([...])')._render(this, 'runtimeClasses');
+    this._runtimeClasses = runtime?.classes;
+    this.defaultRuntimeClass = runtime?.defaultClass;
+    const podClassRules: TenantPodClassRules | undefined = this.defaultPriorityClass || runtime ? {
+      priorityClasses: this.defaultPriorityClass ? priorityClasses.map((p) => p.name) : [],
+      defaultPriorityClass: this.defaultPriorityClass ? [this.defaultPriorityClass] : [],
+      runtimeClasses: runtime?.classes ?? [],
+      defaultRuntimeClass: runtime ? [runtime.defaultClass] : [],
+    } : undefined;
     const dnsPeer = (props.network?.clusterDns ?? ClusterDns.KUBE_DNS)._renderPeer(this);
     const ingress = (props.network?.ingressFrom ?? []).map((p, i) => p._render(this, `network.ingressFrom[${i}]`, { egress: false, allowMetadataEndpoint: this.allowMetadataEndpoint }));
     const egress = (props.network?.egressTo ?? []).map((p, i) => p._render(this, `network.egressTo[${i}]`, { egress: true, allowMetadataEndpoint: this.allowMetadataEndpoint }));
+    const profilePeers = Object.fromEntries(this.namespaces.map((ns) => [ns, {
+      ingress: (profiles[ns]?.ingressFrom ?? []).map((p, i) => p._render(this, `profiles['${ns}'].ingressFrom[${i}]`, { egress: false, allowMetadataEndpoint: this.allowMetadataEndpoint })),
+      egress: (profiles[ns]?.egressTo ?? []).map((p, i) => p._render(this, `profiles['${ns}'].egressTo[${i}]`, { egress: true, allowMetadataEndpoint: this.allowMetadataEndpoint })),
+    }]));
 
     const serviceRules = renderServiceRules(this, props.services ?? {});
-    const storageClasses = valueOf(this, 'storage.storageClasses', props.storage?.storageClasses ?? TenantStorageClasses.any(), TenantStorageClasses,
-      'TenantStorageClasses.any() or TenantStorageClasses.only([...])')._render(this, 'storage.storageClasses');
     const imageRules = renderImageRules(this, props.images);
     const entry = renderIngress(this, props.ingress ?? {});
 
@@ -331,14 +427,18 @@ export class SoftTenant extends Construct {
     this.platform._registry.addTenantGuard(INGRESS_POLICY_NAME, guarded(ingressGuard), this.name, entry.rules);
 
     this.declareClusterRoles(rights);
+    if (podClassRules) {
+      this.platform._registry.addTenantGuard(POD_CLASSES_POLICY_NAME, (platformChart, rules) =>
+        podClassesGuard(platformChart, { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE }, rules), this.name, podClassRules);
+    }
 
     for (const ns of this.namespaces) {
       const nsScope = new Construct(this, ns);
       const namespace = new k8s.KubeNamespace(nsScope, 'Namespace', {
         metadata: {
           name: ns,
-          labels: { ...extraLabels, ...podSecurity.labels, ...this.labels },
-          annotations: { ...extraAnnotations, ...podSecurity.annotations },
+          labels: { ...extraLabels, ...podSecurityOf[ns].labels, ...this.labels },
+          annotations: { ...extraAnnotations, ...podSecurityOf[ns].annotations },
         },
       });
       this.namespaceObjects.push(namespace);
@@ -378,17 +478,29 @@ export class SoftTenant extends Construct {
         spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'], ingress: [{ from: sameTenant }], egress: [{ to: sameTenant }] },
       }));
 
+      for (const [direction, rules] of [['Ingress', profilePeers[ns].ingress], ['Egress', profilePeers[ns].egress]] as const) {
+        if (rules.length === 0) continue;
+        objects.push(new k8s.KubeNetworkPolicy(nsScope, `AllowProfile${direction}`, {
+          metadata: inNamespace(`allow-profile-${direction.toLowerCase()}`),
+          spec: direction === 'Ingress'
+            ? { podSelector: {}, policyTypes: [direction], ingress: rules.map((r) => ({ from: r.peers, ports: policyPorts(r) })) }
+            : { podSelector: {}, policyTypes: [direction], egress: rules.map((r) => ({ to: r.peers, ports: policyPorts(r) })) },
+        }));
+      }
+
       objects.push(new k8s.KubeResourceQuota(nsScope, 'Quota', {
-        metadata: inNamespace('tenant-quota'),
-        spec: { hard: toQuantities(quotaHard) },
+        // The tenant's budget rides along, so the audit can check a
+        // GitOps repository's quotas against it after hand edits.
+        metadata: { ...inNamespace('tenant-quota'), ...(budgetAnnotation ? { annotations: budgetAnnotation } : {}) },
+        spec: { hard: toQuantities(quotaOf[ns]) },
       }));
       objects.push(new k8s.KubeLimitRange(nsScope, 'LimitRange', {
         metadata: inNamespace('tenant-limits'),
         spec: {
           limits: [{
-            type: containerLimits.type,
-            default: toQuantities(containerLimits.default),
-            defaultRequest: toQuantities(containerLimits.defaultRequest),
+            type: limitsOf[ns].type,
+            default: toQuantities(limitsOf[ns].default),
+            defaultRequest: toQuantities(limitsOf[ns].defaultRequest),
           }],
         },
       }));
@@ -480,6 +592,18 @@ export class SoftTenant extends Construct {
     const ns = this.namespaceObjects.find((n) => n.name === namespace)!;
     const labels: Record<string, string> = ns.metadata.toJson().labels ?? {};
     return Object.fromEntries(Object.entries(labels).filter(([k]) => isProtectedKey(k) && k !== MANAGED_BY_LABEL));
+  }
+
+  /**
+   * Writes the tenant's defaults into a workload's pod spec (a cdk8s-plus
+   * Pod, Deployment, StatefulSet, DaemonSet, Job or CronJob, or their
+   * `k8s.Kube*` classes): its `defaultPriorityClass` and the default of its
+   * `runtimeClasses`, so that the pod classes guard admits its pods. Does
+   * nothing for a tenant without either.
+   */
+  public applyPodDefaults(workload: IConstruct): void {
+    if (this.defaultPriorityClass) setPodSpecField(workload, 'priorityClassName', this.defaultPriorityClass);
+    if (this.defaultRuntimeClass) setPodSpecField(workload, 'runtimeClassName', this.defaultRuntimeClass);
   }
 
   /**
@@ -601,6 +725,69 @@ export class SoftTenant extends Construct {
   }
 }
 
+/** The profiles by namespace, checked: each names one of the tenant's namespaces and is a TenantProfile. */
+function checkProfiles(scope: Construct, profiles: { [namespace: string]: TenantProfile } | undefined, namespaces: string[]):
+Record<string, TenantProfileOptions> {
+  const out: Record<string, TenantProfileOptions> = {};
+  if (profiles === undefined) return out;
+  if (typeof profiles !== 'object' || profiles === null || Array.isArray(profiles)) {
+    throw invalidProp(scope, 'profiles', profiles, 'must map namespace names to TenantProfile.of({...}).');
+  }
+  for (const [ns, profile] of Object.entries(profiles)) {
+    if (!namespaces.includes(ns)) {
+      throw invalidProp(scope, 'profiles', ns, `is not one of the tenant's namespaces (${namespaces.join(', ')}).`, 'Key profiles by a name listed in namespaces.');
+    }
+    out[ns] = valueOf(scope, `profiles['${ns}']`, profile, TenantProfile, 'TenantProfile.of({...})')._options;
+  }
+  return out;
+}
+
+/** Per-class quotas only for classes the tenant may use: a quota on another class would suggest it can. */
+function checkClassQuotas(scope: Construct, hard: Record<string, string>, allowed: string[] | undefined, denied: string[]): void {
+  for (const key of Object.keys(hard)) {
+    const at = key.indexOf(`.${STORAGE_CLASS_QUOTA_DOMAIN}/`);
+    if (at < 0) continue;
+    const cls = key.slice(0, at);
+    if ((allowed && !allowed.includes(cls)) || denied.includes(cls)) {
+      throw invalidProp(scope, 'quota storageClasses', cls, `is not a StorageClass the tenant may use (storage.storageClasses: ${allowed ? allowed.join(', ') : 'any'}${denied.length ? `; denied: ${denied.join(', ')}` : ''}).`,
+        'Allow the class, or drop its quota.');
+    }
+  }
+}
+
+/**
+ * Each namespace's ResourceQuota `hard` map. Without a budget, the tenant's
+ * quota with the namespace profile's fields over it; with one, the budget
+ * split over the namespaces (their allocations, the rest evenly).
+ */
+function renderNamespaceQuotas(scope: Construct, props: SoftTenantProps, profiles: Record<string, TenantProfileOptions>, namespaces: string[]):
+Record<string, Record<string, string>> {
+  const ownProp = (ns: string) => `profiles['${ns}'].quota`;
+  if (props.budget === undefined) {
+    const base = renderQuotaHard(scope, props.quota ?? {});
+    return Object.fromEntries(namespaces.map((ns) => {
+      const own = profiles[ns]?.quota;
+      if (own === undefined) return [ns, base];
+      const hard = { ...base, ...quotaEntries(scope, ownProp(ns), own) };
+      checkRequestsWithinLimits(scope, ownProp(ns), hard);
+      return [ns, hard];
+    }));
+  }
+  if (props.quota !== undefined) {
+    throw invalidProp(scope, 'quota', props.quota, 'cannot be set together with budget: the quota gives every namespace all of it, the budget splits one total over them.',
+      "Move the per-namespace values to profiles[namespace].quota (each namespace's allocation of the budget), or drop budget.");
+  }
+  const budget = renderQuotaHard(scope, props.budget, 'budget');
+  const allocations = namespaces.map((ns) => ({
+    namespace: ns,
+    prop: ownProp(ns),
+    hard: quotaEntries(scope, ownProp(ns), profiles[ns]?.quota ?? {}),
+  }));
+  const split = splitBudget(scope, budget, allocations);
+  for (const ns of namespaces) checkRequestsWithinLimits(scope, `namespace ${ns}'s share of the budget:`, split[ns]);
+  return split;
+}
+
 /** The tenant's Services rules, or undefined when it keeps every default (refuse all). */
 function renderServiceRules(scope: Construct, options: TenantServiceOptions): TenantServiceRules | undefined {
   const externalIPs = valueOf(scope, 'services.externalIps', options.externalIps ?? TenantAddresses.none(), TenantAddresses, 'TenantAddresses.none() or TenantAddresses.within([...])')
@@ -621,7 +808,7 @@ function renderImageRules(scope: Construct, options: TenantImageOptions | undefi
   const pullAlways = options.requirePullAlways ?? false;
   if (typeof pullAlways !== 'boolean') throw invalidProp(scope, 'images.requirePullAlways', pullAlways, 'must be true or false.');
   if (registries === undefined && !pullAlways) return undefined;
-  return { anyRegistry: registries === undefined, registries: registries ?? [], pullAlways };
+  return { registries: registries ?? [], pullPolicy: pullAlways ? ['Always'] : [] };
 }
 
 /**

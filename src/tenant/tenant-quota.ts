@@ -3,6 +3,14 @@ import { Cpu } from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
 import { checkDnsSubdomain } from '../core/names';
 import { count, quantity } from '../core/quantity';
+import type { TenantStorageClassQuota } from '../storage/tenant-storage';
+
+/**
+ * The annotation on each namespace quota of a tenant with a budget: the
+ * budget's `hard` map as JSON, which the audit checks the namespaces'
+ * quotas against.
+ */
+export const TENANT_BUDGET_ANNOTATION = 'cdk8s-tenancy.io/tenant-budget';
 
 /**
  * The ResourceQuota of each tenant namespace. Every key is capped; the
@@ -45,6 +53,36 @@ export interface TenantQuotaOptions {
   readonly nodePorts?: number;
   /** LoadBalancer services, each a cloud load balancer. @default 0 */
   readonly loadBalancers?: number;
+
+  /**
+   * Extended resources (devices such as GPUs) the namespace's pods may
+   * request, by resource name: `{ 'nvidia.com/gpu': 4 }` becomes the quota
+   * key `requests.nvidia.com/gpu`. Kubernetes quotas extended resources by
+   * requests only (they cannot be overcommitted, so limits equal requests).
+   * Names are checked as the API server checks them: `<domain>/<name>`,
+   * outside `kubernetes.io`.
+   *
+   * @default - no extended resource is capped
+   */
+  readonly extendedResources?: { [resource: string]: number };
+
+  /**
+   * Object counts of any kind, by the generic quota key
+   * `count/<resource>.<group>` (`count/<resource>` for the core group):
+   * `{ 'count/deployments.apps': 20, 'count/jobs.batch': 50 }`.
+   *
+   * @default - no other kind is counted
+   */
+  readonly objectCounts?: { [key: string]: number };
+
+  /**
+   * Quotas per StorageClass (its claims' storage and count), within
+   * `requestsStorage` and `persistentVolumeClaims`. Only classes the
+   * tenant may use (`storage.storageClasses`).
+   *
+   * @default - no per-class cap
+   */
+  readonly storageClasses?: TenantStorageClassQuota[];
 }
 
 /**

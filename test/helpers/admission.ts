@@ -205,7 +205,8 @@ const CEL_RESERVED = new Set(['true', 'false', 'null', 'in', 'as', 'break', 'con
  * conditions held; denial messages and CEL errors go to `out`.
  */
 function runRules(name: string, rules: Rules, context: Record<string, unknown>, failClosed: boolean, denies: boolean,
-  out: { denials: AdmissionResult['denials']; errors: AdmissionResult['errors'] }, extraVariables: Record<string, unknown> = {}): boolean {
+  out: { denials: AdmissionResult['denials']; errors: AdmissionResult['errors'] }, extraVariables: Record<string, unknown> = {},
+  conditionContext: Record<string, unknown> = context): boolean {
   // The API server refuses a policy whose variable is not a CEL identifier
   // (a reserved word such as `namespace` included: the real server found
   // that in the self-service guard, which this model had accepted).
@@ -216,7 +217,7 @@ function runRules(name: string, rules: Rules, context: Record<string, unknown>, 
   }
   let conditionsHold = false;
   try {
-    conditionsHold = (rules.matchConditions ?? []).every((c) => ENV.evaluate(c.expression, context) === true);
+    conditionsHold = (rules.matchConditions ?? []).every((c) => ENV.evaluate(c.expression, conditionContext) === true);
     if (!conditionsHold) return false;
     const variables: Record<string, unknown> = { ...extraVariables };
     for (const v of rules.variables ?? []) {
@@ -253,6 +254,10 @@ export function admit(manifests: K8sObject[], req: AdmissionRequest): AdmissionR
   const out = { denials: [], errors: [] };
   const evaluated: string[] = [];
   const context = celContext(req);
+  // The API server evaluates a policy's matchConditions with namespaceObject
+  // null (probed on 1.37: `namespaceObject == null` holds there, and
+  // `namespaceObject.metadata` fails with "no such key: metadata").
+  const conditionContext = { ...context, namespaceObject: null };
   for (const binding of bindings) {
     const policy = policies.get(binding.spec.policyName);
     if (!policy) continue; // a binding to a missing policy does nothing
@@ -260,7 +265,7 @@ export function admit(manifests: K8sObject[], req: AdmissionRequest): AdmissionR
     const name = policy.metadata.name;
     if (!matchesResources(spec.matchConstraints, req) || !matchesResources(binding.spec.matchResources, req)) continue;
     const denies = (binding.spec.validationActions as string[]).includes('Deny');
-    if (runRules(name, spec, context, spec.failurePolicy !== 'Ignore', denies, out)) evaluated.push(name);
+    if (runRules(name, spec, context, spec.failurePolicy !== 'Ignore', denies, out, {}, conditionContext)) evaluated.push(name);
   }
   return outcome(out, evaluated);
 }

@@ -50,6 +50,7 @@ const TENANT_CHECK_ORDER = [
   'quota.nodeports',
   'quota.limit-range',
   'quota.priority-classes',
+  'quota.tenant-budget',
   'rbac.cluster-scope',
   'rbac.other-tenants',
   'rbac.privilege-escalation',
