@@ -221,6 +221,7 @@ const CHECK_OWNERS: Record<string, string> = {
   'quota.nodeports': 'tenant',
   'quota.limit-range': 'tenant',
   'quota.priority-classes': 'tenant',
+  'quota.tenant-budget': 'tenant',
   'rbac.cluster-scope': 'tenant',
   'rbac.other-tenants': 'tenant',
   'rbac.privilege-escalation': 'tenant',
@@ -231,7 +232,6 @@ const CHECK_OWNERS: Record<string, string> = {
   'vcluster.values': 'vcluster',
   'workloads.admitted': 'tenant',
   'ingress.host-collisions': 'ingress',
-  'quota.tenant-budget': 'tenant',
 };
 
 describe('audit checks live in their features', () => {
