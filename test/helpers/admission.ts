@@ -152,9 +152,13 @@ function matchesSelector(selector: any, labels: Record<string, string>): boolean
 function matchesResources(match: any, req: AdmissionRequest): boolean {
   if (!match) return true;
   const resource = req.subResource ? `${req.resource.resource}/${req.subResource}` : req.resource.resource;
+  // A rule's scope: 'Namespaced' never matches a cluster-scoped object (a
+  // Namespace included), 'Cluster' never a namespaced one; '*' (the
+  // default) matches both.
+  const inScope = (scope: string | undefined) => (scope === 'Namespaced' ? !!req.namespace : scope === 'Cluster' ? !req.namespace : true);
   const ruleMatches = (rules: any[] | undefined) => (rules ?? []).some((r) =>
     matchesList(r.operations, req.operation) && matchesList(r.apiGroups, req.resource.group)
-    && matchesList(r.apiVersions, req.resource.version) && matchesList(r.resources, resource));
+    && matchesList(r.apiVersions, req.resource.version) && matchesList(r.resources, resource) && inScope(r.scope));
   if (match.resourceRules && !ruleMatches(match.resourceRules)) return false;
   if (match.excludeResourceRules && ruleMatches(match.excludeResourceRules)) return false;
   // namespaceSelector: on the namespace itself for Namespace objects, on the
