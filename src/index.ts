@@ -26,6 +26,9 @@ export * from './vcluster/virtual-tenant-cluster';
 export * from './network/tenant-services';
 export * from './storage/tenant-storage';
 export * from './images/tenant-images';
+export * from './lifecycle/tenant-lifecycle';
+export { BreakGlassIdentity } from './lifecycle/break-glass';
+export { DELETION_PROTECTION_POLICY_NAME, CORDON_POLICY_NAME } from './lifecycle/guard';
 
 // Delivery and checks.
 export * from './gitops/tenancy-gitops';

@@ -649,7 +649,7 @@ describe('the CLI', () => {
     expect(quiet).toMatchObject({ code: EXIT_PASSED, stderr: '' });
     expect(quiet.stdout).toMatch(/^tenant team-b \(team-b, team-b-jobs\)$/m);
     expect(quiet.stdout).toMatch(/^ {2}team-b +\+TCP\/8080 +- +\. *$/m);
-    expect(quiet.stdout).toMatch(/41 passed, 0 failed, 15 not applicable; \d+ objects, 3 tenants/);
+    expect(quiet.stdout).toMatch(/44 passed, 0 failed, 15 not applicable; \d+ objects, 3 tenants/);
     // every phase shows, one line each
     const phases = run(['audit', d], true).stderr.split('\n').map((l) => l.split('\r').pop());
     expect(phases).toEqual([expect.stringMatching(/^reading manifests: (\d+)\/\1$/), expect.stringMatching(/^indexing: (\d+)\/\1$/), 'checking tenants: 3/3', 'reachability: 3/3', '']);
@@ -664,7 +664,7 @@ describe('the CLI', () => {
     expect(json.tenants[0].checks.find((c: any) => c.id === 'quota.limit-range').status).toBe('fail');
     const junit = run(['audit', d, '-f', 'junit']);
     expect(junit.code).toBe(EXIT_FAILED);
-    expect(junit.stdout).toMatch(/<testsuite name="tenant team-a" tests="18" failures="1" skipped="5">/);
+    expect(junit.stdout).toMatch(/<testsuite name="tenant team-a" tests="19" failures="1" skipped="5">/);
     expect(junit.stdout).toMatch(/<testcase classname="tenant team-a" name="quota.limit-range"><failure message="has no LimitRange/);
   });
 

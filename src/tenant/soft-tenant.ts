@@ -15,6 +15,8 @@ import { renderContainerLimits, renderQuotaHard } from './internal/quota';
 import { RbacRule, RbacSubject, TENANT_ADMIN_RULES, TENANT_USER_RULES } from './internal/rbac';
 import { imageGuard, IMAGE_POLICY_NAME, TenantImageRules } from '../images/image-guard';
 import { TenantImageOptions, TenantRegistries } from '../images/tenant-images';
+import { addLifecycleGuards } from '../lifecycle/guard';
+import { TenantLifecycle } from '../lifecycle/tenant-lifecycle';
 import { serviceGuard, SERVICE_POLICY_NAME, TenantServiceRules } from '../network/service-guard';
 import { TenantAddresses, TenantExternalNames, TenantServiceOptions } from '../network/tenant-services';
 import { notThePlatform } from '../platform/guardrails';
@@ -162,6 +164,16 @@ export interface SoftTenantProps {
   readonly images?: TenantImageOptions;
 
   /**
+   * Where the tenant is in its life: active, cordoned (members' writes
+   * refused) or offboarding (cordoned, and its namespaces and data may be
+   * deleted by the next change). Stamped on every namespace as the label
+   * `cdk8s-tenancy.io/lifecycle`, which only the platform may change.
+   *
+   * @default TenantLifecycle.ACTIVE
+   */
+  readonly lifecycle?: TenantLifecycle;
+
+  /**
    * The cluster-wide platform (admission guard, registry of tenants).
    *
    * @default TenancyPlatform.ofApp(this)
@@ -276,6 +288,8 @@ export class SoftTenant extends Construct {
     const storageClasses = valueOf(this, 'storage.storageClasses', props.storage?.storageClasses ?? TenantStorageClasses.any(), TenantStorageClasses,
       'TenantStorageClasses.any() or TenantStorageClasses.only([...])')._render(this, 'storage.storageClasses');
     const imageRules = renderImageRules(this, props.images);
+    const lifecycle = valueOf(this, 'lifecycle', props.lifecycle ?? TenantLifecycle.ACTIVE, TenantLifecycle,
+      'TenantLifecycle.ACTIVE, TenantLifecycle.cordoned(reason) or TenantLifecycle.offboarding(reason)')._render(this, 'lifecycle');
 
     // Claims last: a tenant that failed its checks claims nothing.
     this.platform._registry.claim([
@@ -301,14 +315,22 @@ export class SoftTenant extends Construct {
     this.platform._registry.addTenantGuard(STORAGE_POLICY_NAME, guarded(storageGuard), this.name,
       storageClasses ? { classes: storageClasses } satisfies TenantStorageRules : undefined);
     if (imageRules) this.platform._registry.addTenantGuard(IMAGE_POLICY_NAME, guarded(imageGuard), this.name, imageRules);
+    // Who counts as the tenant's own for the deletion and cordon guards.
+    const members = [...admins, ...users];
+    addLifecycleGuards(this.platform, this.name, {
+      namespaces: this.namespaces,
+      users: members.map((s) => (s.kind === 'ServiceAccount' ? `system:serviceaccount:${s.namespace}:${s.name}` : s.kind === 'User' ? s.name : undefined))
+        .filter((u): u is string => u !== undefined),
+      groups: members.filter((s) => s.kind === 'Group').map((s) => s.name),
+    });
 
     for (const ns of this.namespaces) {
       const nsScope = new Construct(this, ns);
       const namespace = new k8s.KubeNamespace(nsScope, 'Namespace', {
         metadata: {
           name: ns,
-          labels: { ...extraLabels, ...podSecurity.labels, ...this.labels },
-          annotations: { ...extraAnnotations, ...podSecurity.annotations },
+          labels: { ...extraLabels, ...podSecurity.labels, ...lifecycle.labels, ...this.labels },
+          annotations: { ...extraAnnotations, ...podSecurity.annotations, ...lifecycle.annotations },
         },
       });
       this.namespaceObjects.push(namespace);

@@ -8,6 +8,7 @@ import { selects } from './selectors';
 import { vclusterReleases, weakenedValues } from './vcluster';
 import { CONTROL_PLANE_OF_LABEL, DEDICATED_NODES_LABEL, MANAGED_BY_LABEL, POD_SECURITY_EXCEPTION_ANNOTATION, POD_SECURITY_LABEL_PREFIX, TENANT_LABEL } from '../../core/labels';
 import { podSecurityVersionProblem } from '../../core/versions';
+import { DELETION_PROTECTION_CHECK } from '../../lifecycle/audit-checks';
 import { PLACEMENT_POLICY_NAME } from '../../placement/internal/rules';
 import { GUARDRAILS_POLICY_NAME } from '../../platform/guardrails';
 import { INHERITED_FROM_LABEL, TREE_LABEL_SUFFIX } from '../../selfservice/internal/hnc';
@@ -474,6 +475,7 @@ export const TENANT_CHECKS: CheckDefinition[] = [
   },
   // Issue #16 (security branch): registered here, defined in ./pod-security.
   { id: 'workloads.admitted', title: 'Workloads: every pod template would be admitted in its namespace (Pod Security, sandbox, placement, priority)', run: (ctx) => workloadsAdmitted(ctx.m, ctx.namespaces) },
+  DELETION_PROTECTION_CHECK,
 ];
 
 /** Cluster-wide checks. */
