@@ -1,7 +1,7 @@
 import { App, Chart } from 'cdk8s';
 import { admit, AdmissionRequest } from './helpers/admission';
 import { find, K8sObject, synthObjects } from './helpers/manifests';
-import { GITOPS, kubeSystem, Requester, TENANT_ADMIN, TENANT_SA, TENANT_USER, TENANTS } from './helpers/requesters';
+import { GITOPS, kubeSystem, Requester, TENANT_ADMIN, TENANTS } from './helpers/requesters';
 import {
   BreakGlassIdentity, CheckStatus, CORDON_POLICY_NAME, DELETION_PROTECTION_POLICY_NAME, GUARDRAILS_POLICY_NAME, SoftTenant, TenancyLabels,
   TenancyAudit, TenancyPlatform, TenantLifecycle, TenantMember,
@@ -223,6 +223,11 @@ describe('cordon', () => {
       allowed(active, { ...req(active, who, 'UPDATE', changed()), oldObject: configMap() });
     });
   });
+  test('subresources are writes too: a member evicting a pod (CREATE pods/eviction)', () => {
+    const eviction = { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'web-abc', namespace: 'team-a' } };
+    const r = { ...req(cordoned, TENANT_ADMIN, 'CREATE', eviction as any), resource: RESOURCES.Pod, subResource: 'eviction' };
+    denied(cordoned, r, CORDON_POLICY_NAME, CORDONED);
+  });
   test('offboarding cordons too, naming the state and reason', () => {
     denied(offboarding, req(offboarding, TENANT_ADMIN, 'CREATE', configMap()), CORDON_POLICY_NAME,
       /^tenant team-a is offboarding \(contract ended, OPS-1234\): its members keep read access/);
@@ -349,6 +354,3 @@ describe('the audit check lifecycle.deletion-protection', () => {
     });
   });
 });
-
-// The requesters the helpers define are used above; keep the import list honest.
-void TENANT_USER; void TENANT_SA;

@@ -147,7 +147,10 @@ export function deletionProtectionSpec(all: () => string, breakGlass: BreakGlass
  * The cordon guard, on every write in the namespaces of a cordoned or
  * offboarding tenant (label `lifecycle`, selected by the binding's
  * namespace selector, so other namespaces never evaluate it): refused for
- * the tenant's members and its namespaces' service accounts. Reads pass
+ * the tenant's members and its namespaces' service accounts (every
+ * resource and every subresource, exec and eviction included: the rule's
+ * resources are `*` slash `*` alone, as the API server refuses `*` beside
+ * it). Reads pass
  * (they never reach admission). Not held: the platform (which lifts the
  * cordon), and the cluster's controllers acting for existing workloads
  * (the ReplicaSet controller recreating pods, the scheduler binding them,
@@ -159,7 +162,7 @@ export function cordonSpec(all: () => string) {
   return {
     failurePolicy: 'Fail' as const,
     matchConstraints: {
-      resourceRules: [{ apiGroups: ['*'], apiVersions: ['*'], operations: ['CREATE' as const, 'UPDATE' as const, 'DELETE' as const], resources: ['*', '*/*'], scope: 'Namespaced' as const }],
+      resourceRules: [{ apiGroups: ['*'], apiVersions: ['*'], operations: ['CREATE' as const, 'UPDATE' as const, 'DELETE' as const], resources: ['*/*'], scope: 'Namespaced' as const }],
       namespaceSelector: { matchExpressions: [{ key: LIFECYCLE_LABEL, operator: 'In' as const, values: CORDONING_STATES }] },
     },
     variables: [
