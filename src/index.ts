@@ -30,6 +30,9 @@ export * from './network/tenant-services';
 export * from './storage/tenant-storage';
 export * from './images/tenant-images';
 export * from './ingress/tenant-ingress';
+export * from './lifecycle/tenant-lifecycle';
+export { BreakGlassIdentity } from './lifecycle/break-glass';
+export { DELETION_PROTECTION_POLICY_NAME, CORDON_POLICY_NAME } from './lifecycle/guard';
 
 // Delivery and checks.
 export * from './gitops/tenancy-gitops';

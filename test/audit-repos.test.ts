@@ -93,7 +93,12 @@ describe('fluxcd/flux2-multi-tenancy', () => {
       'vcluster.values': 'n/a',
       'workloads.admitted': 'n/a',
       'ingress.host-collisions': 'pass',
+      // No platform chart in the repo: nothing stops a prune from deleting the tenant with its data.
+      'lifecycle.deletion-protection': 'fail',
     });
+    expect(messages(report, 'dev-team', 'lifecycle.deletion-protection')).toEqual([
+      'ValidatingAdmissionPolicy cdk8s-tenancy-deletion-protection: is missing: one prune by the GitOps controller deletes the tenant with its data',
+    ]);
     // The reconciler's RoleBinding to cluster-admin: everything, in the tenant's namespace.
     expect(messages(report, 'dev-team', 'rbac.privilege-escalation')).toEqual([
       'RoleBinding apps/gotk-reconciler: binds ClusterRole cluster-admin (built-in), whose rules use \'*\' in apiGroups, resources, verbs',

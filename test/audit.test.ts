@@ -733,7 +733,7 @@ describe('the CLI', () => {
     expect(quiet).toMatchObject({ code: EXIT_PASSED, stderr: '' });
     expect(quiet.stdout).toMatch(/^tenant team-b \(team-b, team-b-jobs\)$/m);
     expect(quiet.stdout).toMatch(/^ {2}team-b +\+TCP\/8080 +- +\. *$/m);
-    expect(quiet.stdout).toMatch(/44 passed, 0 failed, 18 not applicable; \d+ objects, 3 tenants/);
+    expect(quiet.stdout).toMatch(/47 passed, 0 failed, 18 not applicable; \d+ objects, 3 tenants/);
     // every phase shows, one line each
     const phases = run(['audit', d], true).stderr.split('\n').map((l) => l.split('\r').pop());
     expect(phases).toEqual([expect.stringMatching(/^reading manifests: (\d+)\/\1$/), expect.stringMatching(/^indexing: (\d+)\/\1$/), 'checking tenants: 3/3', 'reachability: 3/3', '']);
@@ -748,7 +748,7 @@ describe('the CLI', () => {
     expect(json.tenants[0].checks.find((c: any) => c.id === 'quota.limit-range').status).toBe('fail');
     const junit = run(['audit', d, '-f', 'junit']);
     expect(junit.code).toBe(EXIT_FAILED);
-    expect(junit.stdout).toMatch(/<testsuite name="tenant team-a" tests="20" failures="1" skipped="6">/);
+    expect(junit.stdout).toMatch(/<testsuite name="tenant team-a" tests="21" failures="1" skipped="6">/);
     expect(junit.stdout).toMatch(/<testcase classname="tenant team-a" name="quota.limit-range"><failure message="has no LimitRange/);
   });
 

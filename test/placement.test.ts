@@ -165,7 +165,7 @@ describe('composition', () => {
     const objects = synthObjects(app);
     expect(find(objects, 'Namespace', 'team-a').metadata.labels).toMatchObject({ 'cdk8s-tenancy.io/dedicated-nodes': 'node-restriction', 'cdk8s-tenancy.io/runtime-class': 'gvisor' });
     expect(objects.filter((o) => o.kind === 'ValidatingAdmissionPolicyBinding').map((o) => o.metadata.name).sort())
-      .toEqual(['cdk8s-tenancy-gateways', 'cdk8s-tenancy-guardrails', 'cdk8s-tenancy-ingress', 'cdk8s-tenancy-placement', 'cdk8s-tenancy-routes', 'cdk8s-tenancy-sandbox', 'cdk8s-tenancy-services', 'cdk8s-tenancy-storage']);
+      .toEqual(['cdk8s-tenancy-cordon', 'cdk8s-tenancy-deletion-protection', 'cdk8s-tenancy-gateways', 'cdk8s-tenancy-guardrails', 'cdk8s-tenancy-ingress', 'cdk8s-tenancy-placement', 'cdk8s-tenancy-routes', 'cdk8s-tenancy-sandbox', 'cdk8s-tenancy-services', 'cdk8s-tenancy-storage']);
   });
 });
 

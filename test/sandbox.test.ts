@@ -94,7 +94,7 @@ describe('composition', () => {
     new SoftTenant(new Chart(app, 'b'), 'B', { name: 'team-b' }).addExtension(TenantSandbox.gvisor());
     const objects = synthObjects(app);
     expect(ofKind(objects, 'RuntimeClass')).toHaveLength(1);
-    expect(ofKind(objects, 'ValidatingAdmissionPolicy').map((p) => p.metadata.name).sort()).toEqual(['cdk8s-tenancy-gateways', 'cdk8s-tenancy-guardrails', 'cdk8s-tenancy-ingress', 'cdk8s-tenancy-routes', 'cdk8s-tenancy-sandbox', 'cdk8s-tenancy-services', 'cdk8s-tenancy-storage']);
+    expect(ofKind(objects, 'ValidatingAdmissionPolicy').map((p) => p.metadata.name).sort()).toEqual(['cdk8s-tenancy-cordon', 'cdk8s-tenancy-deletion-protection', 'cdk8s-tenancy-gateways', 'cdk8s-tenancy-guardrails', 'cdk8s-tenancy-ingress', 'cdk8s-tenancy-routes', 'cdk8s-tenancy-sandbox', 'cdk8s-tenancy-services', 'cdk8s-tenancy-storage']);
   });
 
   test('an existing RuntimeClass is referenced, not emitted', () => {

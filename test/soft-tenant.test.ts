@@ -161,8 +161,9 @@ describe('SoftTenant with only a name', () => {
   });
 
   test('the platform chart holds the guard: a policy and its binding', () => {
-    // The guardrails, and the Services and storage guards that hold every tenant to their defaults.
-    expect(ofKind(objects, 'ValidatingAdmissionPolicy').map((p) => p.metadata.name)).toEqual(['cdk8s-tenancy-guardrails', 'cdk8s-tenancy-services', 'cdk8s-tenancy-storage', 'cdk8s-tenancy-ingress', 'cdk8s-tenancy-gateways', 'cdk8s-tenancy-routes']);
+    // The guardrails, the Services and storage guards that hold every tenant to their defaults, the ingress guards, and the lifecycle guards (deletion protection, cordon).
+    expect(ofKind(objects, 'ValidatingAdmissionPolicy').map((p) => p.metadata.name))
+      .toEqual(['cdk8s-tenancy-guardrails', 'cdk8s-tenancy-services', 'cdk8s-tenancy-storage', 'cdk8s-tenancy-ingress', 'cdk8s-tenancy-gateways', 'cdk8s-tenancy-routes', 'cdk8s-tenancy-deletion-protection', 'cdk8s-tenancy-cordon']);
     expect(find(objects, 'ValidatingAdmissionPolicyBinding', 'cdk8s-tenancy-guardrails').spec)
       .toEqual({ policyName: 'cdk8s-tenancy-guardrails', validationActions: ['Deny'] });
     expect(find(objects, 'ValidatingAdmissionPolicy', 'cdk8s-tenancy-guardrails').spec.failurePolicy).toBe('Fail');
@@ -374,7 +375,8 @@ describe('the API other constructs build on', () => {
     new SoftTenant(new Chart(app, 'a'), 'A', { name: 'team-a' });
     new SoftTenant(new Chart(app, 'b'), 'B', { name: 'team-b' });
     const objects = synthObjects(app);
-    expect(ofKind(objects, 'ValidatingAdmissionPolicy').map((p) => p.metadata.name)).toEqual(['cdk8s-tenancy-guardrails', 'cdk8s-tenancy-services', 'cdk8s-tenancy-storage', 'cdk8s-tenancy-ingress', 'cdk8s-tenancy-gateways', 'cdk8s-tenancy-routes']);
+    expect(ofKind(objects, 'ValidatingAdmissionPolicy').map((p) => p.metadata.name))
+      .toEqual(['cdk8s-tenancy-guardrails', 'cdk8s-tenancy-services', 'cdk8s-tenancy-storage', 'cdk8s-tenancy-ingress', 'cdk8s-tenancy-gateways', 'cdk8s-tenancy-routes', 'cdk8s-tenancy-deletion-protection', 'cdk8s-tenancy-cordon']);
     expect(app.charts.map((c) => c.node.id)).toEqual(['a', 'cdk8s-tenancy', 'b']);
     expect(TenancyPlatform.ofApp(app.charts[0])).toBe(app.charts[1]);
   });

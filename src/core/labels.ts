@@ -93,6 +93,10 @@ export class TenancyLabels {
   public static readonly DEDICATED_NODES = 'cdk8s-tenancy.io/dedicated-nodes';
   /** The Pod Security exception annotation: {@link POD_SECURITY_EXCEPTION_ANNOTATION}. */
   public static readonly POD_SECURITY_EXCEPTION = POD_SECURITY_EXCEPTION_ANNOTATION;
+  /** The tenant lifecycle namespace label: {@link LIFECYCLE_LABEL}. */
+  public static readonly LIFECYCLE = 'cdk8s-tenancy.io/lifecycle';
+  /** The reason of a tenant's lifecycle state: {@link LIFECYCLE_REASON_ANNOTATION}. */
+  public static readonly LIFECYCLE_REASON = 'cdk8s-tenancy.io/lifecycle-reason';
 
   private constructor() {}
 }
@@ -136,3 +140,18 @@ export function attractionLabel(dedicatedNodes: string | undefined): string | un
   if (dedicatedNodes === DEDICATED_NODES_KUBELET_LABEL) return TENANT_LABEL;
   return undefined;
 }
+
+/**
+ * The namespace label carrying a tenant's lifecycle state when it is not
+ * active: `cordoned` (members' writes refused) or `offboarding` (cordoned,
+ * and its namespaces and data may be deleted). Absent means active. Set by
+ * `SoftTenant`'s `lifecycle` prop; under the library's prefix, so only the
+ * platform may set, change or remove it (guardrails policy).
+ */
+export const LIFECYCLE_LABEL = 'cdk8s-tenancy.io/lifecycle';
+
+/**
+ * The namespace annotation recording why a tenant is cordoned or
+ * offboarding; the lifecycle guards quote it in their refusals.
+ */
+export const LIFECYCLE_REASON_ANNOTATION = 'cdk8s-tenancy.io/lifecycle-reason';

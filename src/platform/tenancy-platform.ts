@@ -7,7 +7,8 @@ import { validatingPolicy } from '../core/admission-v1';
 import { invalidProp } from '../core/errors';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../core/labels';
 import { checkDnsSubdomain, isDnsLabel, isDnsSubdomain } from '../core/names';
-// Two settings of features are the platform's props (public API): their
+import { BreakGlassIdentity, BreakGlassSubjects, renderBreakGlass } from '../lifecycle/break-glass';
+// Three settings of features are the platform's props (public API): their
 // types and defaults, nothing that imports a tenant or the platform.
 import { PlacementEngine } from '../placement/placement-engine';
 import { DEFAULT_HNC_USERNAME } from '../selfservice/internal/hnc';
@@ -50,6 +51,17 @@ export interface TenancyPlatformProps extends ChartProps {
    * @default 'system:serviceaccount:hnc-system:default' (HNC v1.1.0's release binds its hnc-manager-role to the `default` ServiceAccount of `hnc-system`)
    */
   readonly hncUsername?: string;
+
+  /**
+   * Who may delete a tenant's namespaces and data (claims, Secrets,
+   * StatefulSets) without first marking the tenant for offboarding: the
+   * one bypass of the deletion guard, for emergencies. Give it to no
+   * automation: the guard exists to stop the GitOps controller acting on
+   * a wrong commit. It bypasses nothing else (cordons included).
+   *
+   * @default - none: every deletion of tenant data needs the offboarding step
+   */
+  readonly breakGlass?: BreakGlassIdentity[];
 }
 
 /**
@@ -136,6 +148,13 @@ export class TenancyPlatform extends Chart {
   public readonly _hncUsername: string;
 
   /**
+   * The break-glass users and groups, for the deletion guard.
+   *
+   * @internal
+   */
+  public readonly _breakGlass: BreakGlassSubjects;
+
+  /**
    * Namespaces the placement guard leaves alone (checked when the guard is
    * added).
    *
@@ -158,6 +177,7 @@ export class TenancyPlatform extends Chart {
       throw invalidProp(this, 'hncUsername', this._hncUsername, "must be a service account's user name, 'system:serviceaccount:<namespace>:<name>'.",
         `HNC's default install runs as '${DEFAULT_HNC_USERNAME}'.`);
     }
+    this._breakGlass = renderBreakGlass(this, 'breakGlass', props.breakGlass ?? []);
     if (!(this.placementEngine instanceof PlacementEngine)) {
       throw invalidProp(this, 'placementEngine', this.placementEngine, 'is not a PlacementEngine.',
         'Use PlacementEngine.validatingAdmissionPolicy(), PlacementEngine.kyverno() or PlacementEngine.gatekeeper().');

@@ -23,6 +23,8 @@ import { TenantImageOptions, TenantRegistries } from '../images/tenant-images';
 import { ingressGuard, INGRESS_POLICY_NAME, TenantIngressRules } from '../ingress/ingress-guard';
 import { gatewayApiRules } from '../ingress/internal/rbac';
 import { TenantGatewayApi, TenantHostnames, TenantIngressClasses, TenantIngressOptions } from '../ingress/tenant-ingress';
+import { addLifecycleGuards } from '../lifecycle/guard';
+import { TenantLifecycle } from '../lifecycle/tenant-lifecycle';
 import { serviceGuard, SERVICE_POLICY_NAME, TenantServiceRules } from '../network/service-guard';
 import { TenantAddresses, TenantExternalNames, TenantServiceOptions } from '../network/tenant-services';
 import { notThePlatform } from '../platform/guardrails';
@@ -237,6 +239,16 @@ export interface SoftTenantProps {
   readonly ingress?: TenantIngressOptions;
 
   /**
+   * Where the tenant is in its life: active, cordoned (members' writes
+   * refused) or offboarding (cordoned, and its namespaces and data may be
+   * deleted by the next change). Stamped on every namespace as the label
+   * `cdk8s-tenancy.io/lifecycle`, which only the platform may change.
+   *
+   * @default TenantLifecycle.ACTIVE
+   */
+  readonly lifecycle?: TenantLifecycle;
+
+  /**
    * The cluster-wide platform (admission guard, registry of tenants).
    *
    * @default TenancyPlatform.ofApp(this)
@@ -399,6 +411,8 @@ export class SoftTenant extends Construct {
     const serviceRules = renderServiceRules(this, props.services ?? {});
     const imageRules = renderImageRules(this, props.images);
     const entry = renderIngress(this, props.ingress ?? {});
+    const lifecycle = valueOf(this, 'lifecycle', props.lifecycle ?? TenantLifecycle.ACTIVE, TenantLifecycle,
+      'TenantLifecycle.ACTIVE, TenantLifecycle.cordoned(reason) or TenantLifecycle.offboarding(reason)')._render(this, 'lifecycle');
 
     // Claims last: a tenant that failed its checks claims nothing.
     this.platform._registry.claim([
@@ -431,14 +445,22 @@ export class SoftTenant extends Construct {
       this.platform._registry.addTenantGuard(POD_CLASSES_POLICY_NAME, (platformChart, rules) =>
         podClassesGuard(platformChart, { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE }, rules), this.name, podClassRules);
     }
+    // Who counts as the tenant's own for the deletion and cordon guards.
+    const members = [...admins, ...users];
+    addLifecycleGuards(this.platform, this.name, {
+      namespaces: this.namespaces,
+      users: members.map((s) => (s.kind === 'ServiceAccount' ? `system:serviceaccount:${s.namespace}:${s.name}` : s.kind === 'User' ? s.name : undefined))
+        .filter((u): u is string => u !== undefined),
+      groups: members.filter((s) => s.kind === 'Group').map((s) => s.name),
+    });
 
     for (const ns of this.namespaces) {
       const nsScope = new Construct(this, ns);
       const namespace = new k8s.KubeNamespace(nsScope, 'Namespace', {
         metadata: {
           name: ns,
-          labels: { ...extraLabels, ...podSecurityOf[ns].labels, ...this.labels },
-          annotations: { ...extraAnnotations, ...podSecurityOf[ns].annotations },
+          labels: { ...extraLabels, ...podSecurityOf[ns].labels, ...lifecycle.labels, ...this.labels },
+          annotations: { ...extraAnnotations, ...podSecurityOf[ns].annotations, ...lifecycle.annotations },
         },
       });
       this.namespaceObjects.push(namespace);

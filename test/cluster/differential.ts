@@ -53,6 +53,7 @@ const RESOURCES: Record<string, { group: string; version: string; resource: stri
   RoleBinding: { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'rolebindings' },
   Role: { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'roles' },
   Deployment: { group: 'apps', version: 'v1', resource: 'deployments' },
+  StatefulSet: { group: 'apps', version: 'v1', resource: 'statefulsets' },
   ValidatingAdmissionPolicy: { group: 'admissionregistration.k8s.io', version: 'v1', resource: 'validatingadmissionpolicies' },
   ValidatingAdmissionPolicyBinding: { group: 'admissionregistration.k8s.io', version: 'v1', resource: 'validatingadmissionpolicybindings' },
   Ingress: { group: 'networking.k8s.io', version: 'v1', resource: 'ingresses' },

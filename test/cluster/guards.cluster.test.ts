@@ -238,7 +238,7 @@ describe('guards: the models and the real API server decide every case alike', (
 
   test('the fixture is what the cases assume', () => {
     expect(find(synthesized, 'Namespace', 'team-a').metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted', [TENANT_LABEL]: 'team-a' });
-    expect(synthesized.filter((o) => o.kind === 'ValidatingAdmissionPolicy').map((p) => p.metadata.name).sort()).toEqual(['cdk8s-tenancy-gateways', GUARDRAILS, INGRESS, PLACEMENT, 'cdk8s-tenancy-routes', SANDBOX, SERVICES, STORAGE]);
+    expect(synthesized.filter((o) => o.kind === 'ValidatingAdmissionPolicy').map((p) => p.metadata.name).sort()).toEqual(['cdk8s-tenancy-cordon', 'cdk8s-tenancy-deletion-protection', 'cdk8s-tenancy-gateways', GUARDRAILS, INGRESS, PLACEMENT, 'cdk8s-tenancy-routes', SANDBOX, SERVICES, STORAGE]);
   });
 
   test.each(CASES.map((c) => [c.name, c] as const))('%s', async (_, c) => {

@@ -149,12 +149,34 @@ function matchesSelector(selector: any, labels: Record<string, string>): boolean
   return true;
 }
 
+/**
+ * Whether a rule's `resources` match, as Kubernetes reads them: `*` is
+ * every resource but no subresource, `*\/*` every resource and
+ * subresource, `pods/*` every subresource of pods, `*\/scale` every scale
+ * subresource.
+ */
+function matchesResourceList(list: string[] | undefined, resource: string, subResource: string | undefined): boolean {
+  if ((list ?? []).includes('*/*') && list!.length > 1) {
+    // The API server refuses such a policy (ValidatingAdmissionPolicy validation).
+    throw new Error(`resources ${JSON.stringify(list)}: if '*/*' is present, must not specify other resources`);
+  }
+  return (list ?? []).some((x) => {
+    const [r, s] = x.split('/');
+    if (s === undefined) return !subResource && (r === '*' || r === resource);
+    return (r === '*' || r === resource) && (s === '*' || s === subResource);
+  });
+}
+
 function matchesResources(match: any, req: AdmissionRequest): boolean {
   if (!match) return true;
-  const resource = req.subResource ? `${req.resource.resource}/${req.subResource}` : req.resource.resource;
+  // A rule's scope: 'Namespaced' never matches a cluster-scoped object (a
+  // Namespace included), 'Cluster' never a namespaced one; '*' (the
+  // default) matches both.
+  const inScope = (scope: string | undefined) => (scope === 'Namespaced' ? !!req.namespace : scope === 'Cluster' ? !req.namespace : true);
   const ruleMatches = (rules: any[] | undefined) => (rules ?? []).some((r) =>
     matchesList(r.operations, req.operation) && matchesList(r.apiGroups, req.resource.group)
-    && matchesList(r.apiVersions, req.resource.version) && matchesList(r.resources, resource));
+    && matchesList(r.apiVersions, req.resource.version) && matchesResourceList(r.resources, req.resource.resource, req.subResource)
+    && inScope(r.scope));
   if (match.resourceRules && !ruleMatches(match.resourceRules)) return false;
   if (match.excludeResourceRules && ruleMatches(match.excludeResourceRules)) return false;
   // namespaceSelector: on the namespace itself for Namespace objects, on the

@@ -1,5 +1,6 @@
 import { TENANT_LABEL } from '../../core/labels';
 import { INGRESS_AUDIT_CHECKS } from '../../ingress/audit';
+import { LIFECYCLE_AUDIT_CHECKS } from '../../lifecycle/audit';
 import { MESH_AUDIT_CHECKS } from '../../mesh/audit';
 import { PLACEMENT_AUDIT_CHECKS } from '../../placement/audit';
 import { PLATFORM_AUDIT_CHECKS } from '../../platform/audit';
@@ -61,6 +62,7 @@ const TENANT_CHECK_ORDER = [
   'vcluster.values',
   'workloads.admitted',
   'ingress.host-collisions',
+  'lifecycle.deletion-protection',
 ];
 
 /** Cluster-wide checks, in report order (after cluster.tenants, which judges the input). */
@@ -89,7 +91,7 @@ function assemble<C>(order: string[], defined: CheckDefinition<C>[]): CheckDefin
 /** Every tenant check, in report order. */
 export const TENANT_CHECKS: CheckDefinition[] = assemble(TENANT_CHECK_ORDER, [
   ...TENANT_AUDIT_CHECKS, ...SELF_SERVICE_AUDIT_CHECKS, ...PLACEMENT_AUDIT_CHECKS, ...MESH_AUDIT_CHECKS, ...VCLUSTER_AUDIT_CHECKS,
-  ...INGRESS_AUDIT_CHECKS,
+  ...INGRESS_AUDIT_CHECKS, ...LIFECYCLE_AUDIT_CHECKS,
 ]);
 
 /** Every cluster-wide check but cluster.tenants, in report order. */
