@@ -28,6 +28,7 @@ export * from './storage/tenant-storage';
 export * from './images/tenant-images';
 
 // Delivery and checks.
+export * from './gitops/gitops-retention';
 export * from './gitops/tenancy-gitops';
 export * from './gitops/tenancy-gitops-options';
 export * from './gitops/tenancy-gitops-writer';

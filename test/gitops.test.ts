@@ -7,7 +7,7 @@ import { k8s } from 'cdk8s-plus-27';
 import * as YAML from 'yaml';
 import { K8sObject, synthObjects } from './helpers/manifests';
 import { validateAll, validateObject } from './helpers/schema';
-import { SoftTenant, TenancyAudit, TenancyGitOps, TenancyGitOpsWriter, TenancyPlatform, TenantPeer } from 'cdk8s-tenancy';
+import { GitOpsRetention, SoftTenant, TenancyAudit, TenancyGitOps, TenancyGitOpsWriter, TenancyPlatform, TenantPeer } from 'cdk8s-tenancy';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-'));
 const read = (dir: string, file: string) => YAML.parseAllDocuments(fs.readFileSync(path.join(dir, file), 'utf8')).map((d) => d.toJS());
@@ -189,6 +189,18 @@ describe('Argo CD and Flux', () => {
     expect(set.spec.template.spec.source.path).toBe('{{.path.path}}');
   });
 
+  test('deleting a tenant\'s Application (its directory gone) or the ApplicationSet leaves the tenant\'s objects', () => {
+    const [platform, set] = read(dir, 'argocd/applications.yaml');
+    // The ApplicationSet controller adds resources-finalizer.argocd.argoproj.io
+    // to generated Applications unless this is set.
+    expect(set.spec.syncPolicy).toEqual({ preserveResourcesOnDeletion: true });
+    expect(set.spec.template.metadata.finalizers).toBeUndefined();
+    // A single Application cascades only with Argo CD's resources finalizer.
+    expect(platform.metadata.finalizers).toBeUndefined();
+    // The schema knows the field: a misspelt or mistyped one fails validation.
+    expect(() => validateObject({ ...set, spec: { ...set.spec, syncPolicy: { preserveResourcesOnDeletion: 'yes' } } })).toThrow(/ApplicationSet .* is not valid/);
+  });
+
   test('a Kustomization per tenant, each after the platform', () => {
     const kustomizations = read(dir, 'flux/kustomizations.yaml');
     validateAll(kustomizations);
@@ -197,6 +209,24 @@ describe('Argo CD and Flux', () => {
       ['tenant-team-a', './clusters/prod/tenants/team-a', [{ name: 'cdk8s-tenancy-platform' }]],
       ['tenant-team-b', './clusters/prod/tenants/team-b', [{ name: 'cdk8s-tenancy-platform' }]],
     ]);
+  });
+
+  test('deleting a Kustomization (its tenant gone from the output) orphans its objects instead of deleting them', () => {
+    const kustomizations = read(dir, 'flux/kustomizations.yaml');
+    expect(kustomizations.map((k: K8sObject) => [k.spec.prune, k.spec.deletionPolicy])).toEqual([[true, 'Orphan'], [true, 'Orphan'], [true, 'Orphan']]);
+    // Validated against Flux's schema, which knows the policies.
+    expect(() => validateObject({ ...kustomizations[1], spec: { ...kustomizations[1].spec, deletionPolicy: 'Keep' } })).toThrow(/Kustomization .* is not valid/);
+  });
+
+  test('every namespace is annotated so that neither Flux nor Argo CD prunes or deletes it', () => {
+    const namespaces = read(dir, 'tenants/team-a/manifests.yaml').filter((o: K8sObject) => o.kind === 'Namespace');
+    expect(namespaces.length).toBeGreaterThan(0);
+    for (const ns of namespaces) {
+      expect(ns.metadata.annotations).toMatchObject({
+        'kustomize.toolkit.fluxcd.io/prune': 'disabled',
+        'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false',
+      });
+    }
   });
 });
 
@@ -301,5 +331,30 @@ describe('progress', () => {
   test('quiet in CI and when not a terminal', () => {
     expect(run({ tty: true, ci: 'true' })).toBe('');
     expect(run({ tty: false })).toBe('');
+  });
+});
+
+describe('GitOpsRetention', () => {
+  test('protect: a user\'s PVC keeps its own sync options and gains the retention ones', () => {
+    const chart = new Chart(new App(), 'data');
+    const pvc = new k8s.KubePersistentVolumeClaim(chart, 'pvc', {
+      metadata: { name: 'db', namespace: 'team-a', annotations: { 'argocd.argoproj.io/sync-options': 'ServerSideApply=true, Prune=true' } },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: k8s.Quantity.fromString('1Gi') } } },
+    });
+    GitOpsRetention.protect(pvc);
+    expect(pvc.toJson().metadata.annotations).toEqual({
+      'argocd.argoproj.io/sync-options': 'ServerSideApply=true,Prune=false,Delete=false',
+      'kustomize.toolkit.fluxcd.io/prune': 'disabled',
+    });
+    GitOpsRetention.protect(pvc); // twice: the same
+    expect(pvc.toJson().metadata.annotations['argocd.argoproj.io/sync-options']).toBe('ServerSideApply=true,Prune=false,Delete=false');
+  });
+
+  test('a tenant\'s own annotations for its namespaces win over the retention defaults', () => {
+    const chart = new Chart(new App(), 'team-a');
+    new SoftTenant(chart, 'Tenant', { name: 'team-a', annotations: { 'kustomize.toolkit.fluxcd.io/prune': 'enabled' } });
+    const ns = chart.toJson().find((o: K8sObject) => o.kind === 'Namespace');
+    expect(ns.metadata.annotations['kustomize.toolkit.fluxcd.io/prune']).toBe('enabled');
+    expect(ns.metadata.annotations['argocd.argoproj.io/sync-options']).toBe('Prune=false,Delete=false');
   });
 });

@@ -10,6 +10,7 @@ import { isProtectedKey } from '../core/keys';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, TENANT_LABEL } from '../core/labels';
 import { checkDnsLabel, checkLabel, isReservedNamespace } from '../core/names';
 import { DEFAULT_POD_SECURITY_VERSION } from '../core/versions';
+import { GitOpsRetention } from '../gitops/gitops-retention';
 import { NetworkPolicyRule, policyPorts } from './internal/network';
 import { renderContainerLimits, renderQuotaHard } from './internal/quota';
 import { RbacRule, RbacSubject, TENANT_ADMIN_RULES, TENANT_USER_RULES } from './internal/rbac';
@@ -308,7 +309,8 @@ export class SoftTenant extends Construct {
         metadata: {
           name: ns,
           labels: { ...extraLabels, ...podSecurity.labels, ...this.labels },
-          annotations: { ...extraAnnotations, ...podSecurity.annotations },
+          // Retention first: what the user passes for the namespace wins.
+          annotations: { ...GitOpsRetention.annotations(), ...extraAnnotations, ...podSecurity.annotations },
         },
       });
       this.namespaceObjects.push(namespace);

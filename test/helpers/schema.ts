@@ -21,7 +21,6 @@ const MODULES: Record<string, string> = {
   'networking.istio.io/v1': '@kubernetes-models/istio/networking.istio.io/v1',
   'install.istio.io/v1alpha1': '@kubernetes-models/istio/install.istio.io/v1alpha1',
   'argoproj.io/v1alpha1': '@kubernetes-models/argo-cd/argoproj.io/v1alpha1',
-  'kustomize.toolkit.fluxcd.io/v1': '@kubernetes-models/flux-cd/kustomize.toolkit.fluxcd.io/v1',
   // ES modules only: loaded through the resolver and transform in the jest
   // config (.projenrc.ts).
   'karpenter.sh/v1': '@kubernetes-models/karpenter/karpenter.sh/v1',
@@ -29,6 +28,9 @@ const MODULES: Record<string, string> = {
   // Flux 4.x (an npm alias of @kubernetes-models/flux-cd): the only line with these versions.
   'helm.toolkit.fluxcd.io/v2': '@kubernetes-models/flux-cd-4/helm.toolkit.fluxcd.io/v2',
   'source.toolkit.fluxcd.io/v1': '@kubernetes-models/flux-cd-4/source.toolkit.fluxcd.io/v1',
+  // Kustomization from Flux 4.x too: the 2.x models lack deletionPolicy (and
+  // accept any value for it, so a typo there would pass).
+  'kustomize.toolkit.fluxcd.io/v1': '@kubernetes-models/flux-cd-4/kustomize.toolkit.fluxcd.io/v1',
 };
 
 export function validateObject(obj: K8sObject): void {
