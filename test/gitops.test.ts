@@ -305,7 +305,7 @@ describe('removing tenants takes an explicit word', () => {
     const app = new App();
     new SoftTenant(new Chart(app, 'team-a'), 'Tenant', { name: 'team-a', labels: { 'example.com/tier': 'gold' } }); // changed too
     expect(() => TenancyGitOps.write(app, { outdir: dir, progress: false, flux, argoCd }))
-      .toThrow(/invalid removeTenants \[\]: does not name tenants 'team-b' and 'team-c', which .* holds from an earlier run and this run would remove: nothing was written or removed\. If they are meant to go, name them in removeTenants \(or set allowTenantRemoval\); otherwise add them back to the app\./);
+      .toThrow(/^TenancyGitOps: invalid removeTenants \[\]: does not name tenants 'team-b' and 'team-c', which .* holds from an earlier run and this run would remove: nothing was written or removed\. If they are meant to go, name them in removeTenants \(or set allowTenantRemoval\); otherwise add them back to the app\./);
     expect(snapshotDir(dir)).toEqual(before);
   });
 
@@ -395,7 +395,7 @@ describe('bad options', () => {
   test.each([
     ['removeTenants that is not a list', { removeTenants: 'team-b' }, /invalid removeTenants 'team-b': must be a list of tenant names/],
     ['removeTenants with a name that is no tenant name', { removeTenants: ['team-b', 'Team C'] }, /invalid removeTenants 'Team C': must be a tenant name \(a DNS-1123 label/],
-    ['allowTenantRemoval that is not a boolean', { allowTenantRemoval: 'yes' }, /invalid allowTenantRemoval 'yes': must be true or false/],
+    ['allowTenantRemoval that is not a boolean', { allowTenantRemoval: 'yes' }, /^TenancyGitOps: invalid allowTenantRemoval 'yes': must be true or false\.$/],
     ['dryRun that is not a boolean', { dryRun: 1 }, /invalid dryRun 1: must be true or false/],
 
     ['an empty outdir', { outdir: '' }, /invalid outdir '': must name a directory/],

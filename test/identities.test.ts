@@ -102,3 +102,12 @@ describe('the pin fails on a renamed object, naming it as a migration', () => {
     expect(drift).toBe(`examples/quickstart: 1 new object(s), not pinned yet:\n  + ConfigMap team-a/new\nAdding objects is not a migration; pin them so that a later rename is caught: ${UPDATE_HINT}`);
   });
 });
+
+test('README has the upgrade notes the failure message points to, with how to update the pin', () => {
+  const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+  const start = readme.indexOf('\n## Upgrade notes\n');
+  expect(start).toBeGreaterThan(0);
+  const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+  expect(section).toContain(UPDATE_HINT);
+  expect(section).toContain('test/identities/<example>.json');
+});

@@ -28,6 +28,9 @@ const JOURNAL_FILE = '.cdk8s-tenancy-files.partial';
  */
 const STAGING_DIR = '.cdk8s-tenancy-staging';
 
+/** Where the writer's own errors say they come from (the app's path is empty). */
+const WHERE = 'TenancyGitOps';
+
 /** A tenant's file: `tenants/<name>/manifests.yaml` (the layout's contract). */
 const TENANT_FILE = /^tenants\/([^/]+)\/manifests\.yaml$/;
 
@@ -213,12 +216,12 @@ export class TenancyGitOpsWriter {
     };
     // Contradictory options: refused in a dry run too.
     if (stillWritten.length > 0) {
-      fail(invalidProp(this.app, 'removeTenants', named,
+      fail(invalidProp(WHERE, 'removeTenants', named,
         `names ${list(stillWritten)}, which this run still writes: nothing was written or removed.`,
         'Take them out of removeTenants, or out of the app if they are meant to go.'));
     }
     if (refused.length > 0 && !this.dryRun) {
-      fail(invalidProp(this.app, 'removeTenants', named,
+      fail(invalidProp(WHERE, 'removeTenants', named,
         `does not name ${list(refused)}, which ${this.outdir} holds from an earlier run and this run would remove: nothing was written or removed.`,
         'If they are meant to go, name them in removeTenants (or set allowTenantRemoval); otherwise add them back to the app.'));
     }
@@ -313,16 +316,16 @@ function checkOptions(app: App, options: TenancyGitOpsOptions): void {
   }
   for (const flag of ['allowForeignFiles', 'progress', 'allowTenantRemoval', 'dryRun'] as const) {
     if (options[flag] !== undefined && typeof options[flag] !== 'boolean') {
-      throw invalidProp(app, flag, options[flag], 'must be true or false.');
+      throw invalidProp(WHERE, flag, options[flag], 'must be true or false.');
     }
   }
   if (options.removeTenants !== undefined) {
     if (!Array.isArray(options.removeTenants)) {
-      throw invalidProp(app, 'removeTenants', options.removeTenants, 'must be a list of tenant names.');
+      throw invalidProp(WHERE, 'removeTenants', options.removeTenants, 'must be a list of tenant names.');
     }
     for (const t of options.removeTenants) {
       if (typeof t !== 'string' || !isDnsLabel(t)) {
-        throw invalidProp(app, 'removeTenants', t, 'must be a tenant name (a DNS-1123 label: lowercase letters, digits and \'-\', 1 to 63 characters).');
+        throw invalidProp(WHERE, 'removeTenants', t, 'must be a tenant name (a DNS-1123 label: lowercase letters, digits and \'-\', 1 to 63 characters).');
       }
     }
   }
