@@ -64,10 +64,15 @@ export function saasMain(argv: string[], io: { stdout: (t: string) => void; stde
   } catch (e) {
     return e instanceof CommanderError && e.exitCode === 0 ? 0 : 2;
   }
-  const opts = program.opts<{ outdir: string; count: string; dryRun?: boolean; removeTenant?: string[]; allowTenantRemoval?: boolean }>();
+  type Options = { outdir: string; count: string; dryRun?: boolean; removeTenant?: string[]; allowTenantRemoval?: boolean };
+  const opts = program.opts<Options>();
   let result: TenancyGitOpsResult;
   try {
-    result = writeSaas(opts.outdir, Number(opts.count), { dryRun: opts.dryRun, removeTenants: opts.removeTenant, allowTenantRemoval: opts.allowTenantRemoval });
+    result = writeSaas(opts.outdir, Number(opts.count), {
+      dryRun: opts.dryRun,
+      removeTenants: opts.removeTenant,
+      allowTenantRemoval: opts.allowTenantRemoval,
+    });
   } catch (e) {
     io.stderr(`error: ${(e as Error).message}\n`);
     return 1;

@@ -258,7 +258,11 @@ export class IstioTenantControlPlane implements ITenantExtension {
     const cpPodSecurity = PodSecurityLevel.baseline("istiod (Istio's chart) sets no seccomp profile, which restricted requires")
       ._render(scope, tenant._podSecurityVersion);
     const cpNamespace = new k8s.KubeNamespace(scope, 'Namespace', {
-      metadata: { name: namespace, labels: { ...platformLabels, ...cpPodSecurity.labels }, annotations: { ...GitOpsRetention.annotations(), ...cpPodSecurity.annotations } },
+      metadata: {
+        name: namespace,
+        labels: { ...platformLabels, ...cpPodSecurity.labels },
+        annotations: { ...GitOpsRetention.annotations(), ...cpPodSecurity.annotations },
+      },
     });
     const discoverySelectors = [{ matchLabels: { [TENANT_LABEL]: tenant.name } }];
     // With the CNI plugin, the injector adds the unprivileged istio-validation
@@ -370,7 +374,11 @@ export class IstioTenantControlPlane implements ITenantExtension {
     const podSecurity = PodSecurityLevel.privilegedUnsafe('the Istio CNI node agent writes every node\'s pod networking (host network and paths, privileged)')
       ._render(tenant, tenant._podSecurityVersion);
     const ns = new k8s.KubeNamespace(tenant.platform, 'istio-cni-namespace', {
-      metadata: { name: cni.namespace, labels: { ...labels, ...podSecurity.labels }, annotations: { ...GitOpsRetention.annotations(), ...podSecurity.annotations } },
+      metadata: {
+        name: cni.namespace,
+        labels: { ...labels, ...podSecurity.labels },
+        annotations: { ...GitOpsRetention.annotations(), ...podSecurity.annotations },
+      },
     });
     // Sail's IstioCNI is cluster-scoped and must be named `default` (its CRD's rule).
     new ApiObject(tenant.platform, 'istio-cni', {
