@@ -35,6 +35,7 @@ export { BreakGlassIdentity } from './lifecycle/break-glass';
 export { DELETION_PROTECTION_POLICY_NAME, CORDON_POLICY_NAME } from './lifecycle/guard';
 
 // Delivery and checks.
+export * from './gitops/gitops-retention';
 export * from './gitops/tenancy-gitops';
 export * from './gitops/tenancy-gitops-options';
 export * from './gitops/tenancy-gitops-writer';

@@ -11,7 +11,7 @@ import { validateAll } from './helpers/schema';
 import { enterprise } from '../examples/enterprise/app';
 import { kaas } from '../examples/kaas/app';
 import { quickstart } from '../examples/quickstart/app';
-import { writeSaas } from '../examples/saas/app';
+import { saasMain, writeSaas } from '../examples/saas/app';
 import { selfservice } from '../examples/selfservice/app';
 import { vcluster } from '../examples/vcluster/app';
 import { TenancyAudit } from 'cdk8s-tenancy';
@@ -125,6 +125,42 @@ describe('examples/saas', () => {
     const written = result.files.flatMap((f) => YAML.parseAllDocuments(fs.readFileSync(path.join(dir, f), 'utf8'), { version: '1.1' }).map((d: any) => d.toJS()));
     expect(written).toHaveLength(result.objectCount);
     expect(validateAll(written)).toBe(result.objectCount);
+  });
+});
+
+describe('examples/saas as a command: removing customers', () => {
+  const run = (argv: string[]) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = saasMain(argv, { stdout: (t) => out.push(t), stderr: (t) => err.push(t) });
+    return { code, out: out.join(''), err: err.join('') };
+  };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'saas-cli-'));
+
+  test('dropping customers from the list stops the run, naming them; a dry run lists them; naming them lets them go', () => {
+    expect(run(['--outdir', dir, '--count', '4'])).toMatchObject({ code: 0, err: '' });
+    const record = fs.readFileSync(path.join(dir, '.cdk8s-tenancy-files.json'), 'utf8');
+
+    const refused = run(['--outdir', dir, '--count', '2']);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/^error: .*does not name tenants 'customer-0003' and 'customer-0004', which .* would remove: nothing was written or removed/);
+    expect(fs.readFileSync(path.join(dir, '.cdk8s-tenancy-files.json'), 'utf8')).toBe(record);
+
+    const dry = run(['--outdir', dir, '--count', '2', '--dry-run']);
+    expect(dry.code).toBe(1);
+    expect(dry.out).toContain('would delete (2):\n  tenants/customer-0003/manifests.yaml\n  tenants/customer-0004/manifests.yaml\n');
+    expect(dry.out).toContain('refused: a run with these options would stop, removing tenants not named in removeTenants: customer-0003, customer-0004\n');
+    expect(fs.readFileSync(path.join(dir, '.cdk8s-tenancy-files.json'), 'utf8')).toBe(record);
+
+    const named = run(['--outdir', dir, '--count', '2', '--remove-tenant', 'customer-0003', 'customer-0004']);
+    expect(named).toMatchObject({ code: 0, err: '' });
+    expect(named.out).toContain('tenants removed: customer-0003, customer-0004\n');
+    // the platform, the two customers left and the ApplicationSet (it reads directories)
+    expect(named.out).toContain('unchanged: 4 files\n');
+  });
+
+  test('usage errors exit 2', () => {
+    expect(run(['--bogus']).code).toBe(2);
   });
 });
 

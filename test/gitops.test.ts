@@ -7,9 +7,21 @@ import { k8s } from 'cdk8s-plus-27';
 import * as YAML from 'yaml';
 import { K8sObject, synthObjects } from './helpers/manifests';
 import { validateAll, validateObject } from './helpers/schema';
-import { SoftTenant, TenancyAudit, TenancyGitOps, TenancyGitOpsWriter, TenancyPlatform, TenantPeer } from 'cdk8s-tenancy';
+import { GitOpsRetention, SoftTenant, TenancyAudit, TenancyGitOps, TenancyGitOpsWriter, TenancyPlatform, TenantPeer } from 'cdk8s-tenancy';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-'));
+/** Every file under `dir` (relative path to content), the library's own included. */
+function snapshotDir(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  const walk = (rel: string) => {
+    for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(r); else files[r] = fs.readFileSync(path.join(dir, r), 'utf8');
+    }
+  };
+  walk('');
+  return files;
+}
 const read = (dir: string, file: string) => YAML.parseAllDocuments(fs.readFileSync(path.join(dir, file), 'utf8')).map((d) => d.toJS());
 
 function tenants(names: string[]): App {
@@ -137,18 +149,21 @@ describe('TenancyGitOpsWriter: one chart at a time', () => {
     expect(writer.close().files).toContain('platform/manifests.yaml');
   });
 
-  test('a run that stopped half way: its files are its own on the next run, and stale ones go', () => {
+  test('a run that stopped half way leaves the output as it was; the next run clears what it staged', () => {
     const dir = tmp();
+    const first = stream(dir).writer.close();
+    const before = snapshotDir(dir);
     const app = new App();
     const writer = TenancyGitOpsWriter.open(app, { outdir: dir, progress: false });
-    const chart = new Chart(app, 'gone');
-    new SoftTenant(chart, 'Tenant', { name: 'gone' });
+    const chart = new Chart(app, 'team-a');
+    new SoftTenant(chart, 'Tenant', { name: 'team-a', labels: { 'example.com/tier': 'gold' } });
     writer.add(chart); // ... and the process dies before close()
-    expect(fs.existsSync(path.join(dir, 'tenants/gone/manifests.yaml'))).toBe(true);
+    const staged = snapshotDir(dir);
+    expect(Object.keys(staged).filter((f) => !(f in before))).toEqual(['.cdk8s-tenancy-staging/tenants/team-a/manifests.yaml']);
+    expect(staged['tenants/team-a/manifests.yaml']).toBe(before['tenants/team-a/manifests.yaml']);
     const result = stream(dir).writer.close(); // not refused as foreign files
-    expect(result.deleted).toEqual(['tenants/gone/manifests.yaml']);
-    expect(fs.existsSync(path.join(dir, 'tenants/gone'))).toBe(true);
-    expect(fs.readdirSync(dir).sort()).toEqual(['.cdk8s-tenancy-files.json', 'platform', 'tenants']);
+    expect(result.files).toEqual(first.files);
+    expect(snapshotDir(dir)).toEqual(before);
   });
 
   test('bad use: a chart of another app, a chart twice, the platform chart, after close', () => {
@@ -189,6 +204,18 @@ describe('Argo CD and Flux', () => {
     expect(set.spec.template.spec.source.path).toBe('{{.path.path}}');
   });
 
+  test('deleting a tenant\'s Application (its directory gone) or the ApplicationSet leaves the tenant\'s objects', () => {
+    const [platform, set] = read(dir, 'argocd/applications.yaml');
+    // The ApplicationSet controller adds resources-finalizer.argocd.argoproj.io
+    // to generated Applications unless this is set.
+    expect(set.spec.syncPolicy).toEqual({ preserveResourcesOnDeletion: true });
+    expect(set.spec.template.metadata.finalizers).toBeUndefined();
+    // A single Application cascades only with Argo CD's resources finalizer.
+    expect(platform.metadata.finalizers).toBeUndefined();
+    // The schema knows the field: a misspelt or mistyped one fails validation.
+    expect(() => validateObject({ ...set, spec: { ...set.spec, syncPolicy: { preserveResourcesOnDeletion: 'yes' } } })).toThrow(/ApplicationSet .* is not valid/);
+  });
+
   test('a Kustomization per tenant, each after the platform', () => {
     const kustomizations = read(dir, 'flux/kustomizations.yaml');
     validateAll(kustomizations);
@@ -197,6 +224,24 @@ describe('Argo CD and Flux', () => {
       ['tenant-team-a', './clusters/prod/tenants/team-a', [{ name: 'cdk8s-tenancy-platform' }]],
       ['tenant-team-b', './clusters/prod/tenants/team-b', [{ name: 'cdk8s-tenancy-platform' }]],
     ]);
+  });
+
+  test('deleting a Kustomization (its tenant gone from the output) orphans its objects instead of deleting them', () => {
+    const kustomizations = read(dir, 'flux/kustomizations.yaml');
+    expect(kustomizations.map((k: K8sObject) => [k.spec.prune, k.spec.deletionPolicy])).toEqual([[true, 'Orphan'], [true, 'Orphan'], [true, 'Orphan']]);
+    // Validated against Flux's schema, which knows the policies.
+    expect(() => validateObject({ ...kustomizations[1], spec: { ...kustomizations[1].spec, deletionPolicy: 'Keep' } })).toThrow(/Kustomization .* is not valid/);
+  });
+
+  test('every namespace is annotated so that neither Flux nor Argo CD prunes or deletes it', () => {
+    const namespaces = read(dir, 'tenants/team-a/manifests.yaml').filter((o: K8sObject) => o.kind === 'Namespace');
+    expect(namespaces.length).toBeGreaterThan(0);
+    for (const ns of namespaces) {
+      expect(ns.metadata.annotations).toMatchObject({
+        'kustomize.toolkit.fluxcd.io/prune': 'disabled',
+        'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false',
+      });
+    }
   });
 });
 
@@ -216,12 +261,14 @@ describe('never touching what the library did not write', () => {
     expect(fs.readFileSync(path.join(dir, 'README.md'), 'utf8')).toBe('mine');
   });
 
-  test('a tenant removed from the app has its file removed; its own previous files only', () => {
+  test('a tenant removed from the app (and named) has its file removed; its own previous files only', () => {
     const dir = tmp();
-    TenancyGitOps.write(tenants(['team-a', 'team-b']), { outdir: dir, progress: false });
-    const again = TenancyGitOps.write(tenants(['team-a']), { outdir: dir, progress: false });
+    fs.writeFileSync(path.join(dir, 'README.md'), 'mine');
+    TenancyGitOps.write(tenants(['team-a', 'team-b']), { outdir: dir, progress: false, allowForeignFiles: true });
+    const again = TenancyGitOps.write(tenants(['team-a']), { outdir: dir, progress: false, allowForeignFiles: true, removeTenants: ['team-b'] });
     expect(again.deleted).toEqual(['tenants/team-b/manifests.yaml']);
     expect(fs.existsSync(path.join(dir, 'tenants/team-b/manifests.yaml'))).toBe(false);
+    expect(fs.readFileSync(path.join(dir, 'README.md'), 'utf8')).toBe('mine');
   });
 
   test('a tampered record cannot make it delete outside the output directory', () => {
@@ -244,8 +291,113 @@ describe('never touching what the library did not write', () => {
   });
 });
 
+describe('removing tenants takes an explicit word', () => {
+  const flux = { gitRepository: 'gitops', path: 'prod' };
+  const argoCd = { repoUrl: 'https://git.example.com/x.git', path: 'prod' };
+  const firstRun = () => {
+    const dir = tmp();
+    TenancyGitOps.write(tenants(['team-a', 'team-b', 'team-c']), { outdir: dir, progress: false, flux, argoCd });
+    return { dir, before: snapshotDir(dir) };
+  };
+
+  test('a run that would remove tenants not named refuses, naming them, and writes and removes nothing', () => {
+    const { dir, before } = firstRun();
+    const app = new App();
+    new SoftTenant(new Chart(app, 'team-a'), 'Tenant', { name: 'team-a', labels: { 'example.com/tier': 'gold' } }); // changed too
+    expect(() => TenancyGitOps.write(app, { outdir: dir, progress: false, flux, argoCd }))
+      .toThrow(/^TenancyGitOps: invalid removeTenants \[\]: does not name tenants 'team-b' and 'team-c', which .* holds from an earlier run and this run would remove: nothing was written or removed\. If they are meant to go, name them in removeTenants \(or set allowTenantRemoval\); otherwise add them back to the app\./);
+    expect(snapshotDir(dir)).toEqual(before);
+  });
+
+  test('the streaming writer too: what it wrote before close stays staged, and is cleared', () => {
+    const { dir, before } = firstRun();
+    const app = new App();
+    const writer = TenancyGitOpsWriter.open(app, { outdir: dir, progress: false, flux, argoCd, removeTenants: ['team-c'] });
+    const chart = new Chart(app, 'team-a');
+    new SoftTenant(chart, 'Tenant', { name: 'team-a', labels: { 'example.com/tier': 'gold' } });
+    writer.add(chart);
+    expect(() => writer.close()).toThrow(/invalid removeTenants \["team-c"\]: does not name tenant 'team-b', which/);
+    expect(snapshotDir(dir)).toEqual(before);
+    expect(() => writer.close()).toThrow(/is closed/);
+  });
+
+  test('named in removeTenants: removed, with its Kustomization; the rest unchanged and not rewritten', () => {
+    const { dir, before } = firstRun();
+    const old = new Date('2020-01-01T00:00:00Z');
+    fs.utimesSync(path.join(dir, 'tenants/team-a/manifests.yaml'), old, old);
+    const result = TenancyGitOps.write(tenants(['team-a', 'team-c']), { outdir: dir, progress: false, flux, argoCd, removeTenants: ['team-b'] });
+    expect(result).toMatchObject({
+      dryRun: false, created: [], changed: ['flux/kustomizations.yaml'], deleted: ['tenants/team-b/manifests.yaml'], removedTenants: ['team-b'], refusedTenantRemovals: [],
+    });
+    expect(fs.statSync(path.join(dir, 'tenants/team-a/manifests.yaml')).mtime).toEqual(old);
+    expect(read(dir, 'flux/kustomizations.yaml').map((k: K8sObject) => k.metadata.name)).toEqual(['cdk8s-tenancy-platform', 'tenant-team-a', 'tenant-team-c']);
+    expect(fs.existsSync(path.join(dir, 'tenants/team-b/manifests.yaml'))).toBe(false);
+    expect(fs.readdirSync(dir).sort()).toEqual(['.cdk8s-tenancy-files.json', 'argocd', 'flux', 'platform', 'tenants']);
+    expect(snapshotDir(dir)['argocd/applications.yaml']).toBe(before['argocd/applications.yaml']);
+  });
+
+  test('allowTenantRemoval: every tenant no longer in the app goes', () => {
+    const { dir } = firstRun();
+    const result = TenancyGitOps.write(tenants(['team-b']), { outdir: dir, progress: false, flux, argoCd, allowTenantRemoval: true });
+    expect(result.removedTenants).toEqual(['team-a', 'team-c']);
+    expect(fs.readdirSync(path.join(dir, 'tenants')).filter((t) => fs.existsSync(path.join(dir, 'tenants', t, 'manifests.yaml')))).toEqual(['team-b']);
+  });
+
+  test('a name the app still writes is refused (the app and the intent disagree); a name with nothing left to remove is fine', () => {
+    const { dir, before } = firstRun();
+    expect(() => TenancyGitOps.write(tenants(['team-a', 'team-b']), { outdir: dir, progress: false, flux, argoCd, removeTenants: ['team-b', 'team-c'] }))
+      .toThrow(/invalid removeTenants \["team-b","team-c"\]: names tenant 'team-b', which this run still writes: nothing was written or removed\. Take them out of removeTenants/);
+    expect(snapshotDir(dir)).toEqual(before);
+    TenancyGitOps.write(tenants(['team-a', 'team-b']), { outdir: dir, progress: false, flux, argoCd, removeTenants: ['team-c'] });
+    const again = TenancyGitOps.write(tenants(['team-a', 'team-b']), { outdir: dir, progress: false, flux, argoCd, removeTenants: ['team-c'] });
+    expect(again).toMatchObject({ created: [], changed: [], deleted: [], removedTenants: [] });
+  });
+
+  test('dry run: what would be created, changed and deleted, and the refusals, touching nothing', () => {
+    const { dir, before } = firstRun();
+    const app = tenants(['team-a', 'team-d']);
+    new SoftTenant(new Chart(app, 'team-c'), 'Tenant', { name: 'team-c', labels: { 'example.com/tier': 'gold' } });
+    const result = TenancyGitOps.write(app, { outdir: dir, progress: false, flux, argoCd, dryRun: true });
+    expect(result).toMatchObject({
+      dryRun: true,
+      created: ['tenants/team-d/manifests.yaml'],
+      changed: ['flux/kustomizations.yaml', 'tenants/team-c/manifests.yaml'],
+      deleted: ['tenants/team-b/manifests.yaml'],
+      removedTenants: ['team-b'],
+      refusedTenantRemovals: ['team-b'],
+    });
+    expect(snapshotDir(dir)).toEqual(before);
+    expect(TenancyGitOps.summarize(result)).toBe([
+      'dry run: nothing was written or removed',
+      'would create (1):', '  tenants/team-d/manifests.yaml',
+      'would change (2):', '  flux/kustomizations.yaml', '  tenants/team-c/manifests.yaml',
+      'would delete (1):', '  tenants/team-b/manifests.yaml',
+      'unchanged: 3 files',
+      'tenants it would remove: team-b',
+      'refused: a run with these options would stop, removing tenants not named in removeTenants: team-b',
+      '',
+    ].join('\n'));
+    // Named, nothing is refused; and a directory that does not exist is not created.
+    expect(TenancyGitOps.write(app, { outdir: dir, progress: false, flux, argoCd, dryRun: true, removeTenants: ['team-b'] }).refusedTenantRemovals).toEqual([]);
+    const fresh = path.join(tmp(), 'not-yet');
+    expect(TenancyGitOps.write(app, { outdir: fresh, progress: false, dryRun: true }).created).toHaveLength(4);
+    expect(fs.existsSync(fresh)).toBe(false);
+  });
+
+  test('summarize after a run that wrote', () => {
+    const dir = tmp();
+    expect(TenancyGitOps.summarize(TenancyGitOps.write(tenants(['team-a']), { outdir: dir, progress: false }))).toBe(
+      'created (2):\n  platform/manifests.yaml\n  tenants/team-a/manifests.yaml\nunchanged: 0 files\n');
+  });
+});
+
 describe('bad options', () => {
   test.each([
+    ['removeTenants that is not a list', { removeTenants: 'team-b' }, /invalid removeTenants 'team-b': must be a list of tenant names/],
+    ['removeTenants with a name that is no tenant name', { removeTenants: ['team-b', 'Team C'] }, /invalid removeTenants 'Team C': must be a tenant name \(a DNS-1123 label/],
+    ['allowTenantRemoval that is not a boolean', { allowTenantRemoval: 'yes' }, /^TenancyGitOps: invalid allowTenantRemoval 'yes': must be true or false\.$/],
+    ['dryRun that is not a boolean', { dryRun: 1 }, /invalid dryRun 1: must be true or false/],
+
     ['an empty outdir', { outdir: '' }, /invalid outdir '': must name a directory/],
     ['an Argo CD repo that is not a Git URL', { argoCd: { repoUrl: 'gitops' } }, /invalid argoCd.repoUrl 'gitops': must be a Git URL/],
     ['an Argo CD path leaving the repository', { argoCd: { repoUrl: 'https://git.example.com/x.git', path: '../other' } }, /invalid argoCd.path '..\/other': must be a relative path/],
@@ -301,5 +453,30 @@ describe('progress', () => {
   test('quiet in CI and when not a terminal', () => {
     expect(run({ tty: true, ci: 'true' })).toBe('');
     expect(run({ tty: false })).toBe('');
+  });
+});
+
+describe('GitOpsRetention', () => {
+  test('protect: a user\'s PVC keeps its own sync options and gains the retention ones', () => {
+    const chart = new Chart(new App(), 'data');
+    const pvc = new k8s.KubePersistentVolumeClaim(chart, 'pvc', {
+      metadata: { name: 'db', namespace: 'team-a', annotations: { 'argocd.argoproj.io/sync-options': 'ServerSideApply=true, Prune=true' } },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: k8s.Quantity.fromString('1Gi') } } },
+    });
+    GitOpsRetention.protect(pvc);
+    expect(pvc.toJson().metadata.annotations).toEqual({
+      'argocd.argoproj.io/sync-options': 'ServerSideApply=true,Prune=false,Delete=false',
+      'kustomize.toolkit.fluxcd.io/prune': 'disabled',
+    });
+    GitOpsRetention.protect(pvc); // twice: the same
+    expect(pvc.toJson().metadata.annotations['argocd.argoproj.io/sync-options']).toBe('ServerSideApply=true,Prune=false,Delete=false');
+  });
+
+  test('a tenant\'s own annotations for its namespaces win over the retention defaults', () => {
+    const chart = new Chart(new App(), 'team-a');
+    new SoftTenant(chart, 'Tenant', { name: 'team-a', annotations: { 'kustomize.toolkit.fluxcd.io/prune': 'enabled' } });
+    const ns = chart.toJson().find((o: K8sObject) => o.kind === 'Namespace');
+    expect(ns.metadata.annotations['kustomize.toolkit.fluxcd.io/prune']).toBe('enabled');
+    expect(ns.metadata.annotations['argocd.argoproj.io/sync-options']).toBe('Prune=false,Delete=false');
   });
 });

@@ -270,6 +270,9 @@ describe('SoftTenant fully configured', () => {
     expect(ns.metadata.annotations).toEqual({
       'example.com/owner': 'team-a@example.com',
       'cdk8s-tenancy.io/pod-security-exception': 'legacy image runs as root; tracked in TICKET-1',
+      // GitOpsRetention: no GitOps controller deletes the namespace on its own
+      'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false',
+      'kustomize.toolkit.fluxcd.io/prune': 'disabled',
     });
   });
 

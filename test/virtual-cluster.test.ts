@@ -41,6 +41,9 @@ describe.each([
         ['argocd', 'https://charts.loft.sh', 'vcluster', VCLUSTER_CHART_VERSION, 'team-b', 'team-b'],
       ]);
       expect(releases[0].spec.syncPolicy.syncOptions).toBeUndefined();
+      // Without Argo CD's resources finalizer, deleting the Application (the
+      // tenant's vcluster gone from Git) leaves the virtual cluster running.
+      expect(releases.map((r) => (r.metadata as { finalizers?: string[] }).finalizers)).toEqual([undefined, undefined]);
     } else {
       const spec = (r: K8sObject) => [r.spec.chart.spec.version, r.spec.releaseName, r.spec.targetNamespace, r.spec.storageNamespace, r.spec.install];
       expect(releases.map((r) => [r.metadata.namespace, ...spec(r)])).toEqual([

@@ -5,7 +5,8 @@
 // built (TenancyGitOpsWriter), so memory stays that of one customer however
 // many there are.
 import { App, Chart } from 'cdk8s';
-import { SoftTenant, TenancyGitOpsResult, TenancyGitOpsWriter, TenantPeer, TenantPort, TenantSandbox } from 'cdk8s-tenancy';
+import { Command, CommanderError } from 'commander';
+import { SoftTenant, TenancyGitOps, TenancyGitOpsOptions, TenancyGitOpsResult, TenancyGitOpsWriter, TenantPeer, TenantPort, TenantSandbox } from 'cdk8s-tenancy';
 
 /** The customers; in real life, read from your billing system. */
 export function customers(count: number): string[] {
@@ -23,18 +24,63 @@ export function customer(app: App, name: string): Chart {
   return chart;
 }
 
-export function writeSaas(outdir: string, count: number): TenancyGitOpsResult {
+/**
+ * Writes `count` customers to `outdir`. A customer an earlier run wrote
+ * and this one does not is removed only when named in
+ * `options.removeTenants` (or with `allowTenantRemoval`); otherwise the
+ * run stops, naming them, having touched nothing.
+ */
+export function writeSaas(outdir: string, count: number, options: Pick<TenancyGitOpsOptions, 'dryRun' | 'removeTenants' | 'allowTenantRemoval'> = {}): TenancyGitOpsResult {
   const app = new App();
   const writer = TenancyGitOpsWriter.open(app, {
     outdir,
     allowForeignFiles: false,
     argoCd: { repoUrl: 'https://git.example.com/saas/gitops.git', path: 'clusters/prod' },
+    ...options,
   });
   for (const name of customers(count)) writer.add(customer(app, name));
   return writer.close();
 }
 
+/**
+ * The example as a command (`npm run example:saas -- --help`): prints what
+ * was (or, with --dry-run, would be) created, changed and deleted; exits 1
+ * when the run refuses to remove customers (a dry run too, listing them).
+ */
+export function saasMain(argv: string[], io: { stdout: (t: string) => void; stderr: (t: string) => void } = {
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+}): number {
+  const program = new Command('example:saas')
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .option('--outdir <dir>', 'where to write', 'dist/examples/saas')
+    .option('--count <n>', 'how many customers', '300')
+    .option('--dry-run', 'show what would be created, changed and deleted; touch nothing')
+    .option('--remove-tenant <names...>', 'customers this run may remove')
+    .option('--allow-tenant-removal', 'remove every customer no longer in the list');
+  try {
+    program.parse(argv, { from: 'user' });
+  } catch (e) {
+    return e instanceof CommanderError && e.exitCode === 0 ? 0 : 2;
+  }
+  type Options = { outdir: string; count: string; dryRun?: boolean; removeTenant?: string[]; allowTenantRemoval?: boolean };
+  const opts = program.opts<Options>();
+  let result: TenancyGitOpsResult;
+  try {
+    result = writeSaas(opts.outdir, Number(opts.count), {
+      dryRun: opts.dryRun,
+      removeTenants: opts.removeTenant,
+      allowTenantRemoval: opts.allowTenantRemoval,
+    });
+  } catch (e) {
+    io.stderr(`error: ${(e as Error).message}\n`);
+    return 1;
+  }
+  io.stdout(TenancyGitOps.summarize(result));
+  return result.refusedTenantRemovals.length > 0 ? 1 : 0;
+}
+
 if (require.main === module) {
-  const result = writeSaas('dist/examples/saas', 300);
-  console.log(`Wrote ${result.files.length} files (${result.objectCount} objects) into dist/examples/saas/`);
+  process.exitCode = saasMain(process.argv.slice(2));
 }

@@ -78,16 +78,64 @@ export interface TenancyGitOpsOptions {
    * @default true
    */
   readonly progress?: boolean;
+  /**
+   * Tenants whose files this run may remove: tenants written by an earlier
+   * run into this directory and deliberately left out of the app now.
+   *
+   * A run that would remove the file of a tenant not named here (a
+   * customer dropped from a list by mistake, a typo, a renamed construct)
+   * refuses: it names those tenants in its error and writes and removes
+   * nothing. A name here that the app still writes is refused too (the
+   * app and the intent disagree); a name with nothing left to remove is
+   * fine, so the same options can be run twice.
+   *
+   * Removing a tenant's file does not delete its namespaces: the GitOps
+   * objects and namespaces the library writes keep them (see
+   * `GitOpsRetention`), for a person to delete deliberately.
+   *
+   * @default - no tenant may be removed
+   */
+  readonly removeTenants?: string[];
+  /**
+   * Remove the files of every tenant an earlier run wrote and this one
+   * does not, without naming them in `removeTenants`.
+   *
+   * @default false
+   */
+  readonly allowTenantRemoval?: boolean;
+  /**
+   * Work out what would be written, changed and removed, and touch
+   * nothing: no file, no directory, not the record. The result says what a
+   * run with the same options would do, including which tenant removals
+   * it would refuse (`refusedTenantRemovals`) instead of refusing.
+   *
+   * @default false
+   */
+  readonly dryRun?: boolean;
 }
 
 /**
- * What was written.
+ * What was written (or, in a dry run, what would be).
  */
 export interface TenancyGitOpsResult {
-  /** The files written, relative to the output directory, sorted. */
+  /** Whether this was a dry run: then nothing was written or removed. */
+  readonly dryRun: boolean;
+  /** The files written, relative to the output directory, sorted (unchanged ones included). */
   readonly files: string[];
+  /** Of `files`, those that did not exist before, sorted. */
+  readonly created: string[];
+  /** Of `files`, those that existed with other content, sorted. */
+  readonly changed: string[];
   /** The files deleted because the library wrote them before and they are gone now. */
   readonly deleted: string[];
+  /** The tenants whose files were deleted (their names), sorted. */
+  readonly removedTenants: string[];
+  /**
+   * The tenants whose removal a run with these options refuses (neither
+   * named in `removeTenants` nor allowed by `allowTenantRemoval`), sorted.
+   * Only a dry run reports them; a run that writes throws instead.
+   */
+  readonly refusedTenantRemovals: string[];
   /** Kubernetes objects written. */
   readonly objectCount: number;
   /** Bytes written. */

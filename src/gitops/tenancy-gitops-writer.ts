@@ -4,6 +4,7 @@ import { App, Chart } from 'cdk8s';
 import { stringifyManifests } from './manifest-yaml';
 import type { TenancyGitOpsOptions, TenancyGitOpsResult } from './tenancy-gitops-options';
 import { invalidProp } from '../core/errors';
+import { isDnsLabel } from '../core/names';
 import { TenancyPlatform } from '../platform/tenancy-platform';
 import { argoCdObjects, fluxObjects } from './internal/delivery';
 import { synthChart } from './internal/synth-chart';
@@ -19,6 +20,19 @@ export const GITOPS_MANIFEST_FILE = '.cdk8s-tenancy-files.json';
  * them). Appending a line per file keeps this linear.
  */
 const JOURNAL_FILE = '.cdk8s-tenancy-files.partial';
+
+/**
+ * Where a run writes files before `close` moves them into place: a run
+ * refused at `close` (a tenant it may not remove) or one that dies before
+ * it leaves the output as it was. The next run clears what a dead run left.
+ */
+const STAGING_DIR = '.cdk8s-tenancy-staging';
+
+/** Where the writer's own errors say they come from (the app's path is empty). */
+const WHERE = 'TenancyGitOps';
+
+/** A tenant's file: `tenants/<name>/manifests.yaml` (the layout's contract). */
+const TENANT_FILE = /^tenants\/([^/]+)\/manifests\.yaml$/;
 
 interface Unit {
   readonly file: string;
@@ -37,6 +51,12 @@ interface Unit {
  * classes and guards to it — then any chart not added yet, the Argo CD or
  * Flux objects and the record of what was written, and deletes the files an
  * earlier run wrote that this one did not.
+ *
+ * Files are staged and moved into place by `close`, and only the files
+ * whose content changed: a run that would remove a tenant's file without
+ * being told to (`removeTenants`, `allowTenantRemoval`) throws at `close`
+ * naming the tenants, having written and removed nothing. `dryRun` reports
+ * what would happen and touches nothing.
  *
  * Add a chart when it is complete: its Lazy values are resolved and its
  * validations run when it is added. Dependencies between charts do not
@@ -71,11 +91,16 @@ export class TenancyGitOpsWriter {
     checkOptions(app, options);
     const previous = previousFiles(options.outdir);
     checkForeignFiles(app, options.outdir, previous, options.allowForeignFiles ?? false);
+    // What a run that died left staged is ours, and stale.
+    if (!options.dryRun) fs.rmSync(path.join(options.outdir, STAGING_DIR), { recursive: true, force: true });
     return new TenancyGitOpsWriter(app, options, previous, mode.release);
   }
 
   private readonly outdir: string;
   private readonly written = new Set<string>();
+  private readonly created: string[] = [];
+  private readonly changed: string[] = [];
+  private readonly dryRun: boolean;
   /** The files earlier runs wrote (a Set: this is asked once per file). */
   private readonly known: Set<string>;
   /** Which chart each file holds, by path: charts that would share a file are refused. */
@@ -97,6 +122,7 @@ export class TenancyGitOpsWriter {
     private readonly release: boolean,
   ) {
     this.outdir = options.outdir;
+    this.dryRun = options.dryRun ?? false;
     this.known = new Set(previous);
     this.progress = (options.progress ?? true) && Boolean(process.stderr.isTTY) && !process.env.CI;
   }
@@ -124,6 +150,11 @@ export class TenancyGitOpsWriter {
    * Writes what is left — the platform chart, charts not added, the Argo CD
    * and Flux objects, the record — deletes what an earlier run wrote and
    * this one did not, and reports what was written.
+   *
+   * Throws, having written and removed nothing, when that would remove a
+   * tenant's file not named in `removeTenants` (unless
+   * `allowTenantRemoval`), or when `removeTenants` names a tenant this run
+   * still writes. In a dry run, touches nothing and reports instead.
    */
   public close(): TenancyGitOpsResult {
     this.checkOpen();
@@ -138,16 +169,74 @@ export class TenancyGitOpsWriter {
       const tenants = [...this.tenants].sort();
       this.writeObjects('flux/kustomizations.yaml', fluxObjects(this.options.flux, root(this.options.flux.path), tenants, this.platformWritten));
     }
-    if (this.lastProgress > 0) process.stderr.write(`\rwrote ${this.written.size} files (${this.tenants.length} tenants)\n`);
+    if (this.lastProgress > 0) {
+      process.stderr.write(`\r${this.dryRun ? 'would write' : 'wrote'} ${this.written.size} files (${this.tenants.length} tenants)\n`);
+    }
 
     const files = [...this.written].sort();
     const deleted = this.previous.filter((f) => !this.written.has(f)).sort();
+    const removedTenants = deleted.map((f) => TENANT_FILE.exec(f)?.[1]).filter((t): t is string => t !== undefined).sort();
+    const refused = this.checkRemovals(removedTenants);
+    const result: TenancyGitOpsResult = {
+      dryRun: this.dryRun,
+      files,
+      created: [...this.created].sort(),
+      changed: [...this.changed].sort(),
+      deleted,
+      removedTenants,
+      refusedTenantRemovals: refused,
+      objectCount: this.objectCount,
+      bytes: this.bytes,
+    };
+    this.closed = true;
+    if (this.dryRun) return result;
+
+    this.commit();
     for (const f of deleted) fs.rmSync(path.join(this.outdir, f), { force: true });
     fs.mkdirSync(this.outdir, { recursive: true });
     fs.writeFileSync(path.join(this.outdir, GITOPS_MANIFEST_FILE), JSON.stringify({ files }, undefined, 2) + '\n');
     fs.rmSync(path.join(this.outdir, JOURNAL_FILE), { force: true });
-    this.closed = true;
-    return { files, deleted, objectCount: this.objectCount, bytes: this.bytes };
+    fs.rmSync(path.join(this.outdir, STAGING_DIR), { recursive: true, force: true });
+    return result;
+  }
+
+  /**
+   * Which of the tenants this run would remove it may not; throws for them
+   * unless this is a dry run (which reports them), and for names in
+   * `removeTenants` this run still writes.
+   */
+  private checkRemovals(removed: string[]): string[] {
+    const named = this.options.removeTenants ?? [];
+    const stillWritten = named.filter((t) => this.tenants.includes(t));
+    const refused = this.options.allowTenantRemoval ? [] : removed.filter((t) => !named.includes(t));
+    const fail = (e: Error): never => {
+      this.closed = true;
+      fs.rmSync(path.join(this.outdir, STAGING_DIR), { recursive: true, force: true });
+      throw e;
+    };
+    // Contradictory options: refused in a dry run too.
+    if (stillWritten.length > 0) {
+      fail(invalidProp(WHERE, 'removeTenants', named,
+        `names ${list(stillWritten)}, which this run still writes: nothing was written or removed.`,
+        'Take them out of removeTenants, or out of the app if they are meant to go.'));
+    }
+    if (refused.length > 0 && !this.dryRun) {
+      fail(invalidProp(WHERE, 'removeTenants', named,
+        `does not name ${list(refused)}, which ${this.outdir} holds from an earlier run and this run would remove: nothing was written or removed.`,
+        'If they are meant to go, name them in removeTenants (or set allowTenantRemoval); otherwise add them back to the app.'));
+    }
+    return refused;
+  }
+
+  /** Moves the staged files into place; new ones are journaled first, so a run that dies here still owns them. */
+  private commit(): void {
+    const staging = path.join(this.outdir, STAGING_DIR);
+    for (const file of [...this.created, ...this.changed]) {
+      const full = path.join(this.outdir, file);
+      fs.mkdirSync(path.dirname(full), { recursive: true });
+      if (!this.known.has(file)) fs.appendFileSync(path.join(this.outdir, JOURNAL_FILE), file + '\n');
+      fs.renameSync(path.join(staging, file), full);
+    }
   }
 
   /**
@@ -192,7 +281,7 @@ export class TenancyGitOpsWriter {
     if (this.progress && Date.now() - this.lastProgress > 200) {
       this.lastProgress = Date.now();
       const total = this.planned ? ` of ${this.planned.size}` : '';
-      process.stderr.write(`\rwrote ${this.written.size}${total} charts (${this.tenants.length} tenants)`);
+      process.stderr.write(`\r${this.dryRun ? 'would write' : 'wrote'} ${this.written.size}${total} charts (${this.tenants.length} tenants)`);
     }
   }
 
@@ -201,21 +290,44 @@ export class TenancyGitOpsWriter {
     // the Kubernetes API reads it (an unquoted `on` or `yes` would be a
     // boolean there). Its own serializer, for speed: see manifest-yaml.ts.
     const text = stringifyManifests(objects);
-    const full = path.join(this.outdir, file);
-    fs.mkdirSync(path.dirname(full), { recursive: true });
-    if (!this.known.has(file) && !this.written.has(file)) {
-      fs.appendFileSync(path.join(this.outdir, JOURNAL_FILE), file + '\n');
+    const bytes = Buffer.from(text);
+    // Only a file of an earlier run (or, with allowForeignFiles, anyone's)
+    // can be there already: a first run reads nothing.
+    const before = this.known.has(file) || this.options.allowForeignFiles ? readIfExists(path.join(this.outdir, file)) : undefined;
+    // Unchanged files are not rewritten: a run after a small change touches
+    // only the files of what changed.
+    if (before === undefined || !before.equals(bytes)) {
+      (before === undefined ? this.created : this.changed).push(file);
+      if (!this.dryRun) {
+        const staged = path.join(this.outdir, STAGING_DIR, file);
+        fs.mkdirSync(path.dirname(staged), { recursive: true });
+        fs.writeFileSync(staged, bytes);
+      }
     }
-    fs.writeFileSync(full, text);
     this.written.add(file);
     this.objectCount += objects.length;
-    this.bytes += Buffer.byteLength(text);
+    this.bytes += bytes.length;
   }
 }
 
 function checkOptions(app: App, options: TenancyGitOpsOptions): void {
   if (typeof options.outdir !== 'string' || options.outdir.trim() === '') {
     throw invalidProp(app, 'outdir', options.outdir, 'must name a directory.');
+  }
+  for (const flag of ['allowForeignFiles', 'progress', 'allowTenantRemoval', 'dryRun'] as const) {
+    if (options[flag] !== undefined && typeof options[flag] !== 'boolean') {
+      throw invalidProp(WHERE, flag, options[flag], 'must be true or false.');
+    }
+  }
+  if (options.removeTenants !== undefined) {
+    if (!Array.isArray(options.removeTenants)) {
+      throw invalidProp(WHERE, 'removeTenants', options.removeTenants, 'must be a list of tenant names.');
+    }
+    for (const t of options.removeTenants) {
+      if (typeof t !== 'string' || !isDnsLabel(t)) {
+        throw invalidProp(WHERE, 'removeTenants', t, 'must be a tenant name (a DNS-1123 label: lowercase letters, digits and \'-\', 1 to 63 characters).');
+      }
+    }
   }
   const checkPath = (prop: string, p: string | undefined) => {
     if (p !== undefined && (p === '' || path.isAbsolute(p) || p.split('/').includes('..'))) {
@@ -262,6 +374,7 @@ function checkForeignFiles(app: App, outdir: string, previous: string[], allowed
   const walk = (dir: string) => {
     for (const entry of fs.readdirSync(path.join(outdir, dir), { withFileTypes: true })) {
       const rel = dir ? `${dir}/${entry.name}` : entry.name;
+      if (rel === STAGING_DIR) continue;
       if (entry.isDirectory()) walk(rel);
       else if (!known.has(rel)) foreign.push(rel);
     }
@@ -272,6 +385,21 @@ function checkForeignFiles(app: App, outdir: string, previous: string[], allowed
       `holds files cdk8s-tenancy did not write (${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? `, and ${foreign.length - 5} more` : ''}).`,
       'Choose an empty directory, or set allowForeignFiles to write beside them (they are never touched).');
   }
+}
+
+function readIfExists(file: string): Buffer | undefined {
+  try {
+    return fs.readFileSync(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+/** 'a', 'a and b', 'a, b and c' — tenants, quoted. */
+function list(names: string[]): string {
+  const q = names.map((n) => `'${n}'`);
+  return q.length === 1 ? `tenant ${q[0]}` : `tenants ${q.slice(0, -1).join(', ')} and ${q[q.length - 1]}`;
 }
 
 function fileName(id: string): string {

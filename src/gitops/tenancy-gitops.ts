@@ -45,5 +45,31 @@ export class TenancyGitOps {
     return writer.close();
   }
 
+  /**
+   * What a result says, as text for a terminal or a CI log: the files
+   * created, changed and deleted (listed), how many are unchanged, the
+   * tenants removed and, for a dry run, the removals a real run would
+   * refuse.
+   */
+  public static summarize(result: TenancyGitOpsResult): string {
+    const lines: string[] = [];
+    const verb = (done: string, would: string) => (result.dryRun ? would : done);
+    const files = (title: string, list: string[]) => {
+      if (list.length > 0) lines.push(`${title} (${list.length}):`, ...list.map((f) => `  ${f}`));
+    };
+    if (result.dryRun) lines.push('dry run: nothing was written or removed');
+    files(verb('created', 'would create'), result.created);
+    files(verb('changed', 'would change'), result.changed);
+    files(verb('deleted', 'would delete'), result.deleted);
+    lines.push(`unchanged: ${result.files.length - result.created.length - result.changed.length} files`);
+    if (result.removedTenants.length > 0) {
+      lines.push(`${verb('tenants removed', 'tenants it would remove')}: ${result.removedTenants.join(', ')}`);
+    }
+    if (result.refusedTenantRemovals.length > 0) {
+      lines.push(`refused: a run with these options would stop, removing tenants not named in removeTenants: ${result.refusedTenantRemovals.join(', ')}`);
+    }
+    return lines.join('\n') + '\n';
+  }
+
   private constructor() {}
 }

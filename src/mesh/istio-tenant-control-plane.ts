@@ -5,6 +5,7 @@ import { invalidProp } from '../core/errors';
 import { CONTROL_PLANE_OF_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, TENANT_LABEL } from '../core/labels';
 import { checkDnsLabel } from '../core/names';
 import { ISTIO_DEFAULT_VERSION, istioVersions, SAIL_OPERATOR_VERSION, VERSIONS_CHECKED } from '../core/versions';
+import { GitOpsRetention } from '../gitops/gitops-retention';
 import { PodSecurityLevel } from '../tenant/pod-security';
 import { ITenantExtension, SoftTenant } from '../tenant/soft-tenant';
 import { TenantPeer, TenantPort } from '../tenant/tenant-network';
@@ -257,7 +258,11 @@ export class IstioTenantControlPlane implements ITenantExtension {
     const cpPodSecurity = PodSecurityLevel.baseline("istiod (Istio's chart) sets no seccomp profile, which restricted requires")
       ._render(scope, tenant._podSecurityVersion);
     const cpNamespace = new k8s.KubeNamespace(scope, 'Namespace', {
-      metadata: { name: namespace, labels: { ...platformLabels, ...cpPodSecurity.labels }, annotations: cpPodSecurity.annotations },
+      metadata: {
+        name: namespace,
+        labels: { ...platformLabels, ...cpPodSecurity.labels },
+        annotations: { ...GitOpsRetention.annotations(), ...cpPodSecurity.annotations },
+      },
     });
     const discoverySelectors = [{ matchLabels: { [TENANT_LABEL]: tenant.name } }];
     // With the CNI plugin, the injector adds the unprivileged istio-validation
@@ -369,7 +374,11 @@ export class IstioTenantControlPlane implements ITenantExtension {
     const podSecurity = PodSecurityLevel.privilegedUnsafe('the Istio CNI node agent writes every node\'s pod networking (host network and paths, privileged)')
       ._render(tenant, tenant._podSecurityVersion);
     const ns = new k8s.KubeNamespace(tenant.platform, 'istio-cni-namespace', {
-      metadata: { name: cni.namespace, labels: { ...labels, ...podSecurity.labels }, annotations: podSecurity.annotations },
+      metadata: {
+        name: cni.namespace,
+        labels: { ...labels, ...podSecurity.labels },
+        annotations: { ...GitOpsRetention.annotations(), ...podSecurity.annotations },
+      },
     });
     // Sail's IstioCNI is cluster-scoped and must be named `default` (its CRD's rule).
     new ApiObject(tenant.platform, 'istio-cni', {

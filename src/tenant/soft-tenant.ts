@@ -14,6 +14,7 @@ import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, TENANT_LABEL } from '../core/labels
 import { checkDnsLabel, checkLabel, isReservedNamespace } from '../core/names';
 import { DEFAULT_POD_SECURITY_VERSION } from '../core/versions';
 import { setPodSpecField } from '../core/workloads';
+import { GitOpsRetention } from '../gitops/gitops-retention';
 import { NetworkPolicyRule, policyPorts } from './internal/network';
 import { checkRequestsWithinLimits, quotaEntries, renderContainerLimits, renderQuotaHard, splitBudget } from './internal/quota';
 import { RbacRule, RbacSubject, TENANT_ADMIN_RULES, TENANT_USER_RULES } from './internal/rbac';
@@ -460,7 +461,8 @@ export class SoftTenant extends Construct {
         metadata: {
           name: ns,
           labels: { ...extraLabels, ...podSecurityOf[ns].labels, ...lifecycle.labels, ...this.labels },
-          annotations: { ...extraAnnotations, ...podSecurityOf[ns].annotations, ...lifecycle.annotations },
+          // Retention first: what the user passes for the namespace wins.
+          annotations: { ...GitOpsRetention.annotations(), ...extraAnnotations, ...podSecurityOf[ns].annotations, ...lifecycle.annotations },
         },
       });
       this.namespaceObjects.push(namespace);

@@ -17,6 +17,9 @@ export function argoCdObjects(o: ArgoCdOptions, root: string, platform: boolean)
   const project = o.project ?? 'default';
   const server = o.destinationServer ?? 'https://kubernetes.default.svc';
   const objects: any[] = [];
+  // A single Application without Argo CD's resources finalizer
+  // (resources-finalizer.argocd.argoproj.io) is deleted without its
+  // resources: the library never sets that finalizer.
   if (platform) {
     objects.push({
       apiVersion: 'argoproj.io/v1alpha1',
@@ -36,6 +39,11 @@ export function argoCdObjects(o: ArgoCdOptions, root: string, platform: boolean)
     metadata: { name: 'cdk8s-tenancy-tenants', namespace, labels: labels() },
     spec: {
       goTemplate: true,
+      // Without it, the ApplicationSet controller puts Argo CD's resources
+      // finalizer on every Application it generates, and a tenant directory
+      // gone from Git (or the ApplicationSet deleted) deletes everything the
+      // tenant's Application created: namespaces, and the data in them.
+      syncPolicy: { preserveResourcesOnDeletion: true },
       generators: [{ git: { repoURL: o.repoUrl, revision, directories: [{ path: `${root}/tenants/*` }] } }],
       template: {
         metadata: { name: 'tenant-{{.path.basename}}', labels: labels() },
@@ -62,6 +70,11 @@ export function fluxObjects(o: FluxOptions, root: string, tenants: string[], pla
       interval,
       path: `./${root}/${dir}`,
       prune: true,
+      // Deleting the Kustomization (a tenant gone from the output) leaves its
+      // objects in the cluster, as Argo CD's preserveResourcesOnDeletion
+      // does; pruning objects gone from a living tenant's file stays on
+      // (namespaces are annotated to be kept: see GitOpsRetention).
+      deletionPolicy: 'Orphan',
       sourceRef: { kind: 'GitRepository', name: o.gitRepository },
       ...(dependsOn.length > 0 ? { dependsOn: dependsOn.map((d) => ({ name: d })) } : {}),
     },
