@@ -327,7 +327,7 @@ describe('removing tenants takes an explicit word', () => {
     fs.utimesSync(path.join(dir, 'tenants/team-a/manifests.yaml'), old, old);
     const result = TenancyGitOps.write(tenants(['team-a', 'team-c']), { outdir: dir, progress: false, flux, argoCd, removeTenants: ['team-b'] });
     expect(result).toMatchObject({
-      dryRun: false, created: [], changed: ['flux/kustomizations.yaml'], deleted: ['tenants/team-b/manifests.yaml'], removedTenants: ['team-b'], refusedTenantRemovals: [],
+      dryRun: false, created: [], changed: ['flux/kustomizations.yaml', 'platform/manifests.yaml'], deleted: ['tenants/team-b/manifests.yaml'], removedTenants: ['team-b'], refusedTenantRemovals: [],
     });
     expect(fs.statSync(path.join(dir, 'tenants/team-a/manifests.yaml')).mtime).toEqual(old);
     expect(read(dir, 'flux/kustomizations.yaml').map((k: K8sObject) => k.metadata.name)).toEqual(['cdk8s-tenancy-platform', 'tenant-team-a', 'tenant-team-c']);
@@ -361,7 +361,8 @@ describe('removing tenants takes an explicit word', () => {
     expect(result).toMatchObject({
       dryRun: true,
       created: ['tenants/team-d/manifests.yaml'],
-      changed: ['flux/kustomizations.yaml', 'tenants/team-c/manifests.yaml'],
+      // The platform chart holds each tenant's entries in the guards (lifecycle: its members).
+      changed: ['flux/kustomizations.yaml', 'platform/manifests.yaml', 'tenants/team-c/manifests.yaml'],
       deleted: ['tenants/team-b/manifests.yaml'],
       removedTenants: ['team-b'],
       refusedTenantRemovals: ['team-b'],
