@@ -371,9 +371,9 @@ describe('removing tenants takes an explicit word', () => {
     expect(TenancyGitOps.summarize(result)).toBe([
       'dry run: nothing was written or removed',
       'would create (1):', '  tenants/team-d/manifests.yaml',
-      'would change (2):', '  flux/kustomizations.yaml', '  tenants/team-c/manifests.yaml',
+      'would change (3):', '  flux/kustomizations.yaml', '  platform/manifests.yaml', '  tenants/team-c/manifests.yaml',
       'would delete (1):', '  tenants/team-b/manifests.yaml',
-      'unchanged: 3 files',
+      'unchanged: 2 files',
       'tenants it would remove: team-b',
       'refused: a run with these options would stop, removing tenants not named in removeTenants: team-b',
       '',
