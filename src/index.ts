@@ -31,6 +31,7 @@ export * from './images/tenant-images';
 export * from './gitops/tenancy-gitops';
 export * from './gitops/tenancy-gitops-options';
 export * from './gitops/tenancy-gitops-writer';
+export * from './gitops/tenant-gitops';
 export * from './audit/audit-report';
 export * from './audit/tenancy-audit';
 

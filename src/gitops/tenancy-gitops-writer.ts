@@ -227,6 +227,11 @@ function checkOptions(app: App, options: TenancyGitOpsOptions): void {
       throw invalidProp(app, 'argoCd.repoUrl', options.argoCd.repoUrl, 'must be a Git URL (https://, ssh:// or git@host:path).');
     }
     checkPath('argoCd.path', options.argoCd.path);
+    const project = options.argoCd.project;
+    if (project !== undefined && (project === 'default' || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(project) || project.length > 63)) {
+      throw invalidProp(app, 'argoCd.project', project, "must name an Argo CD AppProject of yours (a DNS-1123 label), not 'default', which takes any repository.",
+        "Leave it out for the 'cdk8s-tenancy' project the library writes.");
+    }
   }
   if (options.flux) {
     if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(options.flux.gitRepository ?? '') || options.flux.gitRepository.length > 63) {

@@ -13,6 +13,7 @@ import { DEFAULT_POD_SECURITY_VERSION } from '../core/versions';
 import { NetworkPolicyRule, policyPorts } from './internal/network';
 import { renderContainerLimits, renderQuotaHard } from './internal/quota';
 import { RbacRule, RbacSubject, TENANT_ADMIN_RULES, TENANT_USER_RULES } from './internal/rbac';
+import { TenantGitOps } from '../gitops/tenant-gitops';
 import { imageGuard, IMAGE_POLICY_NAME, TenantImageRules } from '../images/image-guard';
 import { TenantImageOptions, TenantRegistries } from '../images/tenant-images';
 import { serviceGuard, SERVICE_POLICY_NAME, TenantServiceRules } from '../network/service-guard';
@@ -162,6 +163,15 @@ export interface SoftTenantProps {
   readonly images?: TenantImageOptions;
 
   /**
+   * The tenant's own GitOps (an Argo CD project or a Flux Kustomization),
+   * running as a service account with the tenant-admin rights in the
+   * tenant's namespaces and nowhere else.
+   *
+   * @default - none: the platform's GitOps alone applies to the tenant's namespaces
+   */
+  readonly gitOps?: TenantGitOps;
+
+  /**
    * The cluster-wide platform (admission guard, registry of tenants).
    *
    * @default TenancyPlatform.ofApp(this)
@@ -276,6 +286,8 @@ export class SoftTenant extends Construct {
     const storageClasses = valueOf(this, 'storage.storageClasses', props.storage?.storageClasses ?? TenantStorageClasses.any(), TenantStorageClasses,
       'TenantStorageClasses.any() or TenantStorageClasses.only([...])')._render(this, 'storage.storageClasses');
     const imageRules = renderImageRules(this, props.images);
+    const gitOps = props.gitOps === undefined ? undefined
+      : valueOf(this, 'gitOps', props.gitOps, TenantGitOps, 'TenantGitOps.argoCd({...}) or TenantGitOps.flux({...})')._check(this, 'gitOps');
 
     // Claims last: a tenant that failed its checks claims nothing.
     this.platform._registry.claim([
@@ -366,6 +378,14 @@ export class SoftTenant extends Construct {
       for (const o of objects) o.addDependency(namespace);
     }
 
+    gitOps?.(this, {
+      name: this.name,
+      namespaces: this.namespaces,
+      labels: this.labels,
+      namespaceScopes: this.namespaces.map((ns) => this.node.findChild(ns) as Construct),
+      namespaceObjects: this.namespaceObjects,
+      role: 'tenant-admin',
+    });
     ingress.forEach((r) => this.addIngressRule(r));
     egress.forEach((r) => this.addEgressRule(r));
   }

@@ -11,6 +11,7 @@ import { podSecurityVersionProblem } from '../../core/versions';
 import { PLACEMENT_POLICY_NAME } from '../../placement/internal/rules';
 import { GUARDRAILS_POLICY_NAME } from '../../platform/guardrails';
 import { INHERITED_FROM_LABEL, TREE_LABEL_SUFFIX } from '../../selfservice/internal/hnc';
+import { ISOLATION_OBJECTS } from '../../tenant/internal/rbac';
 import { AuditFinding, CheckResult, CheckStatus } from '../audit-report';
 
 /** The Pod Security label that decides what a namespace admits. */
@@ -50,10 +51,7 @@ const finding = (ctx: TenantContext, o: any, message: string, fix: string): Audi
 };
 
 const METADATA = ['169.254.169.254/32', 'fd00:ec2::254/128'];
-const ISOLATION_RESOURCES: [string, string][] = [
-  ['networking.k8s.io', 'networkpolicies'], ['', 'resourcequotas'], ['', 'limitranges'],
-  ['rbac.authorization.k8s.io', 'roles'], ['rbac.authorization.k8s.io', 'rolebindings'], ['', 'namespaces'],
-];
+const ISOLATION_RESOURCES: [string, string][] = ISOLATION_OBJECTS.map((o) => [o.group, o.resource]);
 const REQUIRED_QUOTA: string[][] = [
   ['requests.cpu', 'cpu'], ['limits.cpu'], ['requests.memory', 'memory'], ['limits.memory'], ['requests.storage'],
   ['pods'], ['services'], ['configmaps'], ['secrets'], ['persistentvolumeclaims'], ['services.nodeports'], ['services.loadbalancers'],

@@ -11,12 +11,16 @@ function labels() {
   return { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE };
 }
 
+/** The Argo CD project of the platform's Applications, when the user names none. */
+export const PLATFORM_PROJECT = 'cdk8s-tenancy';
+
 export function argoCdObjects(o: ArgoCdOptions, root: string, platform: boolean): any[] {
   const namespace = o.namespace ?? 'argocd';
   const revision = o.revision ?? 'HEAD';
-  const project = o.project ?? 'default';
+  const project = o.project ?? PLATFORM_PROJECT;
   const server = o.destinationServer ?? 'https://kubernetes.default.svc';
   const objects: any[] = [];
+  if (o.project === undefined) objects.push(platformProject(namespace, o.repoUrl, server));
   if (platform) {
     objects.push({
       apiVersion: 'argoproj.io/v1alpha1',
@@ -70,4 +74,24 @@ export function fluxObjects(o: FluxOptions, root: string, tenants: string[], pla
     ...(platform ? [kustomization('cdk8s-tenancy-platform', 'platform', [])] : []),
     ...tenants.map((t) => kustomization(`tenant-${t}`, `tenants/${t}`, platform ? ['cdk8s-tenancy-platform'] : [])),
   ];
+}
+
+/**
+ * The platform's own project, instead of Argo CD's `default` (which takes
+ * any repository, and which every Application lands in unless told
+ * otherwise): the platform's Applications apply cluster-wide objects
+ * (namespaces, guards), but only from the platform's repository.
+ */
+function platformProject(namespace: string, repoUrl: string, server: string): any {
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'AppProject',
+    metadata: { name: PLATFORM_PROJECT, namespace, labels: labels() },
+    spec: {
+      description: 'The tenancy platform and its tenants\' baselines (cdk8s-tenancy)',
+      sourceRepos: [repoUrl],
+      destinations: [{ server, namespace: '*' }],
+      clusterResourceWhitelist: [{ group: '*', kind: '*' }],
+    },
+  };
 }

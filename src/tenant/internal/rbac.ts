@@ -60,3 +60,19 @@ export const TENANT_ADMIN_RULES: RbacRule[] = [
   { apiGroups: ['telemetry.istio.io'], resources: ['telemetries'], verbs: WRITE },
   { apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles', 'rolebindings'], verbs: READ },
 ];
+
+/**
+ * The objects that hold a tenant in (its isolation: network, quota, limits,
+ * RBAC, its namespaces), which tenants read but never change. The audit
+ * reports tenant roles that may write them; a tenant's Argo CD project
+ * refuses them (its namespaced ones; cluster-scoped kinds are refused
+ * whole). One list for both, so they cannot drift apart.
+ */
+export const ISOLATION_OBJECTS: readonly { group: string; resource: string; kind: string; namespaced: boolean }[] = [
+  { group: 'networking.k8s.io', resource: 'networkpolicies', kind: 'NetworkPolicy', namespaced: true },
+  { group: '', resource: 'resourcequotas', kind: 'ResourceQuota', namespaced: true },
+  { group: '', resource: 'limitranges', kind: 'LimitRange', namespaced: true },
+  { group: 'rbac.authorization.k8s.io', resource: 'roles', kind: 'Role', namespaced: true },
+  { group: 'rbac.authorization.k8s.io', resource: 'rolebindings', kind: 'RoleBinding', namespaced: true },
+  { group: '', resource: 'namespaces', kind: 'Namespace', namespaced: false },
+];
