@@ -26,6 +26,7 @@ export * from './vcluster/virtual-tenant-cluster';
 export * from './network/tenant-services';
 export * from './storage/tenant-storage';
 export * from './images/tenant-images';
+export * from './cost/tenant-pod-labels';
 
 // Delivery and checks.
 export * from './gitops/tenancy-gitops';

@@ -13,6 +13,7 @@ import { DEFAULT_POD_SECURITY_VERSION } from '../core/versions';
 import { NetworkPolicyRule, policyPorts } from './internal/network';
 import { renderContainerLimits, renderQuotaHard } from './internal/quota';
 import { RbacRule, RbacSubject, TENANT_ADMIN_RULES, TENANT_USER_RULES } from './internal/rbac';
+import { TenantPodLabels } from '../cost/tenant-pod-labels';
 import { TenantGitOps } from '../gitops/tenant-gitops';
 import { imageGuard, IMAGE_POLICY_NAME, TenantImageRules } from '../images/image-guard';
 import { TenantImageOptions, TenantRegistries } from '../images/tenant-images';
@@ -172,6 +173,15 @@ export interface SoftTenantProps {
   readonly gitOps?: TenantGitOps;
 
   /**
+   * Labels the platform's admission engine puts on every pod created in the
+   * tenant's namespaces, for cost attribution: the tenant label and the
+   * platform's own (e.g. a cost centre).
+   *
+   * @default - pods keep the labels their owners give them
+   */
+  readonly podLabels?: TenantPodLabels;
+
+  /**
    * The cluster-wide platform (admission guard, registry of tenants).
    *
    * @default TenancyPlatform.ofApp(this)
@@ -288,6 +298,8 @@ export class SoftTenant extends Construct {
     const imageRules = renderImageRules(this, props.images);
     const gitOps = props.gitOps === undefined ? undefined
       : valueOf(this, 'gitOps', props.gitOps, TenantGitOps, 'TenantGitOps.argoCd({...}) or TenantGitOps.flux({...})')._check(this, 'gitOps');
+    const podLabels = props.podLabels === undefined ? undefined
+      : valueOf(this, 'podLabels', props.podLabels, TenantPodLabels, 'TenantPodLabels.of({...})')._check(this, 'podLabels', this.platform.placementEngine);
 
     // Claims last: a tenant that failed its checks claims nothing.
     this.platform._registry.claim([
@@ -386,6 +398,7 @@ export class SoftTenant extends Construct {
       namespaceObjects: this.namespaceObjects,
       role: 'tenant-admin',
     });
+    podLabels?.(this, this.name, this.labels);
     ingress.forEach((r) => this.addIngressRule(r));
     egress.forEach((r) => this.addEgressRule(r));
   }
