@@ -20,7 +20,10 @@ function tagsOf(resource: any): Record<string, string> | undefined {
 describe('a tenant\'s stack', () => {
   const app = new CdkApp();
   const stack = new aws.HardTenantCluster(app, 'TeamA', {
-    env, tenant: 'team-a', version: eks.KubernetesVersion.V1_35, compute: aws.TenantClusterCompute.nodeGroup(),
+    env,
+    tenant: 'team-a',
+    version: eks.KubernetesVersion.V1_35,
+    compute: aws.TenantClusterCompute.nodeGroup(),
     costTags: { 'cost-centre': 'cc-1234', 'owner': 'team-a@example.com' },
   });
   const resources = Object.entries(Template.fromStack(stack).toJSON().Resources as Record<string, any>);

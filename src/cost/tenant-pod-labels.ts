@@ -4,8 +4,8 @@ import { invalidProp } from '../core/errors';
 import { isProtectedKey } from '../core/keys';
 import { TENANT_LABEL } from '../core/labels';
 import { checkLabel } from '../core/names';
-import type { PlacementEngine } from '../placement/placement-engine';
 import { boundedName } from '../placement/internal/names';
+import type { PlacementEngine } from '../placement/placement-engine';
 
 /** The prefix of the names of the pod-label mutations, one per tenant (and per label for Gatekeeper). */
 export const POD_LABELS_POLICY_NAME = 'cdk8s-tenancy-pod-labels';
@@ -56,7 +56,7 @@ export class TenantPodLabels {
    *
    * @internal
    */
-  public _check(scope: IConstruct, prop: string, engine: PlacementEngine): (chart: Construct, tenant: string, namespaceLabels: Record<string, string>) => void {
+  public _check(scope: IConstruct, prop: string, engine: PlacementEngine): PodLabelsCreator {
     if (typeof this._extra !== 'object' || this._extra === null || Array.isArray(this._extra)) {
       throw invalidProp(scope, prop, this._extra, 'must be a map of label keys to values.');
     }
@@ -103,6 +103,9 @@ function labelPatches(labels: Record<string, string>): string {
 const POD_RULES = { apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], operations: ['CREATE'] };
 
 type Meta = { name: string; labels: Record<string, string> };
+
+/** Adds a tenant's pod-label mutation to its chart; `managed` labels the mutation objects themselves. */
+export type PodLabelsCreator = (chart: Construct, tenant: string, managed: Record<string, string>) => void;
 
 /**
  * Kubernetes' own mutation (GA in 1.36): run by the API server, nothing to

@@ -94,8 +94,11 @@ describe('the Flux tenant\'s service account (impersonated, as kustomize-control
     ['a Namespace', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a-extra' } }],
     ['a ClusterRole', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'team-a-everything' }, rules: [] }],
     ['a ClusterRoleBinding', {
-      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'team-a-admin' },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' }, subjects: [{ kind: 'ServiceAccount', name: 'tenant-gitops', namespace: 'team-a' }],
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'team-a-admin' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+      subjects: [{ kind: 'ServiceAccount', name: 'tenant-gitops', namespace: 'team-a' }],
     }],
   ])('is refused cluster-scoped objects: %s', async (_, object) => {
     const { client } = cluster();
