@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-27';
 import * as YAML from 'yaml';
 import { find, K8sObject, ofKind, synthObjects } from './helpers/manifests';
 import { can } from './helpers/rbac';
@@ -218,4 +219,27 @@ describe('bad values: a clear error naming the prop, the value and what is allow
     // Nothing claimed either: the same tenant, fixed, is accepted.
     expect(() => new SoftTenant(new Chart(app, 'fixed'), 'TeamA', { name: 'team-a' })).not.toThrow();
   });
+});
+
+test('the README\'s replication example: the object in every namespace of every tenant, in each tenant\'s own file, held by the guard', () => {
+  const app = new App();
+  const tenants = ['team-a', 'team-b', 'team-c'].map((name) => new SoftTenant(new Chart(app, name), 'Tenant', { name, ...(name === 'team-c' ? { namespaces: ['team-c', 'team-c-ml'] } : {}) }));
+  for (const t of tenants) {
+    for (const namespace of t.namespaces) {
+      new k8s.KubeConfigMap(t, `corporate-ca-${namespace}`, {
+        metadata: { name: 'corporate-ca', namespace, labels: t.labels },
+        data: { 'ca.crt': '-----BEGIN CERTIFICATE-----\n...' },
+      });
+    }
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'replicate-'));
+  TenancyGitOps.write(app, { outdir: dir, progress: false });
+  for (const [name, namespaces] of [['team-a', ['team-a']], ['team-b', ['team-b']], ['team-c', ['team-c', 'team-c-ml']]] as const) {
+    const file = YAML.parseAllDocuments(fs.readFileSync(path.join(dir, `tenants/${name}/manifests.yaml`), 'utf8')).map((d) => d.toJS()) as K8sObject[];
+    const copies = file.filter((o) => o.kind === 'ConfigMap' && o.metadata.name === 'corporate-ca');
+    expect(copies.map((o) => o.metadata.namespace)).toEqual(namespaces);
+    // The managed-by label: the guardrails refuse tenants changing or deleting it.
+    expect(copies.every((o) => o.metadata.labels?.['cdk8s-tenancy.io/managed-by'] === 'cdk8s-tenancy' && o.metadata.labels?.['cdk8s-tenancy.io/tenant'] === name)).toBe(true);
+  }
+  expect(TenancyAudit.auditPaths([dir]).passed).toBe(true);
 });
