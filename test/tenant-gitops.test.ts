@@ -7,7 +7,7 @@ import * as YAML from 'yaml';
 import { find, K8sObject, ofKind, synthObjects } from './helpers/manifests';
 import { can } from './helpers/rbac';
 import { validateAll } from './helpers/schema';
-import { SoftTenant, SoftTenantProps, TenancyAudit, TenancyGitOps, TenantGitOps } from 'cdk8s-tenancy';
+import { SoftTenant, SoftTenantProps, TenancyAudit, TenancyGitOps, TenantGitOps, VirtualClusterDelivery, VirtualTenantCluster } from 'cdk8s-tenancy';
 
 /*
  * Tenants' own GitOps (issue #20 item 6): an Argo CD AppProject or a Flux
@@ -242,4 +242,17 @@ test('the README\'s replication example: the object in every namespace of every 
     expect(copies.every((o) => o.metadata.labels?.['cdk8s-tenancy.io/managed-by'] === 'cdk8s-tenancy' && o.metadata.labels?.['cdk8s-tenancy.io/tenant'] === name)).toBe(true);
   }
   expect(TenancyAudit.auditPaths([dir]).passed).toBe(true);
+});
+
+test('a vcluster\'s Application is the platform\'s too: in its project, which takes the vcluster chart repository', () => {
+  const app = new App();
+  const t = new SoftTenant(new Chart(app, 'team-a'), 'T', { name: 'team-a' });
+  t.addExtension(VirtualTenantCluster.forTenant({ delivery: VirtualClusterDelivery.argoCd(), apiServerCidrs: ['10.0.0.1/32'] }));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vcluster-project-'));
+  TenancyGitOps.write(app, { outdir: dir, progress: false, argoCd: { repoUrl: 'https://git.example.com/platform/gitops.git' } });
+  const vcluster = (YAML.parseAllDocuments(fs.readFileSync(path.join(dir, 'tenants/team-a/manifests.yaml'), 'utf8')).map((d) => d.toJS()) as K8sObject[])
+    .find((o) => o.kind === 'Application')!;
+  expect(vcluster.spec.project).toBe('cdk8s-tenancy');
+  const [project] = YAML.parseAllDocuments(fs.readFileSync(path.join(dir, 'argocd/applications.yaml'), 'utf8')).map((d) => d.toJS());
+  expect(project.spec.sourceRepos).toEqual(['https://git.example.com/platform/gitops.git', vcluster.spec.source.repoURL]);
 });

@@ -5,7 +5,7 @@ import { stringifyManifests } from './manifest-yaml';
 import type { TenancyGitOpsOptions, TenancyGitOpsResult } from './tenancy-gitops-options';
 import { invalidProp } from '../core/errors';
 import { TenancyPlatform } from '../platform/tenancy-platform';
-import { argoCdObjects, fluxObjects } from './internal/delivery';
+import { argoCdObjects, fluxObjects, PLATFORM_PROJECT } from './internal/delivery';
 import { synthChart } from './internal/synth-chart';
 import { SoftTenant } from '../tenant/soft-tenant';
 
@@ -82,6 +82,8 @@ export class TenancyGitOpsWriter {
   private readonly owners = new Map<string, string>();
   private readonly done = new WeakSet<Chart>();
   private readonly tenants: string[] = [];
+  /** Source repositories of the charts' Applications in the platform's project, which it must take. */
+  private readonly platformProjectRepos = new Set<string>();
   private planned?: Map<Chart, Unit>;
   private platformWritten = false;
   private closed = false;
@@ -132,7 +134,8 @@ export class TenancyGitOpsWriter {
     }
     const root = (p: string | undefined) => p ?? path.basename(path.resolve(this.outdir));
     if (this.options.argoCd) {
-      this.writeObjects('argocd/applications.yaml', argoCdObjects(this.options.argoCd, root(this.options.argoCd.path), this.platformWritten));
+      this.writeObjects('argocd/applications.yaml',
+        argoCdObjects(this.options.argoCd, root(this.options.argoCd.path), this.platformWritten, [...this.platformProjectRepos].sort()));
     }
     if (this.options.flux) {
       const tenants = [...this.tenants].sort();
@@ -185,7 +188,11 @@ export class TenancyGitOpsWriter {
 
   private writeChart(chart: Chart): void {
     const unit = this.planned?.get(chart) ?? this.claim(chart);
-    this.writeObjects(unit.file, synthChart(chart));
+    const objects = synthChart(chart);
+    for (const o of objects) {
+      if (o.kind === 'Application' && o.spec?.project === PLATFORM_PROJECT && typeof o.spec.source?.repoURL === 'string') this.platformProjectRepos.add(o.spec.source.repoURL);
+    }
+    this.writeObjects(unit.file, objects);
     this.done.add(chart);
     if (unit.tenant !== undefined) this.tenants.push(unit.tenant);
     if (unit.platform) this.platformWritten = true;

@@ -14,13 +14,17 @@ function labels() {
 /** The Argo CD project of the platform's Applications, when the user names none. */
 export const PLATFORM_PROJECT = 'cdk8s-tenancy';
 
-export function argoCdObjects(o: ArgoCdOptions, root: string, platform: boolean): any[] {
+/**
+ * `extraRepos`: the source repositories of the charts' own Applications in
+ * the platform project (a vcluster's chart), which the project must take too.
+ */
+export function argoCdObjects(o: ArgoCdOptions, root: string, platform: boolean, extraRepos: string[] = []): any[] {
   const namespace = o.namespace ?? 'argocd';
   const revision = o.revision ?? 'HEAD';
   const project = o.project ?? PLATFORM_PROJECT;
   const server = o.destinationServer ?? 'https://kubernetes.default.svc';
   const objects: any[] = [];
-  if (o.project === undefined) objects.push(platformProject(namespace, o.repoUrl, server));
+  if (o.project === undefined) objects.push(platformProject(namespace, [...new Set([o.repoUrl, ...extraRepos])], server));
   if (platform) {
     objects.push({
       apiVersion: 'argoproj.io/v1alpha1',
@@ -80,16 +84,17 @@ export function fluxObjects(o: FluxOptions, root: string, tenants: string[], pla
  * The platform's own project, instead of Argo CD's `default` (which takes
  * any repository, and which every Application lands in unless told
  * otherwise): the platform's Applications apply cluster-wide objects
- * (namespaces, guards), but only from the platform's repository.
+ * (namespaces, guards), but only from the platform's repository and the
+ * charts the library's own Applications install (a vcluster's).
  */
-function platformProject(namespace: string, repoUrl: string, server: string): any {
+function platformProject(namespace: string, sourceRepos: string[], server: string): any {
   return {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'AppProject',
     metadata: { name: PLATFORM_PROJECT, namespace, labels: labels() },
     spec: {
       description: 'The tenancy platform and its tenants\' baselines (cdk8s-tenancy)',
-      sourceRepos: [repoUrl],
+      sourceRepos,
       destinations: [{ server, namespace: '*' }],
       clusterResourceWhitelist: [{ group: '*', kind: '*' }],
     },
