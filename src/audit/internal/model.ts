@@ -12,8 +12,6 @@ export const KNOWN_KINDS = new Set([
   'IstioOperator', 'Istio', 'IstioRevision',
   // The placement guard and mutations of the Kyverno and Gatekeeper engines.
   'ValidatingPolicy', 'MutatingPolicy', 'ClusterPolicy', 'ConstraintTemplate', 'Cdk8sTenancyPlacement', 'Assign',
-  // Pod labels for cost attribution; tenants' own GitOps.
-  'AssignMetadata', 'MutatingAdmissionPolicy', 'MutatingAdmissionPolicyBinding', 'AppProject', 'Kustomization', 'GitRepository',
   // Self-service namespaces with HNC.
   'HierarchyConfiguration', 'HNCConfiguration', 'HierarchicalResourceQuota', 'SubnamespaceAnchor',
   // vcluster releases (the audit reads those of the vcluster chart).
