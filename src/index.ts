@@ -33,12 +33,14 @@ export * from './ingress/tenant-ingress';
 export * from './lifecycle/tenant-lifecycle';
 export { BreakGlassIdentity } from './lifecycle/break-glass';
 export { DELETION_PROTECTION_POLICY_NAME, CORDON_POLICY_NAME } from './lifecycle/guard';
+export * from './cost/tenant-pod-labels';
 
 // Delivery and checks.
 export * from './gitops/gitops-retention';
 export * from './gitops/tenancy-gitops';
 export * from './gitops/tenancy-gitops-options';
 export * from './gitops/tenancy-gitops-writer';
+export * from './gitops/tenant-gitops';
 export * from './audit/audit-report';
 export * from './audit/tenancy-audit';
 

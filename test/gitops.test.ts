@@ -196,7 +196,8 @@ describe('Argo CD and Flux', () => {
   });
 
   test('an Application for the platform and an ApplicationSet with one Application per tenant directory', () => {
-    const [platform, set] = read(dir, 'argocd/applications.yaml');
+    const [project, platform, set] = read(dir, 'argocd/applications.yaml');
+    expect(project.kind).toBe('AppProject'); // the platform's own, pinned in tenant-gitops.test.ts
     validateObject(platform);
     validateObject(set);
     expect(platform.spec.source).toEqual({ repoURL: 'https://git.example.com/platform/gitops.git', targetRevision: 'HEAD', path: 'clusters/prod/platform' });

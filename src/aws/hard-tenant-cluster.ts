@@ -1,4 +1,4 @@
-import { Annotations, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { Annotations, Stack, StackProps, Tags, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -11,6 +11,7 @@ import { invalidProp } from '../core/errors';
 import { TENANT_LABEL } from '../core/labels';
 import { checkDnsLabel } from '../core/names';
 import { hardTenantClusterAcknowledgements } from './internal/cluster-nag';
+import { checkCostTags } from './internal/tags';
 import { KUBERNETES_EXTENDED_SUPPORT_MINORS, KUBERNETES_OLDEST_MINOR, KUBERNETES_STANDARD_SUPPORT_MINORS, kubernetesSupport, VERSIONS_CHECKED } from '../core/versions';
 import { SoftTenant, SoftTenantProps } from '../tenant/soft-tenant';
 
@@ -121,6 +122,18 @@ export interface HardTenantClusterOptions extends StackProps {
    * @default BaselineDelivery.gitOps()
    */
   readonly baselineDelivery?: BaselineDelivery;
+
+  /**
+   * Tags for cost attribution (e.g. `{ 'cost-centre': 'cc-1234' }`), on
+   * every taggable resource of the tenant's stack, next to the tenant tag
+   * (`cdk8s-tenancy.io/tenant`), which every resource gets anyway. Activate
+   * them as cost allocation tags in AWS Billing. Tags of a managed node
+   * group do not reach its EC2 instances (an EKS limitation): EKS Auto
+   * Mode compute is tagged by EKS.
+   *
+   * @default - only the tenant tag
+   */
+  readonly costTags?: { [key: string]: string };
 }
 
 /**
@@ -191,9 +204,12 @@ export class HardTenantCluster extends Stack {
 
     const compute = props.compute ?? TenantClusterCompute.autoMode();
     compute._check(where);
+    const costTags = checkCostTags(where, 'costTags', props.costTags);
 
     super(scope, id, { stackName: `tenant-${props.tenant}`, ...props });
     this.tenant = props.tenant;
+    // Every taggable resource of the stack, for cost attribution per tenant.
+    for (const [key, value] of Object.entries({ [TENANT_LABEL]: props.tenant, ...costTags })) Tags.of(this).add(key, value);
     if (support === 'extended') {
       Annotations.of(this).addWarningV2('cdk8s-tenancy:kubernetesExtendedSupport',
         `Kubernetes ${props.version.version} is in EKS extended support only (${KUBERNETES_EXTENDED_SUPPORT_MINORS.map((m) => `1.${m}`).join(', ')}, checked ${VERSIONS_CHECKED}): it costs more and ends sooner. Plan the upgrade to a standard-support release (1.${KUBERNETES_STANDARD_SUPPORT_MINORS[0]} or newer).`);

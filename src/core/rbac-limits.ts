@@ -25,12 +25,23 @@ export const ESCALATION_VERBS = ['escalate', 'bind', 'impersonate'];
 /**
  * The objects that hold a tenant in (the library writes them, the
  * guardrails protect them): a tenant that may change them leaves its
- * isolation (MTB-PL1-CC-TI-1, MTB-PL1-BC-CPI-2). `[apiGroup, resource]`.
+ * isolation (MTB-PL1-CC-TI-1, MTB-PL1-BC-CPI-2). The audit reports tenant
+ * roles that may write them, extra rights that would are refused at synth,
+ * and a tenant's Argo CD project refuses them (its namespaced ones;
+ * cluster-scoped kinds are refused whole). One list for all three, so they
+ * cannot drift apart.
  */
-export const ISOLATION_RESOURCES: [string, string][] = [
-  ['networking.k8s.io', 'networkpolicies'], ['', 'resourcequotas'], ['', 'limitranges'],
-  ['rbac.authorization.k8s.io', 'roles'], ['rbac.authorization.k8s.io', 'rolebindings'], ['', 'namespaces'],
+export const ISOLATION_OBJECTS: readonly { group: string; resource: string; kind: string; namespaced: boolean }[] = [
+  { group: 'networking.k8s.io', resource: 'networkpolicies', kind: 'NetworkPolicy', namespaced: true },
+  { group: '', resource: 'resourcequotas', kind: 'ResourceQuota', namespaced: true },
+  { group: '', resource: 'limitranges', kind: 'LimitRange', namespaced: true },
+  { group: 'rbac.authorization.k8s.io', resource: 'roles', kind: 'Role', namespaced: true },
+  { group: 'rbac.authorization.k8s.io', resource: 'rolebindings', kind: 'RoleBinding', namespaced: true },
+  { group: '', resource: 'namespaces', kind: 'Namespace', namespaced: false },
 ];
+
+/** {@link ISOLATION_OBJECTS} as `[apiGroup, resource]` pairs, as RBAC rules name them. */
+export const ISOLATION_RESOURCES: [string, string][] = ISOLATION_OBJECTS.map((o) => [o.group, o.resource]);
 
 /** The fields of a rule that must list names, never `*`. */
 export const WILDCARD_FIELDS = ['apiGroups', 'resources', 'verbs'] as const;

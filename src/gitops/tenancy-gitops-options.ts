@@ -18,7 +18,12 @@ export interface ArgoCdOptions {
   readonly path?: string;
   /** The revision to track. @default 'HEAD' */
   readonly revision?: string;
-  /** The Argo CD project. @default 'default' */
+  /**
+   * The Argo CD project of the platform's Applications: an AppProject of
+   * yours. Argo CD's `default` project is refused (it takes any repository).
+   *
+   * @default 'cdk8s-tenancy', an AppProject the library writes, taking the platform's repository (`repoUrl`) only
+   */
   readonly project?: string;
   /** The namespace Argo CD runs in. @default 'argocd' */
   readonly namespace?: string;

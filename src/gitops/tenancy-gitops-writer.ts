@@ -6,7 +6,7 @@ import type { TenancyGitOpsOptions, TenancyGitOpsResult } from './tenancy-gitops
 import { invalidProp } from '../core/errors';
 import { isDnsLabel } from '../core/names';
 import { TenancyPlatform } from '../platform/tenancy-platform';
-import { argoCdObjects, fluxObjects } from './internal/delivery';
+import { argoCdObjects, fluxObjects, PLATFORM_PROJECT } from './internal/delivery';
 import { synthChart } from './internal/synth-chart';
 import { SoftTenant } from '../tenant/soft-tenant';
 
@@ -107,6 +107,8 @@ export class TenancyGitOpsWriter {
   private readonly owners = new Map<string, string>();
   private readonly done = new WeakSet<Chart>();
   private readonly tenants: string[] = [];
+  /** Source repositories of the charts' Applications in the platform's project, which it must take. */
+  private readonly platformProjectRepos = new Set<string>();
   private planned?: Map<Chart, Unit>;
   private platformWritten = false;
   private closed = false;
@@ -163,7 +165,8 @@ export class TenancyGitOpsWriter {
     }
     const root = (p: string | undefined) => p ?? path.basename(path.resolve(this.outdir));
     if (this.options.argoCd) {
-      this.writeObjects('argocd/applications.yaml', argoCdObjects(this.options.argoCd, root(this.options.argoCd.path), this.platformWritten));
+      this.writeObjects('argocd/applications.yaml',
+        argoCdObjects(this.options.argoCd, root(this.options.argoCd.path), this.platformWritten, [...this.platformProjectRepos].sort()));
     }
     if (this.options.flux) {
       const tenants = [...this.tenants].sort();
@@ -274,7 +277,11 @@ export class TenancyGitOpsWriter {
 
   private writeChart(chart: Chart): void {
     const unit = this.planned?.get(chart) ?? this.claim(chart);
-    this.writeObjects(unit.file, synthChart(chart));
+    const objects = synthChart(chart);
+    for (const o of objects) {
+      if (o.kind === 'Application' && o.spec?.project === PLATFORM_PROJECT && typeof o.spec.source?.repoURL === 'string') this.platformProjectRepos.add(o.spec.source.repoURL);
+    }
+    this.writeObjects(unit.file, objects);
     this.done.add(chart);
     if (unit.tenant !== undefined) this.tenants.push(unit.tenant);
     if (unit.platform) this.platformWritten = true;
@@ -339,6 +346,11 @@ function checkOptions(app: App, options: TenancyGitOpsOptions): void {
       throw invalidProp(app, 'argoCd.repoUrl', options.argoCd.repoUrl, 'must be a Git URL (https://, ssh:// or git@host:path).');
     }
     checkPath('argoCd.path', options.argoCd.path);
+    const project = options.argoCd.project;
+    if (project !== undefined && (project === 'default' || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(project) || project.length > 63)) {
+      throw invalidProp(app, 'argoCd.project', project, "must name an Argo CD AppProject of yours (a DNS-1123 label), not 'default', which takes any repository.",
+        "Leave it out for the 'cdk8s-tenancy' project the library writes.");
+    }
   }
   if (options.flux) {
     if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(options.flux.gitRepository ?? '') || options.flux.gitRepository.length > 63) {

@@ -86,7 +86,7 @@ export class PlacementEngine {
     /** Whether the engine adds the toleration and node affinity to the tenant's pods itself. */
     public readonly mutates: boolean,
     /** The kind of policy, for engines with more than one. */
-    private readonly flavour?: 'cel' | 'cluster-policy',
+    /** @internal */ public readonly _flavour?: 'cel' | 'cluster-policy',
   ) {}
 
   /**
@@ -97,7 +97,7 @@ export class PlacementEngine {
   public _addGuard(scope: Construct, exemptNamespaces: string[]): void {
     const labels = { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE };
     switch (this.name) {
-      case 'Kyverno': return this.flavour === 'cel' ? kyvernoValidatingPolicy(scope, labels, exemptNamespaces) : kyvernoGuard(scope, labels, exemptNamespaces);
+      case 'Kyverno': return this._flavour === 'cel' ? kyvernoValidatingPolicy(scope, labels, exemptNamespaces) : kyvernoGuard(scope, labels, exemptNamespaces);
       case 'Gatekeeper': return gatekeeperGuard(scope, labels, exemptNamespaces);
       default: return vapGuard(scope, labels, exemptNamespaces);
     }
@@ -112,7 +112,7 @@ export class PlacementEngine {
   public _addMutation(scope: Construct, placement: PlacementTerms): void {
     const labels = { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [TENANT_LABEL]: placement.tenant };
     switch (this.name) {
-      case 'Kyverno': return this.flavour === 'cel' ? kyvernoMutatingPolicy(scope, labels, placement) : kyvernoMutation(scope, labels, placement);
+      case 'Kyverno': return this._flavour === 'cel' ? kyvernoMutatingPolicy(scope, labels, placement) : kyvernoMutation(scope, labels, placement);
       case 'Gatekeeper': return gatekeeperMutation(scope, labels, placement);
       default: return;
     }

@@ -19,6 +19,8 @@ import { NetworkPolicyRule, policyPorts } from './internal/network';
 import { checkRequestsWithinLimits, quotaEntries, renderContainerLimits, renderQuotaHard, splitBudget } from './internal/quota';
 import { RbacRule, RbacSubject, TENANT_ADMIN_RULES, TENANT_USER_RULES } from './internal/rbac';
 import { RenderedRights } from './internal/rights';
+import { TenantPodLabels } from '../cost/tenant-pod-labels';
+import { TenantGitOps } from '../gitops/tenant-gitops';
 import { imageGuard, IMAGE_POLICY_NAME, TenantImageRules } from '../images/image-guard';
 import { TenantImageOptions, TenantRegistries } from '../images/tenant-images';
 import { ingressGuard, INGRESS_POLICY_NAME, TenantIngressRules } from '../ingress/ingress-guard';
@@ -250,6 +252,24 @@ export interface SoftTenantProps {
   readonly lifecycle?: TenantLifecycle;
 
   /**
+   * The tenant's own GitOps (an Argo CD project or a Flux Kustomization),
+   * running as a service account with the tenant-admin rights in the
+   * tenant's namespaces and nowhere else.
+   *
+   * @default - none: the platform's GitOps alone applies to the tenant's namespaces
+   */
+  readonly gitOps?: TenantGitOps;
+
+  /**
+   * Labels the platform's admission engine puts on every pod created in the
+   * tenant's namespaces, for cost attribution: the tenant label and the
+   * platform's own (e.g. a cost centre).
+   *
+   * @default - pods keep the labels their owners give them
+   */
+  readonly podLabels?: TenantPodLabels;
+
+  /**
    * The cluster-wide platform (admission guard, registry of tenants).
    *
    * @default TenancyPlatform.ofApp(this)
@@ -414,6 +434,10 @@ export class SoftTenant extends Construct {
     const entry = renderIngress(this, props.ingress ?? {});
     const lifecycle = valueOf(this, 'lifecycle', props.lifecycle ?? TenantLifecycle.ACTIVE, TenantLifecycle,
       'TenantLifecycle.ACTIVE, TenantLifecycle.cordoned(reason) or TenantLifecycle.offboarding(reason)')._render(this, 'lifecycle');
+    const gitOps = props.gitOps === undefined ? undefined
+      : valueOf(this, 'gitOps', props.gitOps, TenantGitOps, 'TenantGitOps.argoCd({...}) or TenantGitOps.flux({...})')._check(this, 'gitOps');
+    const podLabels = props.podLabels === undefined ? undefined
+      : valueOf(this, 'podLabels', props.podLabels, TenantPodLabels, 'TenantPodLabels.of({...})')._check(this, 'podLabels', this.platform.placementEngine);
 
     // Claims last: a tenant that failed its checks claims nothing.
     this.platform._registry.claim([
@@ -533,6 +557,15 @@ export class SoftTenant extends Construct {
       for (const o of objects) o.addDependency(namespace);
     }
 
+    gitOps?.(this, {
+      name: this.name,
+      namespaces: this.namespaces,
+      labels: this.labels,
+      namespaceScopes: this.namespaces.map((ns) => this.node.findChild(ns) as Construct),
+      namespaceObjects: this.namespaceObjects,
+      role: 'tenant-admin',
+    });
+    podLabels?.(this, this.name, this.labels);
     ingress.forEach((r) => this.addIngressRule(r));
     egress.forEach((r) => this.addEgressRule(r));
   }

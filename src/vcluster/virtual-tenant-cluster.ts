@@ -6,6 +6,7 @@ import { CONTROL_PLANE_OF_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../c
 import { checkDnsLabel } from '../core/names';
 import { SUPPORTED_VCLUSTER_CHART_MINORS, VCLUSTER_CHART_VERSION } from '../core/versions';
 import { findLockedPath, LOCKED_VALUE_PATHS, mergeValues, secureValues, VCLUSTER_CHART } from './internal/vcluster-values';
+import { PLATFORM_PROJECT } from '../gitops/internal/delivery';
 import { policyPorts } from '../tenant/internal/network';
 import { ITenantExtension, SoftTenant } from '../tenant/soft-tenant';
 import { TenantPeer, TenantPort } from '../tenant/tenant-network';
@@ -22,7 +23,12 @@ export const VCLUSTER_CHART_REPOSITORY = 'https://charts.loft.sh';
 export interface VirtualClusterArgoCdOptions {
   /** The namespace Argo CD runs in. @default 'argocd' */
   readonly namespace?: string;
-  /** The Argo CD project. @default 'default' */
+  /**
+   * The Argo CD project. The platform installs the vcluster chart (the
+   * tenant cannot), so the Application is the platform's.
+   *
+   * @default 'cdk8s-tenancy', the platform's project, which `TenancyGitOps` with `argoCd` writes and opens to the vcluster chart repository
+   */
   readonly project?: string;
   /** The cluster to deploy to. @default 'https://kubernetes.default.svc' */
   readonly destinationServer?: string;
@@ -217,7 +223,7 @@ export class VirtualTenantCluster implements ITenantExtension {
       kind: 'Application',
       metadata: { name: `vcluster-${name}`, namespace: o.namespace ?? 'argocd', labels },
       spec: {
-        project: o.project ?? 'default',
+        project: o.project ?? PLATFORM_PROJECT,
         source: {
           repoURL: VCLUSTER_CHART_REPOSITORY, chart: VCLUSTER_CHART, targetRevision: version, helm: { releaseName: name, valuesObject: values },
         },

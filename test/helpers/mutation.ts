@@ -250,3 +250,44 @@ export function kyvernoCelMutate(manifests: K8sObject[], req: MutationRequest): 
   }
   return pod;
 }
+
+// ---- Gatekeeper AssignMetadata (mutations.gatekeeper.sh/v1) ----
+
+/**
+ * Applies every matching AssignMetadata to the pod, in name order, as
+ * Gatekeeper does: a label or annotation is added only when the object does
+ * not have it (AssignMetadata never changes existing metadata).
+ */
+export function gatekeeperAssignMetadata(manifests: K8sObject[], req: MutationRequest): Record<string, any> {
+  const pod = clone(req.pod);
+  const labels = req.namespace.metadata?.labels ?? {};
+  const mutators = manifests.filter((o) => o.apiVersion === 'mutations.gatekeeper.sh/v1' && o.kind === 'AssignMetadata')
+    .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+  for (const a of mutators) {
+    const { match = {}, location, parameters } = a.spec;
+    if (match.kinds && !match.kinds.some((k: any) => k.kinds.includes('Pod') && (k.apiGroups.includes('') || k.apiGroups.includes('*')))) continue;
+    if (match.scope === 'Cluster') continue;
+    if (match.namespaces || match.excludedNamespaces || match.labelSelector || match.name) throw new Error('match fields not modelled');
+    if (match.namespaceSelector && !selects(match.namespaceSelector, labels)) continue;
+    const m = /^metadata\.(labels|annotations)\."([^"]+)"$/.exec(location);
+    if (!m || !('value' in parameters.assign)) throw new Error(`only metadata.labels."key" with assign.value is modelled: ${location}`);
+    pod.metadata ??= {};
+    pod.metadata[m[1]] ??= {};
+    if (!(m[2] in pod.metadata[m[1]])) pod.metadata[m[1]][m[2]] = parameters.assign.value;
+  }
+  return pod;
+}
+
+// ---- MutatingAdmissionPolicy (admissionregistration.k8s.io/v1, Kubernetes 1.36+) ----
+
+/**
+ * The API server running its bound MutatingAdmissionPolicies: the same
+ * matchConstraints and CEL JSON patches as a Kyverno MutatingPolicy (which
+ * Kyverno models on it), so the same model evaluates them; a policy
+ * without a binding does nothing, as on the server.
+ */
+export function mutatingAdmissionPolicyMutate(manifests: K8sObject[], req: MutationRequest): Record<string, any> {
+  const bound = new Set(manifests.filter((o) => o.apiVersion === 'admissionregistration.k8s.io/v1' && o.kind === 'MutatingAdmissionPolicyBinding').map((b) => b.spec.policyName));
+  const policies = manifests.filter((o) => o.apiVersion === 'admissionregistration.k8s.io/v1' && o.kind === 'MutatingAdmissionPolicy' && bound.has(o.metadata.name));
+  return kyvernoCelMutate(policies.map((p) => ({ ...p, apiVersion: 'policies.kyverno.io/v1', kind: 'MutatingPolicy' })), req);
+}

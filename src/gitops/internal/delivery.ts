@@ -11,12 +11,20 @@ function labels() {
   return { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE };
 }
 
-export function argoCdObjects(o: ArgoCdOptions, root: string, platform: boolean): any[] {
+/** The Argo CD project of the platform's Applications, when the user names none. */
+export const PLATFORM_PROJECT = 'cdk8s-tenancy';
+
+/**
+ * `extraRepos`: the source repositories of the charts' own Applications in
+ * the platform project (a vcluster's chart), which the project must take too.
+ */
+export function argoCdObjects(o: ArgoCdOptions, root: string, platform: boolean, extraRepos: string[] = []): any[] {
   const namespace = o.namespace ?? 'argocd';
   const revision = o.revision ?? 'HEAD';
-  const project = o.project ?? 'default';
+  const project = o.project ?? PLATFORM_PROJECT;
   const server = o.destinationServer ?? 'https://kubernetes.default.svc';
   const objects: any[] = [];
+  if (o.project === undefined) objects.push(platformProject(namespace, [...new Set([o.repoUrl, ...extraRepos])], server));
   // A single Application without Argo CD's resources finalizer
   // (resources-finalizer.argocd.argoproj.io) is deleted without its
   // resources: the library never sets that finalizer.
@@ -83,4 +91,25 @@ export function fluxObjects(o: FluxOptions, root: string, tenants: string[], pla
     ...(platform ? [kustomization('cdk8s-tenancy-platform', 'platform', [])] : []),
     ...tenants.map((t) => kustomization(`tenant-${t}`, `tenants/${t}`, platform ? ['cdk8s-tenancy-platform'] : [])),
   ];
+}
+
+/**
+ * The platform's own project, instead of Argo CD's `default` (which takes
+ * any repository, and which every Application lands in unless told
+ * otherwise): the platform's Applications apply cluster-wide objects
+ * (namespaces, guards), but only from the platform's repository and the
+ * charts the library's own Applications install (a vcluster's).
+ */
+function platformProject(namespace: string, sourceRepos: string[], server: string): any {
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'AppProject',
+    metadata: { name: PLATFORM_PROJECT, namespace, labels: labels() },
+    spec: {
+      description: 'The tenancy platform and its tenants\' baselines (cdk8s-tenancy)',
+      sourceRepos,
+      destinations: [{ server, namespace: '*' }],
+      clusterResourceWhitelist: [{ group: '*', kind: '*' }],
+    },
+  };
 }

@@ -60,3 +60,4 @@ export const TENANT_ADMIN_RULES: RbacRule[] = [
   { apiGroups: ['telemetry.istio.io'], resources: ['telemetries'], verbs: WRITE },
   { apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles', 'rolebindings'], verbs: READ },
 ];
+
