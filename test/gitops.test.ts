@@ -206,7 +206,7 @@ describe('Argo CD and Flux', () => {
   });
 
   test('deleting a tenant\'s Application (its directory gone) or the ApplicationSet leaves the tenant\'s objects', () => {
-    const [platform, set] = read(dir, 'argocd/applications.yaml');
+    const [, platform, set] = read(dir, 'argocd/applications.yaml'); // [0] is the platform's AppProject
     // The ApplicationSet controller adds resources-finalizer.argocd.argoproj.io
     // to generated Applications unless this is set.
     expect(set.spec.syncPolicy).toEqual({ preserveResourcesOnDeletion: true });
