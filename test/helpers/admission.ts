@@ -91,7 +91,10 @@ function cidrContains(c: CIDR, a: ipaddr.IPv4 | ipaddr.IPv6): boolean {
 }
 
 function environment(): InstanceType<typeof cel.Environment> {
-  const env = new cel.Environment({ unlistedVariablesAreDyn: true, homogeneousAggregateLiterals: false });
+  // Homogeneous aggregate literals, as the API server's CEL environment
+  // (k8s.io/apiserver pkg/cel/environment): a list or map literal mixing
+  // value types does not compile there (test/admission-model.test.ts).
+  const env = new cel.Environment({ unlistedVariablesAreDyn: true, homogeneousAggregateLiterals: true });
   env.registerType('Authorizer', Authorizer as any);
   env.registerType('GroupCheck', GroupCheck as any);
   env.registerType('ResourceCheck', ResourceCheck as any);
