@@ -228,6 +228,12 @@ describe('cordon', () => {
     const r = { ...req(cordoned, TENANT_ADMIN, 'CREATE', eviction as any), resource: RESOURCES.Pod, subResource: 'eviction' };
     denied(cordoned, r, CORDON_POLICY_NAME, CORDONED);
   });
+  test.each(['exec', 'attach', 'portforward'])('a shell or tunnel into a pod is a write: a member\'s CONNECT pods/%s is refused', (sub) => {
+    const options = { apiVersion: 'v1', kind: sub === 'portforward' ? 'PodPortForwardOptions' : sub === 'exec' ? 'PodExecOptions' : 'PodAttachOptions', metadata: { name: 'web-abc', namespace: 'team-a' } };
+    const r = { ...req(cordoned, TENANT_ADMIN, 'CONNECT', options as any), resource: RESOURCES.Pod, subResource: sub };
+    denied(cordoned, r, CORDON_POLICY_NAME, CORDONED);
+    allowed(active, { ...req(active, TENANT_ADMIN, 'CONNECT', options as any), resource: RESOURCES.Pod, subResource: sub });
+  });
   test('offboarding cordons too, naming the state and reason', () => {
     denied(offboarding, req(offboarding, TENANT_ADMIN, 'CREATE', configMap()), CORDON_POLICY_NAME,
       /^tenant team-a is offboarding \(contract ended, OPS-1234\): its members keep read access/);

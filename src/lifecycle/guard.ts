@@ -148,9 +148,10 @@ export function deletionProtectionSpec(all: () => string, breakGlass: BreakGlass
  * offboarding tenant (label `lifecycle`, selected by the binding's
  * namespace selector, so other namespaces never evaluate it): refused for
  * the tenant's members and its namespaces' service accounts (every
- * resource and every subresource, exec and eviction included: the rule's
+ * resource and every subresource, eviction included: the rule's
  * resources are `*` slash `*` alone, as the API server refuses `*` beside
- * it). Reads pass
+ * it; and CONNECT, which is what exec, attach and port-forward are to
+ * admission: a shell in a pod writes as surely as a PATCH). Reads pass
  * (they never reach admission). Not held: the platform (which lifts the
  * cordon), and the cluster's controllers acting for existing workloads
  * (the ReplicaSet controller recreating pods, the scheduler binding them,
@@ -162,7 +163,7 @@ export function cordonSpec(all: () => string) {
   return {
     failurePolicy: 'Fail' as const,
     matchConstraints: {
-      resourceRules: [{ apiGroups: ['*'], apiVersions: ['*'], operations: ['CREATE' as const, 'UPDATE' as const, 'DELETE' as const], resources: ['*/*'], scope: 'Namespaced' as const }],
+      resourceRules: [{ apiGroups: ['*'], apiVersions: ['*'], operations: ['CREATE' as const, 'UPDATE' as const, 'DELETE' as const, 'CONNECT' as const], resources: ['*/*'], scope: 'Namespaced' as const }],
       namespaceSelector: { matchExpressions: [{ key: LIFECYCLE_LABEL, operator: 'In' as const, values: CORDONING_STATES }] },
     },
     variables: [

@@ -259,6 +259,12 @@ describe('tenant lifecycle: the models and the real API server decide every case
       const r = await cluster().client.create({ ...configMap('team-a'), metadata: { name: 'new', namespace: 'team-a' } }, { as: tenantAdmin, dryRun: true });
       expect(describeResult(r)).toMatch(/tenant team-a is cordoned \(incident INC-42\): its members keep read access/);
     });
+    test.each(['exec?command=ls&stdout=true', 'attach?stdout=true', 'portforward?ports=8080'])('cordoned: a member\'s shell or tunnel into a pod (CONNECT pods/%s) is refused by the cordon', async (sub) => {
+      // Admission runs before the connection is proxied (no kubelet here):
+      // the refusal must be the cordon policy's, not RBAC's or a failed upgrade.
+      const r = await cluster().client.request('POST', `/api/v1/namespaces/team-a/pods/web-7d9f/${sub}`, undefined, { as: tenantAdmin });
+      expect(describeResult(r)).toMatch(new RegExp(`^refused by policy \\(${CORDON}\\): 403 .*tenant team-a is cordoned`));
+    });
     test('cordoned: members keep read access', async () => {
       const { client } = cluster();
       for (const as of [tenantAdmin, tenantDev, tenantSa] as Identity[]) {
