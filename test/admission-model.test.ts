@@ -11,7 +11,9 @@ import { admit } from './helpers/admission';
 function policyWith(expression: string) {
   return [
     {
-      apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicy', metadata: { name: 'p' },
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicy',
+      metadata: { name: 'p' },
       spec: {
         failurePolicy: 'Fail',
         matchConstraints: { resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['configmaps'] }] },
@@ -22,8 +24,11 @@ function policyWith(expression: string) {
   ] as any[];
 }
 const request = {
-  operation: 'CREATE' as const, resource: { group: '', version: 'v1', resource: 'configmaps' }, namespace: 'a',
-  object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'a' } }, userInfo: { username: 'u' },
+  operation: 'CREATE' as const,
+  resource: { group: '', version: 'v1', resource: 'configmaps' },
+  namespace: 'a',
+  object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'a' } },
+  userInfo: { username: 'u' },
 };
 
 test('a map literal mixing value types is an error, as on the API server (homogeneous aggregate literals)', () => {

@@ -76,7 +76,7 @@ describe('a budget for the whole tenant', () => {
   });
 
   test('the sum of the namespaces\' quotas never exceeds the budget, key by key', () => {
-    const budget = JSON.parse(find(objects, 'ResourceQuota', 'tenant-quota', 'team-a-prod').metadata.annotations[TENANT_BUDGET_ANNOTATION]);
+    const budget = JSON.parse(find(objects, 'ResourceQuota', 'tenant-quota', 'team-a-prod').metadata.annotations![TENANT_BUDGET_ANNOTATION]);
     for (const [key, total] of Object.entries<string>(budget)) {
       const sum = ['team-a-prod', 'team-a-dev', 'team-a-test'].reduce((s, ns) => s + parseQuantity(hard(objects, ns)[key])!, 0);
       expect({ key, within: sum <= parseQuantity(total)! }).toEqual({ key, within: true });
@@ -151,12 +151,12 @@ describe('profiles', () => {
   });
 
   test('one tenant identity: the same tenant label on both namespaces', () => {
-    for (const ns of ['team-a-prod', 'team-a-dev']) expect(find(objects, 'Namespace', ns).metadata.labels['cdk8s-tenancy.io/tenant']).toBe('team-a');
+    for (const ns of ['team-a-prod', 'team-a-dev']) expect(find(objects, 'Namespace', ns).metadata.labels!['cdk8s-tenancy.io/tenant']).toBe('team-a');
   });
   test('Pod Security per namespace, the reason recorded where it is weaker', () => {
-    expect(find(objects, 'Namespace', 'team-a-prod').metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
-    expect(find(objects, 'Namespace', 'team-a-dev').metadata.labels['pod-security.kubernetes.io/enforce']).toBe('baseline');
-    expect(find(objects, 'Namespace', 'team-a-dev').metadata.annotations['cdk8s-tenancy.io/pod-security-exception']).toBe('build tools run as root');
+    expect(find(objects, 'Namespace', 'team-a-prod').metadata.labels!['pod-security.kubernetes.io/enforce']).toBe('restricted');
+    expect(find(objects, 'Namespace', 'team-a-dev').metadata.labels!['pod-security.kubernetes.io/enforce']).toBe('baseline');
+    expect(find(objects, 'Namespace', 'team-a-dev').metadata.annotations!['cdk8s-tenancy.io/pod-security-exception']).toBe('build tools run as root');
   });
   test('LimitRange per namespace', () => {
     expect(find(objects, 'LimitRange', 'tenant-limits', 'team-a-dev').spec.limits[0].default.cpu).toBe('1');

@@ -2,14 +2,14 @@ import * as ipaddr from 'ipaddr.js';
 import { grants, resolveRole, subjectKey, WRITE } from './internal/rbac-grants';
 import { anyDestination, beyondDns, dnsRules, egressIpBlocks, formatPorts, isolated, openToAnyTenant, Reachability } from './internal/reachability';
 import { workloadsAdmitted } from './internal/workloads-admitted';
+import { TENANT_BUDGET_ANNOTATION } from './tenant-quota';
 import { AuditFinding } from '../audit/audit-report';
 import { CheckDefinition, finding, TenantContext } from '../audit/kit/check';
 import { push } from '../audit/kit/model';
 import { POD_SECURITY_EXCEPTION_ANNOTATION, POD_SECURITY_LABEL_PREFIX } from '../core/labels';
-import { escalationVerbs, ISOLATION_RESOURCES, wildcardFields } from '../core/rbac-limits';
 import { parseQuantity } from '../core/quantity';
+import { escalationVerbs, ISOLATION_RESOURCES, wildcardFields } from '../core/rbac-limits';
 import { podSecurityVersionProblem } from '../core/versions';
-import { TENANT_BUDGET_ANNOTATION } from './tenant-quota';
 
 // The audit checks of what SoftTenant emits: the namespaces' Pod Security
 // labels, NetworkPolicies, quota, RBAC, and whether the workloads in them
