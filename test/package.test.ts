@@ -67,10 +67,12 @@ test('npm pack ships exactly the package: compiled code, types, the jsii assembl
     const base = src.replace(/^src\//, 'lib/').replace(/\.ts$/, '');
     expect([base, files.includes(`${base}.js`), files.includes(`${base}.d.ts`)]).toEqual([base, true, true]);
   }
-  // Measured at 0.66 MB packed, 2.9 MB unpacked (most of it the bundled
-  // yaml); the bounds catch generated code or a nested tarball slipping in.
-  expect(packed.size).toBeLessThan(1_000_000);
-  expect(packed.unpackedSize).toBeLessThan(4_000_000);
+  // Measured at 1.11 MB packed, 4.5 MB unpacked, 451 files (2026-12: the
+  // jsii assembly 0.78 MB and API.md 0.38 MB of it, grown from 0.66 / 2.9 MB
+  // with the lifecycle, ingress, budget, tenant GitOps and cost features);
+  // the bounds catch generated code or a nested tarball slipping in.
+  expect(packed.size).toBeLessThan(1_500_000);
+  expect(packed.unpackedSize).toBeLessThan(6_000_000);
 });
 
 describe('installed from the tarball into a fresh cdk8s app (no aws-cdk-lib)', () => {

@@ -16,11 +16,11 @@ export interface Identity {
 }
 
 /** The layer of the API server that refused a request. */
-export type Layer = 'rbac' | 'policy' | 'pod-security' | 'quota' | 'limit-range' | 'validation' | 'other';
+export type Layer = 'rbac' | 'policy' | 'policy-error' | 'pod-security' | 'quota' | 'limit-range' | 'validation' | 'other';
 
 export interface Denial {
   readonly layer: Layer;
-  /** The ValidatingAdmissionPolicy that denied (layer 'policy'). */
+  /** The ValidatingAdmissionPolicy that denied (layer 'policy' only: a policy that failed to evaluate is 'policy-error', named in the message). */
   readonly policy?: string;
   readonly code: number;
   readonly reason: string;
@@ -50,6 +50,9 @@ export function classify(code: number, status: any): Denial {
   const reason: string = status?.reason ?? '';
   const base = { code, reason, message };
   const vap = /ValidatingAdmissionPolicy '([^']+)' with binding '[^']*' denied request/.exec(message);
+  // A policy whose CEL fails to evaluate refuses too (failurePolicy Fail),
+  // but that is a broken guard, not a denial: it never counts as one.
+  if (vap && /resulted in error|failed to evaluate|compilation failed/.test(message)) return { ...base, layer: 'policy-error' };
   if (vap) return { ...base, layer: 'policy', policy: vap[1] };
   if (/violates PodSecurity "/.test(message)) return { ...base, layer: 'pod-security' };
   if (/exceeded quota:|failed quota:|status unknown for quota/.test(message)) return { ...base, layer: 'quota' };
