@@ -46,6 +46,12 @@ export interface ExampleSuiteOptions {
   readonly objects: () => K8sObject[];
   /** How many pod templates the example has (the test says so, so a lost workload fails). */
   readonly podTemplates: number;
+  /**
+   * Pods the example's workloads become on a real cluster beyond their
+   * templates (a mesh's sidecar injection), admitted like them.
+   * @default none
+   */
+  readonly injectedPods?: () => { source: string; pod: any; creator?: Identity }[];
 }
 
 export function exampleSuite(name: string, o: ExampleSuiteOptions): void {
@@ -92,7 +98,7 @@ export function exampleSuite(name: string, o: ExampleSuiteOptions): void {
     expect(pods).toHaveLength(o.podTemplates);
     await waitForPoliciesEnforced(client);
     const refused: string[] = [];
-    for (const { source, pod, creator } of pods) {
+    for (const { source, pod, creator } of [...pods, ...(o.injectedPods?.() ?? [])]) {
       await waitForDefaultServiceAccount(client, pod.metadata.namespace);
       await waitForQuotas(client, pod.metadata.namespace);
       const r = await client.create(pod, { as: creator, dryRun: true });
