@@ -167,3 +167,26 @@ export function outcomeText(o: Outcome | { error: string } | { other: string }):
 export function modelled(o: Outcome): boolean {
   return o.allowed || o.layer === 'rbac' || o.layer === 'policy';
 }
+
+/**
+ * Runs a case on the models and on the API server (dry run). Where the
+ * models cover the expected layer they must agree with the server (if not,
+ * the case is named: one of them is wrong), and the server must give the
+ * expected outcome. Returns the server's result, for checks of its message.
+ */
+export async function judgeCase(c: Case, objects: K8sObject[], rbac: K8sObject[], client: KubeClient): Promise<Result> {
+  const model = modelOutcome(c, objects, rbac);
+  const server = await serverOutcome(c, objects, client);
+  const covered = modelled(c.expect);
+  const verdicts = {
+    case: c.name,
+    expected: outcomeText(c.expect),
+    model: covered ? outcomeText(model) : '(layer not modelled)',
+    server: outcomeText(server.outcome),
+  };
+  if (covered && verdicts.model !== verdicts.server) {
+    throw new Error(`the model and the API server disagree on '${c.name}': model ${verdicts.model}; server ${describeResult(server.result)}`);
+  }
+  expect(verdicts).toEqual({ ...verdicts, model: covered ? verdicts.expected : verdicts.model, server: verdicts.expected });
+  return server.result;
+}

@@ -1,6 +1,6 @@
 import { App, Chart } from 'cdk8s';
 import { describeResult, Identity } from './client';
-import { ALLOWED, Case, modelOutcome, outcomeText, policy, RBAC, serverOutcome } from './differential';
+import { ALLOWED, Case, judgeCase, outcomeText, policy, RBAC, serverOutcome } from './differential';
 import { ARGOCD, applyAsGitOps, serviceAccount, useCluster, user, waitForDefaultServiceAccount, waitForPoliciesEnforced, waitForQuotas } from './fixture';
 import { find, K8sObject, synthObjects } from '../helpers/manifests';
 import {
@@ -198,13 +198,7 @@ describe('tenant lifecycle: the models and the real API server decide every case
 
   /** Runs a case on the model and the server; both must give the expected outcome. */
   async function judge(c: Case, objects: K8sObject[]): Promise<void> {
-    const model = modelOutcome(c, [...objects, ...DATA], rbac(objects));
-    const server = await serverOutcome(c, [...objects, ...DATA], cluster().client);
-    const verdicts = { case: c.name, expected: outcomeText(c.expect), model: outcomeText(model), server: outcomeText(server.outcome) };
-    if (verdicts.model !== verdicts.server) {
-      throw new Error(`the model and the API server disagree on '${c.name}': model ${verdicts.model}; server ${describeResult(server.result)}`);
-    }
-    expect(verdicts).toEqual({ ...verdicts, model: verdicts.expected, server: verdicts.expected });
+    await judgeCase(c, [...objects, ...DATA], rbac(objects), cluster().client);
   }
 
   /** Waits until the admission plugin sees a namespace's new labels (it reads them from its informer). */
