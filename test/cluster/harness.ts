@@ -62,7 +62,8 @@ export interface RunningCluster {
 const running = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
-function killGroup(p: ChildProcess, signal: NodeJS.Signals): void {
+/** Signals a child's whole process group (it runs detached, as its own group). */
+export function killGroup(p: ChildProcess, signal: NodeJS.Signals): void {
   if (p.pid === undefined || p.exitCode !== null || p.signalCode !== null) return;
   try { process.kill(-p.pid, signal); } catch { /* already gone */ }
 }
@@ -75,6 +76,13 @@ function installExitHook(): void {
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(sig, () => { for (const p of running) killGroup(p, 'SIGKILL'); process.exit(128 + 1); });
   }
+}
+
+/** Kills `child`'s process group when this process ends, however it ends (until the child exits). */
+export function killWithThisProcess(child: ChildProcess): void {
+  installExitHook();
+  running.add(child);
+  child.once('exit', () => running.delete(child));
 }
 
 /**

@@ -5,7 +5,7 @@ import * as net from 'net';
 import * as path from 'path';
 import * as YAML from 'yaml';
 import { describeResult, KubeClient } from './client';
-import { ClusterEnv, tail } from './harness';
+import { ClusterEnv, killGroup, killWithThisProcess, tail } from './harness';
 import { SHARED } from '../helpers/crd-schema';
 import { buildGoTool } from '../helpers/go-tool';
 import { K8sObject } from '../helpers/manifests';
@@ -103,13 +103,6 @@ export interface RunningHnc {
   stop(): Promise<void>;
 }
 
-const running = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-function killGroup(p: ChildProcess, signal: NodeJS.Signals): void {
-  if (p.pid === undefined || p.exitCode !== null || p.signalCode !== null) return;
-  try { process.kill(-p.pid, signal); } catch { /* already gone */ }
-}
 
 /** HNC's four CRDs, as its release installs them (../shared/schemas/hnc-v1.1.0, unmodified). */
 export function hncCrds(): K8sObject[] {
@@ -175,11 +168,6 @@ export interface StartHncOptions {
  * Resolves when its readiness endpoint answers.
  */
 export async function startHnc(binary: string, kubeconfig: string, dir: string, o: StartHncOptions): Promise<RunningHnc> {
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    // Whatever way this process ends, HNC ends with it.
-    process.on('exit', () => { for (const p of running) killGroup(p, 'SIGKILL'); });
-  }
   const probePort = await freePort();
   const args = [
     ...hncReleaseArgs(),
@@ -209,10 +197,9 @@ export async function startHnc(binary: string, kubeconfig: string, dir: string, 
     fs.writeSync(log, `# ${binary} ${args.join(' ')}\n`);
     child = spawn(binary, args, { detached: true, stdio: ['ignore', log, log], env });
     fs.closeSync(log);
-    running.add(child);
+    killWithThisProcess(child);
     const me = child;
     exited = new Promise<void>((resolve) => me.once('exit', (code, signal) => {
-      running.delete(me);
       if (!stopping && restarts < MAX_RESTARTS) {
         restarts++;
         fs.appendFileSync(logFile, `# exited (${code ?? signal}); restarted (${restarts} of at most ${MAX_RESTARTS}), as its Deployment would\n`);
