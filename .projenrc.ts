@@ -89,6 +89,10 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     jestConfig: {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
+      // Jest's default is one worker per core minus one for its own
+      // process, which idles: on the 2-core CI machine that ran the unit
+      // tier in one worker (481 s in the cold run). One per core.
+      maxWorkers: '100%',
       // The cluster tier runs apart, against real API servers (test:cluster).
       testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/cluster/'],
       moduleNameMapper: { '^cdk8s-tenancy$': '<rootDir>/src', '^cdk8s-tenancy/aws$': '<rootDir>/src/aws' },
