@@ -36,6 +36,7 @@ import { digest, floor, FloorKind, prepare } from './floor';
 // every function of `fs` in a timer (aws-cdk-lib's core/lib/private/perf.js)
 // and adds ~30 MB to the heap every garbage collection walks: a cost the
 // package's cdk8s users never pay. `measure` checks it stays unloaded.
+import { ISTIO_DEFAULT_VERSION } from '../src/core/versions';
 import { TenancyGitOps } from '../src/gitops/tenancy-gitops';
 import { TenancyGitOpsWriter } from '../src/gitops/tenancy-gitops-writer';
 import { IstioInstall, IstioTenantControlPlane } from '../src/mesh/istio-tenant-control-plane';
@@ -63,7 +64,7 @@ function tenant(app: App, i: number, variant: string): Chart {
       priorityClasses: [TenantPriorityClass.of('tenant-high', { pods: 5 })],
     });
     t.addExtension(TenantPlacement.forTenant(name));
-    t.addExtension(IstioTenantControlPlane.forTenant({ install: IstioInstall.sail('v1.26.2') }));
+    t.addExtension(IstioTenantControlPlane.forTenant({ install: IstioInstall.sail(ISTIO_DEFAULT_VERSION) }));
   } else {
     new SoftTenant(chart, 'Tenant', { name });
   }
