@@ -18,9 +18,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import * as YAML from 'yaml';
-import { SoftTenant, TenancyGitOpsWriter } from '../src';
 import { main as cli } from '../src/audit/cli';
 import { listFiles } from '../src/audit/kit/loader';
+import { TenancyGitOpsWriter } from '../src/gitops/tenancy-gitops-writer';
+import { SoftTenant } from '../src/tenant/soft-tenant';
 
 type Mode = 'generate' | 'parse' | 'audit';
 

@@ -142,6 +142,30 @@ describe('TenancyGitOpsWriter: one chart at a time', () => {
     }
   });
 
+  test('writes the bytes of cdk8s synth for text beyond ASCII, counts them, and sees a change of the same size', () => {
+    const dir = tmp();
+    const build = (note: string) => {
+      const app = new App();
+      const writer = TenancyGitOpsWriter.open(app, { outdir: dir, progress: false });
+      const chart = new Chart(app, 'notes');
+      new k8s.KubeConfigMap(chart, 'Notes', { metadata: { name: 'notes' }, data: { note, multi: `${note}\nzweite Zeile` } });
+      writer.add(chart);
+      return { result: writer.close(), expected: Yaml.stringify(...chart.toJson()) };
+    };
+    // two-, three- and four-byte UTF-8, a lone surrogate (written escaped), a control character
+    const first = build('grüße ✓ 😀 \ud800 \x07');
+    const bytes = fs.readFileSync(path.join(dir, 'charts/notes/manifests.yaml'));
+    expect(bytes.equals(Buffer.from(first.expected))).toBe(true);
+    const onDisk = first.result.files.map((f) => fs.statSync(path.join(dir, f)).size).reduce((a, b) => a + b, 0);
+    expect(first.result.bytes).toBe(onDisk);
+    expect(first.result.bytes).toBeGreaterThan(Buffer.byteLength(first.expected.replace(/[^\x00-\x7f]/g, '')));
+    // same length in bytes, other content: changed, not skipped as unchanged
+    const second = build('grüße ✓ 😀 \ud800 \x08');
+    expect(second.result.changed).toEqual(['charts/notes/manifests.yaml']);
+    expect(fs.readFileSync(path.join(dir, 'charts/notes/manifests.yaml'), 'utf8')).toBe(second.expected);
+    expect(build('grüße ✓ 😀 \ud800 \x08').result.changed).toEqual([]);
+  });
+
   test('an added chart leaves the app, so its memory can be reclaimed; the platform stays until close', () => {
     const { app, writer, released } = stream(tmp());
     expect(released).toEqual([true, true, true]);
@@ -159,7 +183,9 @@ describe('TenancyGitOpsWriter: one chart at a time', () => {
     new SoftTenant(chart, 'Tenant', { name: 'team-a', labels: { 'example.com/tier': 'gold' } });
     writer.add(chart); // ... and the process dies before close()
     const staged = snapshotDir(dir);
-    expect(Object.keys(staged).filter((f) => !(f in before))).toEqual(['.cdk8s-tenancy-staging/tenants/team-a/manifests.yaml']);
+    // staged flat, by number: the new content, the file in place untouched
+    expect(Object.keys(staged).filter((f) => !(f in before))).toEqual(['.cdk8s-tenancy-staging/0']);
+    expect(staged['.cdk8s-tenancy-staging/0']).toContain('example.com/tier: gold');
     expect(staged['tenants/team-a/manifests.yaml']).toBe(before['tenants/team-a/manifests.yaml']);
     const result = stream(dir).writer.close(); // not refused as foreign files
     expect(result.files).toEqual(first.files);

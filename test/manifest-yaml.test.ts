@@ -60,6 +60,25 @@ describe('what cdk8s synth writes, by case', () => {
     expect(stringifyManifest({ a: [[1, 2], []] })).toBe('a:\n  - - 1\n    - 2\n  - []\n');
   });
 
+  test('keys are rendered once per level: the top-level rendering of a key is never served nested, nor the reverse', () => {
+    // a key that starts like a document marker is quoted at the top level only
+    for (const order of ['nested first', 'top first']) {
+      const k = `--- ${order} ${Math.random()}`;
+      const top = { [k]: 1 };
+      const nested = { a: { [k]: 1 } };
+      const docs = order === 'nested first' ? [nested, top, nested] : [top, nested, top];
+      for (const doc of docs) same(doc);
+      expect(stringifyManifest(top)).toBe(`"${k}": 1\n`);
+      expect(stringifyManifest(nested)).toBe(`a:\n  ${k}: 1\n`);
+    }
+  });
+
+  test('a collection is empty by its contents, not by a rendering that looks empty', () => {
+    const o = { a: {}, b: [], c: { '{}': '[]' }, d: ['[]'], e: [{}], f: [[]], g: { '[]': {} }, h: '{}', i: '[]' };
+    same(o);
+    expect(stringifyManifest(o)).toBe('a: {}\nb: []\nc:\n  "{}": "[]"\nd:\n  - "[]"\ne:\n  - {}\nf:\n  - []\ng:\n  "[]": {}\nh: "{}"\ni: "[]"\n');
+  });
+
   test('key order is the object\'s own', () => {
     expect(stringifyManifest({ b: 1, a: 2, 10: 3, 2: 4 })).toBe(Yaml.stringify({ b: 1, a: 2, 10: 3, 2: 4 }));
   });

@@ -117,7 +117,7 @@ function map(obj: any, indent: string, seen: Set<object>): string {
   let out = '';
   for (let i = 0; i < keys.length; i++) {
     if (i > 0) out += '\n' + indent;
-    out += key(keys[i], indent === '') + ':' + pairValue(obj[keys[i]], inner, seen);
+    out += keyColon(keys[i], indent === '') + pairValue(obj[keys[i]], inner, seen);
   }
   return out;
 }
@@ -135,13 +135,16 @@ function seq(arr: any[], indent: string, seen: Set<object>): string {
   return out;
 }
 
-/** What follows `key:` — a collection on the next lines unless it is empty. */
+/**
+ * What follows `key:` — a collection on the next lines unless it is empty.
+ * Empty is read off the rendering: only an empty collection renders as
+ * `{}` or `[]` (a map starts with a key, which `{` would make quoted; a
+ * sequence starts with `- `), which spares counting the keys twice.
+ */
 function pairValue(v: any, indent: string, seen: Set<object>): string {
-  if (v !== null && typeof v === 'object') {
-    const empty = Array.isArray(v) ? v.length === 0 : Object.keys(v).length === 0;
-    return (empty ? ' ' : '\n' + indent) + node(v, indent, seen);
-  }
-  return ' ' + node(v, indent, seen);
+  const s = node(v, indent, seen);
+  if (v === null || typeof v !== 'object' || s === '{}' || s === '[]') return ' ' + s;
+  return '\n' + indent + s;
 }
 
 /** Any value, at `indent` (the indentation of its context, as yaml's ctx.indent). */
@@ -184,6 +187,24 @@ function singleLine(v: string): string {
     s = CONTROL.test(v) ? doubleQuoted(v) : NOT_PLAIN.test(v) || implicitType(v) ? quoted(v) : v;
     if (lines.size >= 50_000) lines.clear();
     lines.set(v, s);
+  }
+  return s;
+}
+
+/**
+ * `key:`, rendered once per key and level: a key's rendering depends on
+ * nothing but its text and whether it is at the top level (see `key`), and
+ * the same few hundred keys make up every manifest.
+ */
+const nestedKeys = new Map<string, string>();
+const topKeys = new Map<string, string>();
+function keyColon(k: string, top: boolean): string {
+  const rendered = top ? topKeys : nestedKeys;
+  let s = rendered.get(k);
+  if (s === undefined) {
+    s = key(k, top) + ':';
+    if (rendered.size >= 50_000) rendered.clear();
+    rendered.set(k, s);
   }
   return s;
 }

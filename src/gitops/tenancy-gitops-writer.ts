@@ -116,6 +116,8 @@ export class TenancyGitOpsWriter {
   private bytes = 0;
   private readonly progress: boolean;
   private lastProgress = 0;
+  /** Where each file to create or change is staged, by path: its number in the staging directory. */
+  private readonly staged = new Map<string, string>();
 
   private constructor(
     private readonly app: App,
@@ -238,7 +240,7 @@ export class TenancyGitOpsWriter {
       const full = path.join(this.outdir, file);
       fs.mkdirSync(path.dirname(full), { recursive: true });
       if (!this.known.has(file)) fs.appendFileSync(path.join(this.outdir, JOURNAL_FILE), file + '\n');
-      fs.renameSync(path.join(staging, file), full);
+      fs.renameSync(path.join(staging, this.staged.get(file)!), full);
     }
   }
 
@@ -297,23 +299,30 @@ export class TenancyGitOpsWriter {
     // the Kubernetes API reads it (an unquoted `on` or `yes` would be a
     // boolean there). Its own serializer, for speed: see manifest-yaml.ts.
     const text = stringifyManifests(objects);
-    const bytes = Buffer.from(text);
+    const size = Buffer.byteLength(text);
     // Only a file of an earlier run (or, with allowForeignFiles, anyone's)
     // can be there already: a first run reads nothing.
     const before = this.known.has(file) || this.options.allowForeignFiles ? readIfExists(path.join(this.outdir, file)) : undefined;
     // Unchanged files are not rewritten: a run after a small change touches
     // only the files of what changed.
-    if (before === undefined || !before.equals(bytes)) {
+    if (before === undefined || before.length !== size || !before.equals(Buffer.from(text))) {
       (before === undefined ? this.created : this.changed).push(file);
       if (!this.dryRun) {
-        const staged = path.join(this.outdir, STAGING_DIR, file);
-        fs.mkdirSync(path.dirname(staged), { recursive: true });
-        fs.writeFileSync(staged, bytes);
+        // Staged flat, by number, in one directory made once: a directory
+        // per file here would cost a system call per file, and `close`
+        // makes each file's own directory when it moves it into place.
+        const staged = String(this.staged.size);
+        if (this.staged.size === 0) fs.mkdirSync(path.join(this.outdir, STAGING_DIR), { recursive: true });
+        // The text itself, not a Buffer of it: writeFileSync writes a
+        // string as UTF-8 in one native call (open, write, close), without
+        // copying it into a Buffer first. The same bytes either way.
+        fs.writeFileSync(path.join(this.outdir, STAGING_DIR, staged), text);
+        this.staged.set(file, staged);
       }
     }
     this.written.add(file);
     this.objectCount += objects.length;
-    this.bytes += bytes.length;
+    this.bytes += size;
   }
 }
 
