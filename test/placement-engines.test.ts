@@ -2,6 +2,10 @@ import { App, Chart } from 'cdk8s';
 import { admit, AdmissionRequest, AdmissionResult, gatekeeperAdmit, kyvernoAdmit, kyvernoCelAdmit } from './helpers/admission';
 import { find, K8sObject, synthObjects } from './helpers/manifests';
 import { gatekeeperMutate, kyvernoCelMutate, kyvernoMutate, MutationRequest, parseLocation } from './helpers/mutation';
+import {
+  admittedCases, argocd, kubeSystem, MALICIOUS_TOLERATION as malicious, monitoring, placementCluster as cluster, pod, rejectedCases, required,
+  validationAloneCases,
+} from './helpers/placement-cases';
 import { validateAll } from './helpers/schema';
 import { PlacementEngine, SoftTenant, TenancyPlatform, TENANT_LABEL, TenantPlacement } from 'cdk8s-tenancy';
 
@@ -12,30 +16,9 @@ import { PlacementEngine, SoftTenant, TenancyPlatform, TENANT_LABEL, TenantPlace
  */
 const isConstraint = (o: K8sObject) => o.apiVersion === 'constraints.gatekeeper.sh/v1beta1';
 
-/** team-a and team-c on dedicated nodes, team-b not, one engine for the cluster. */
-function cluster(placementEngine?: PlacementEngine, platformProps: Record<string, unknown> = {}) {
-  const app = new App();
-  new TenancyPlatform(app, 'platform', { placementEngine, ...platformProps });
-  const placements: Record<string, TenantPlacement> = {};
-  for (const [name, namespaces, placed] of [['team-a', ['team-a', 'team-a-batch'], true], ['team-b', ['team-b'], false], ['team-c', ['team-c'], true]] as const) {
-    const tenant = new SoftTenant(new Chart(app, name), 'Tenant', { name, namespaces: [...namespaces] });
-    if (placed) {
-      placements[name] = TenantPlacement.forTenant(name);
-      tenant.addExtension(placements[name]);
-    }
-  }
-  return { app, objects: synthObjects(app), a: placements['team-a'], c: placements['team-c'] };
-}
-
 /** The objects of one chart of the app. */
 const inChart = (app: App, id: string) => app.charts.find((c) => c.node.id === id)!.toJson() as K8sObject[];
 
-const kubeSystem = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kube-system', labels: { 'kubernetes.io/metadata.name': 'kube-system' } } };
-const argocd = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'argocd', labels: { 'kubernetes.io/metadata.name': 'argocd' } } };
-const pod = (namespace: string, spec: Record<string, unknown> = {}) => ({
-  apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace }, spec: { containers: [{ name: 'c', image: 'nginx' }], ...spec },
-});
-const required = (...terms: unknown[]) => ({ nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms } } });
 const request = (namespace: any, object: Record<string, any>, operation: 'CREATE' | 'UPDATE' | 'DELETE' = 'CREATE', username = 'alice'): AdmissionRequest => ({
   operation,
   resource: { group: '', version: 'v1', resource: 'pods' },
@@ -56,8 +39,7 @@ const ENGINES: [string, () => PlacementEngine, Admit, Mutate][] = [
 ];
 
 describe.each(ENGINES)('%s', (engineName, engine, engineAdmit, mutate) => {
-  const { app, objects, a, c } = cluster(engine());
-  const ns = (name: string) => find(objects, 'Namespace', name);
+  const { app, objects, a, c, ns } = cluster(engine());
   /** What the engine does to a pod: mutate (in its namespace), then validate. */
   const submit = (namespace: any, spec: Record<string, unknown>, operation: 'CREATE' | 'UPDATE' = 'CREATE', username = 'alice') => {
     const mutated = mutate(objects, { pod: pod(namespace.metadata.name, spec), namespace, operation });
@@ -124,13 +106,8 @@ describe.each(ENGINES)('%s', (engineName, engine, engineAdmit, mutate) => {
     expect([other.spec.tolerations, other.spec.affinity]).toEqual([[c.toleration], required(c.nodeSelectorTerm)]);
   });
 
-  test.each([
-    ['a kube-system DaemonSet pod tolerating every taint', kubeSystem, { tolerations: [{ operator: 'Exists' }] }, 'system:serviceaccount:kube-system:daemon-set-controller'],
-    ['the GitOps controller\'s own pod', argocd, {}, 'system:serviceaccount:kube-system:replicaset-controller'],
-    ['a tenant pod created by the GitOps controller', 'team-a', {}, 'system:serviceaccount:argocd:argocd-application-controller'],
-    ['a pod of a tenant without dedicated nodes', 'team-b', { tolerations: [{ key: 'gpu', operator: 'Exists', effect: 'NoSchedule' }] }, 'alice'],
-  ])('admits %s', (_, namespace, spec, username) => {
-    const { result } = submit(typeof namespace === 'string' ? ns(namespace) : namespace, spec, 'CREATE', username);
+  test.each(admittedCases({ ns, a, c }))('admits %s', (_, namespace, spec, username) => {
+    const { result } = submit(namespace, spec, 'CREATE', username);
     expect(result).toMatchObject({ allowed: true, errors: [] });
   });
 
@@ -139,28 +116,15 @@ describe.each(ENGINES)('%s', (engineName, engine, engineAdmit, mutate) => {
     expect(engineAdmit(objects, request(ns('team-a'), pod('team-a', scheduled), 'UPDATE'))).toMatchObject({ allowed: true, errors: [] });
   });
 
-  const malicious = { operator: 'Exists' };
-  test.each([
-    ['the seed\'s malicious toleration (Exists, no key) outside any tenant', () => ns('team-b'), { tolerations: [malicious] }, /may not tolerate every taint/],
-    ['the same inside a tenant with dedicated nodes', () => ns('team-a'), { tolerations: [malicious] }, /may not tolerate every taint/],
-    ['another tenant\'s pod tolerating team-a\'s taint', () => ns('team-b'), { tolerations: [a.toleration] }, /may only tolerate the cdk8s-tenancy.io\/tenant taint of their own tenant/],
-    ['a tenant pod choosing its node', () => ns('team-a'), { nodeName: 'ip-10-0-9-9' }, /may not choose their node/],
-    ['any pod choosing its node', () => ns('team-b'), { nodeName: 'ip-10-0-9-9' }, /may not choose their node/],
-    ['a tenant pod selecting team-c\'s nodes', () => ns('team-a'), { nodeSelector: { [TENANT_LABEL]: 'team-c' } }, /may not select another tenant's nodes/],
-    ['another tenant\'s pod selecting team-a\'s nodes', () => ns('team-b'), { nodeSelector: { [TENANT_LABEL]: 'team-a' } }, /may not select another tenant's nodes/],
-  ])('rejects, mutated or not, %s', (_, namespace, spec, message) => {
-    for (const result of [submit(namespace(), spec).result, engineAdmit(objects, request(namespace(), pod(namespace().metadata.name, spec)))]) {
+  test.each(rejectedCases({ ns, a, c }))('rejects, mutated or not, %s', (_, namespace, spec, message) => {
+    for (const result of [submit(namespace, spec).result, engineAdmit(objects, request(namespace, pod(namespace.metadata.name, spec)))]) {
       expect(result.errors).toEqual([]);
       expect(result.allowed).toBe(false);
       expect(result.denials.map((d) => d.message).join('\n')).toMatch(message);
     }
   });
 
-  test.each([
-    ['team-c\'s toleration', { tolerations: [{ key: TENANT_LABEL, operator: 'Equal', value: 'team-c', effect: 'NoSchedule' }] }, /their own tenant/],
-    ['an affinity term to team-c\'s nodes', { ...{ tolerations: [] }, affinity: required({ matchExpressions: [{ key: TENANT_LABEL, operator: 'In', values: ['team-c'] }] }) }, /must tolerate and require the nodes of tenant team-a/],
-    ['no toleration or affinity', {}, /must tolerate and require the nodes of tenant team-a/],
-  ])('the validation alone (mutation webhook down) rejects a tenant pod with %s', (_, spec, message) => {
+  test.each(validationAloneCases())('the validation alone (mutation webhook down) rejects a tenant pod with %s', (_, spec, message) => {
     const result = engineAdmit(objects, request(ns('team-a'), pod('team-a', spec)));
     expect([result.allowed, result.errors]).toEqual([false, []]);
     expect(result.denials.map((d) => d.message).join('\n')).toMatch(message);
@@ -180,7 +144,6 @@ describe.each(ENGINES)('%s', (engineName, engine, engineAdmit, mutate) => {
 
   test('exempt namespaces are configurable', () => {
     const custom = cluster(engine(), { placementExemptNamespaces: ['kube-system', 'monitoring'] }).objects;
-    const monitoring = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'monitoring', labels: { 'kubernetes.io/metadata.name': 'monitoring' } } };
     expect(engineAdmit(custom, request(monitoring, pod('monitoring', { tolerations: [malicious] })))).toMatchObject({ allowed: true, evaluated: [] });
     expect(engineAdmit(objects, request(monitoring, pod('monitoring', { tolerations: [malicious] }))).allowed).toBe(false);
   });
