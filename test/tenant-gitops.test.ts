@@ -172,10 +172,21 @@ describe('the platform\'s own Applications leave Argo CD\'s default project', ()
         sourceRepos: ['https://git.example.com/platform/gitops.git'],
         destinations: [{ server: 'https://kubernetes.default.svc', namespace: '*' }],
         clusterResourceWhitelist: [{ group: '*', kind: '*' }],
+        destinationServiceAccounts: [{ server: 'https://kubernetes.default.svc', namespace: '*', defaultServiceAccount: 'argocd:argocd-application-controller' }],
       },
     });
     expect(platform.spec.project).toBe('cdk8s-tenancy');
     expect(set.spec.template.spec.project).toBe('cdk8s-tenancy');
+  });
+
+  test('with sync impersonation on (enforced by default), the platform\'s Applications sync as Argo CD\'s controller account, in Argo CD\'s namespace', () => {
+    // Without a service account for its destination, Argo CD refuses to
+    // sync (found by Argo CD's own code: test/argocd-project.test.ts).
+    const [project] = write({ repoUrl: 'https://git.example.com/platform/gitops.git', namespace: 'gitops', destinationServer: 'https://prod.example.com:6443' });
+    expect(project.spec.destinationServiceAccounts).toEqual([
+      { server: 'https://prod.example.com:6443', namespace: '*', defaultServiceAccount: 'gitops:argocd-application-controller' },
+    ]);
+    expect(project.spec.destinations).toEqual([{ server: 'https://prod.example.com:6443', namespace: '*' }]);
   });
 
   test('a project of the user\'s: used, and not written', () => {

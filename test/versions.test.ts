@@ -3,6 +3,7 @@ import * as path from 'path';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import { crdSchemas, CRD_FOLDERS } from './helpers/crd-schema';
 import {
+  ARGO_CD_CHECKED, ARGO_CD_OLDEST,
   DEFAULT_POD_SECURITY_VERSION, GATEKEEPER_NEWEST, GATEKEEPER_OLDEST, HNC_VERSION, ISTIO_DEFAULT_VERSION, ISTIO_NEWEST_PATCHES,
   istioVersions, KUBERNETES_EXTENDED_SUPPORT_MINORS, KUBERNETES_NEWEST_MINOR, KUBERNETES_OLDEST_MINOR, KUBERNETES_STANDARD_SUPPORT_MINORS,
   KYVERNO_NEWEST, podSecurityVersionProblem, SAIL_OPERATOR_VERSION, VERSIONS_CHECKED,
@@ -68,6 +69,12 @@ describe('policy engines and HNC', () => {
   });
 });
 
+test('Argo CD: the checked release is the one test/engines/argocd builds its AppProject code from', () => {
+  const goMod = fs.readFileSync(path.join(__dirname, 'engines', 'argocd', 'go.mod'), 'utf8');
+  expect(/^\s*github\.com\/argoproj\/argo-cd\/v3 (v\S+)$/m.exec(goMod)?.[1]).toBe(`v${ARGO_CD_CHECKED}`);
+  expect(Number(ARGO_CD_CHECKED.split('.')[0])).toBeGreaterThan(Number(ARGO_CD_OLDEST.split('.')[0]));
+});
+
 describe('Kubernetes', () => {
   const cdkMinors = Object.keys(eks.KubernetesVersion).map((k) => /^V1_(\d+)$/.exec(k)).filter((m) => m).map((m) => Number(m![1]));
 
@@ -97,6 +104,7 @@ test('the README\'s version table states the pins and the date they were checked
     `1.${KUBERNETES_OLDEST_MINOR} to 1.${KUBERNETES_NEWEST_MINOR}`, `\`${DEFAULT_POD_SECURITY_VERSION}\` (the oldest supported Kubernetes)`,
     `\`${ISTIO_DEFAULT_VERSION}\``, `Sail operator ${SAIL_OPERATOR_VERSION}`, `checked against ${GATEKEEPER_NEWEST}`,
     `${GATEKEEPER_OLDEST} to ${GATEKEEPER_NEWEST.split('.').slice(0, 2).join('.')}`, `checked against ${KYVERNO_NEWEST}`, `${HNC_VERSION} (`, 'dormant',
+    `Argo CD | checked against ${ARGO_CD_CHECKED}`, `${ARGO_CD_OLDEST} and later`,
     ...Object.entries(ISTIO_NEWEST_PATCHES).map(([m, p]) => `\`${m}.0\`–\`${m}.${p}\``),
   ]) {
     expect([fact, table.includes(fact)]).toEqual([fact, true]);

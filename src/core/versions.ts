@@ -129,6 +129,21 @@ export const KYVERNO_NEWEST = '1.19.0';
  */
 export const HNC_VERSION = 'v1.1.0';
 
+// -------------------------------------------------------------------- GitOps
+
+/**
+ * The Argo CD release whose own AppProject code judges the projects the
+ * library writes (`test/engines/argocd` pins `github.com/argoproj/argo-cd/v3`
+ * at it; the newest release, checked 2026-12-01).
+ */
+export const ARGO_CD_CHECKED = '3.6.1';
+
+/**
+ * The first Argo CD minor with sync impersonation
+ * (`destinationServiceAccounts`), which tenants' own projects rely on.
+ */
+export const ARGO_CD_OLDEST = '2.13';
+
 /**
  * The vcluster chart version used when none is given (checked 2026-11): the
  * tests validate the values the library writes against this release's

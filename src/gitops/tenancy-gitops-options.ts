@@ -21,8 +21,11 @@ export interface ArgoCdOptions {
   /**
    * The Argo CD project of the platform's Applications: an AppProject of
    * yours. Argo CD's `default` project is refused (it takes any repository).
+   * With Argo CD's sync impersonation on (tenants' own projects need it),
+   * give your project `destinationServiceAccounts` for its destinations:
+   * Argo CD refuses to sync an Application whose project names none.
    *
-   * @default 'cdk8s-tenancy', an AppProject the library writes, taking the platform's repository (`repoUrl`) only
+   * @default 'cdk8s-tenancy', an AppProject the library writes, taking the platform's repository (`repoUrl`) only and syncing as Argo CD's controller account (`argocd-application-controller`)
    */
   readonly project?: string;
   /** The namespace Argo CD runs in. @default 'argocd' */

@@ -19,8 +19,8 @@ const GO_NEEDED = 'The cluster tier of the tests needs the Go toolchain (Go 1.26
   + 'Install Go, put `go` on the PATH and run the tests again.';
 
 /** The `go version` line; throws a message naming what is needed when Go is missing. */
-export function goVersion(): string {
-  const r = spawnSync('go', ['version'], { encoding: 'utf8' });
+export function goVersion(toolchain?: string): string {
+  const r = spawnSync('go', ['version'], { encoding: 'utf8', env: goEnv(toolchain) });
   if (r.error || r.status !== 0) {
     throw new Error(`${GO_NEEDED}\n(running \`go version\` failed: ${r.error?.message ?? r.stderr.trim()})`);
   }
@@ -38,6 +38,19 @@ export interface GoToolOptions {
   readonly modfile?: string;
   /** Where build output goes. @default this process's stderr */
   readonly log?: (line: string) => void;
+  /**
+   * A Go toolchain newer than the local one that the module needs (its
+   * go.mod's `go` line), e.g. `go1.27.4`: the go command fetches it from
+   * the module proxy (GOTOOLCHAIN), once.
+   *
+   * @default the local Go
+   */
+  readonly toolchain?: string;
+}
+
+/** The environment of the go command: the toolchain asked for, if any. */
+function goEnv(toolchain?: string): NodeJS.ProcessEnv {
+  return toolchain ? { ...process.env, GOTOOLCHAIN: toolchain } : process.env;
 }
 
 /** Every input of a build: our sources, the module files, the Go version, the package. */
@@ -71,7 +84,7 @@ function buildKey(o: GoToolOptions, go: string): string {
  * (-trimpath) and use only the versions go.mod/go.sum pin (-mod=readonly).
  */
 export function buildGoTool(o: GoToolOptions): string {
-  const go = goVersion();
+  const go = goVersion(o.toolchain);
   const out = path.join(TOOLS_CACHE, 'bin', `${o.name}-${buildKey(o, go)}`);
   if (fs.existsSync(out)) return out;
   fs.mkdirSync(path.dirname(out), { recursive: true });
@@ -83,7 +96,7 @@ export function buildGoTool(o: GoToolOptions): string {
     execFileSync('go', ['build', '-trimpath', ...(o.modfile ? ['-modfile', o.modfile] : []), '-o', tmp, o.pkg], {
       cwd: o.moduleDir,
       stdio: ['ignore', 'inherit', 'inherit'],
-      env: { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=readonly' },
+      env: { ...goEnv(o.toolchain), CGO_ENABLED: '0', GOFLAGS: '-mod=readonly' },
     });
     // Another process may have built the same inputs meanwhile: either copy is right.
     fs.renameSync(tmp, out);

@@ -15,6 +15,13 @@ function labels() {
 export const PLATFORM_PROJECT = 'cdk8s-tenancy';
 
 /**
+ * The service account Argo CD's application controller runs as (Argo CD's
+ * install and Helm chart name it so), in Argo CD's namespace: what the
+ * platform's Applications sync as when sync impersonation is on.
+ */
+export const ARGOCD_CONTROLLER_SERVICE_ACCOUNT = 'argocd-application-controller';
+
+/**
  * `extraRepos`: the source repositories of the charts' own Applications in
  * the platform project (a vcluster's chart), which the project must take too.
  */
@@ -110,6 +117,12 @@ function platformProject(namespace: string, sourceRepos: string[], server: strin
       sourceRepos,
       destinations: [{ server, namespace: '*' }],
       clusterResourceWhitelist: [{ group: '*', kind: '*' }],
+      // With sync impersonation on (which tenants' projects need), Argo CD
+      // refuses to sync an Application whose project names no service
+      // account for its destination (application.sync.impersonation.enforced
+      // defaults to true): the platform's Applications sync as the
+      // controller's own account, with the rights they had without it.
+      destinationServiceAccounts: [{ server, namespace: '*', defaultServiceAccount: `${namespace}:${ARGOCD_CONTROLLER_SERVICE_ACCOUNT}` }],
     },
   };
 }
