@@ -33,7 +33,10 @@ const GUARDRAILS = 'cdk8s-tenancy-guardrails';
 const INHERITED_FROM = 'hnc.x-k8s.io/inherited-from';
 const INCLUDED = 'hnc.x-k8s.io/included-namespace';
 /** HNC's webhooks (the release's names). */
+const ANCHOR_WEBHOOK = 'webhook subnamespaceanchors.hnc.x-k8s.io';
+const HIERARCHY_WEBHOOK = 'webhook hierarchyconfigurations.hnc.x-k8s.io';
 const NAMESPACE_WEBHOOK = 'webhook namespaces.hnc.x-k8s.io';
+const OBJECTS_WEBHOOK = 'webhook objects.hnc.x-k8s.io';
 const HNC_API = 'hnc.x-k8s.io/v1alpha2';
 
 const app = Testing.app();
@@ -319,6 +322,130 @@ test('an anchor asking HNC for protected labels (spec.labels) is refused; one th
   const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'research-priv' }, spec: { containers: [{ name: 'c', image: 'registry.example.com/c:1', securityContext: { privileged: true } }] } };
   expectOutcome(await client.create(pod, { as: researchLead, dryRun: true }), 'pod-security');
 }, 120_000);
+
+test('the tree\'s quota holds for the tree as a whole: HNC\'s webhook on quota status refuses what each namespace\'s own quota admits', async () => {
+  const { client } = cluster();
+  const hrq = objects.find((o) => o.kind === 'HierarchicalResourceQuota' && o.metadata.namespace === 'research')!;
+  expect(hrq.spec.hard['requests.memory']).toBe('64Gi');
+  // Two pods of 40Gi: each fits the 64Gi of its namespace's quota, the two do not fit the tree's.
+  const pod = (namespace: string) => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'big', namespace },
+    spec: {
+      securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } },
+      containers: [{
+        name: 'c',
+        image: 'registry.example.com/c:1',
+        resources: { requests: { cpu: '100m', memory: '40Gi' }, limits: { cpu: '100m', memory: '40Gi' } },
+        securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+      }],
+    },
+  });
+  for (const n of ['research-exp', 'research-later']) {
+    await client.waitFor(`HNC's ResourceQuota hrq.hnc.x-k8s.io in ${n}`, async () =>
+      client.get({ apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'hrq.hnc.x-k8s.io', namespace: n } }), 60_000);
+    await waitForQuotas(client, n);
+  }
+  expectOutcome(await client.create(pod('research-exp'), { as: researchLead }), 'allowed');
+  try {
+    // A dry run is checked against the namespace's quota but writes no usage, so HNC is not asked: admitted.
+    expectOutcome(await client.create(pod('research-later'), { as: researchLead, dryRun: true }), 'allowed');
+    // For real, the quota's new usage goes to HNC's webhook, which sums the tree: refused.
+    expectOutcome(await client.create(pod('research-later'), { as: researchLead }), 'webhook resourcesquotasstatus.hnc.x-k8s.io');
+  } finally {
+    await client.delete(pod('research-exp'));
+    await client.delete(pod('research-later'));
+  }
+}, 180_000);
+
+test('an anchor outside a self-service tree is refused: by RBAC for tenants, by HNC\'s anchor webhook for the platform; where HNC\'s webhook allows, the anchors policy holds alone', async () => {
+  const { client } = cluster();
+  expectOutcome(await client.create(anchor('billing', 'billing-x'), { as: billingLead, dryRun: true }), 'rbac');
+  expectOutcome(await client.create(anchor('billing', 'billing-x'), { as: ARGOCD, dryRun: true }), ANCHOR_WEBHOOK);
+  expectOutcome(await client.create(anchor('ops', 'ops-x'), { as: ARGOCD, dryRun: true }), ANCHOR_WEBHOOK);
+  // Another tenant's namespace under a parent: both refuse; the policy runs first and is named for the tenant.
+  expectOutcome(await client.create(anchor('research', 'billing'), { as: researchLead, dryRun: true }), `policy ${ANCHORS}`);
+  expectOutcome(await client.create(anchor('research', 'billing'), { as: ARGOCD, dryRun: true }), ANCHOR_WEBHOOK);
+  // Protected labels asked of HNC: HNC's webhook allows them (they are labels it manages), the policy does not.
+  const privileged = { labels: [{ key: 'pod-security.kubernetes.io/enforce', value: 'privileged' }] };
+  expectOutcome(await client.create(anchor('research', 'research-ask', privileged), { as: ARGOCD, dryRun: true }), 'allowed');
+  expectOutcome(await client.create(anchor('research', 'research-ask', privileged), { as: researchLead, dryRun: true }), `policy ${ANCHORS}`);
+}, 60_000);
+
+test('a parent across tenants is refused by HNC\'s hierarchy webhook, to the platform too; HNC itself passes its webhooks and only the guards hold what it writes', async () => {
+  const { client } = cluster();
+  const h = await client.get(hierarchy('research-exp'));
+  const toBilling = { ...h, spec: { ...h.spec, parent: 'billing' } };
+  expectOutcome(await client.update(toBilling, { as: researchLead, dryRun: true }), 'rbac');
+  expectOutcome(await client.update(toBilling, { as: ARGOCD, dryRun: true }), HIERARCHY_WEBHOOK);
+  expectOutcome(await client.create({ ...hierarchy('billing'), spec: { parent: 'research' } }, { as: ARGOCD, dryRun: true }), HIERARCHY_WEBHOOK);
+  const root = await client.get(hierarchy('research'));
+  expectOutcome(await client.update({ ...root, spec: { ...root.spec, parent: 'billing' } }, { as: ARGOCD, dryRun: true }), HIERARCHY_WEBHOOK);
+  // HNC's webhooks let HNC's ServiceAccount do anything (their first check): the move is admitted...
+  expectOutcome(await client.update(toBilling, { as: hnc, dryRun: true }), 'allowed');
+  // ...and what HNC would then write, the namespace in billing's tree with billing's tenant, is the guards' to refuse.
+  const live = await client.get(ns('research-exp'));
+  const moved = { ...live, metadata: { ...live.metadata, labels: { ...live.metadata.labels, [TENANT_LABEL]: 'billing', 'billing.tree.hnc.x-k8s.io/depth': '1' } } };
+  expect([`policy ${SELF_SERVICE}`, `policy ${TREES}`]).toContain(outcome(await client.update(moved, { as: hnc, dryRun: true })));
+}, 60_000);
+
+test('a propagated copy is HNC\'s: the platform can neither delete one nor forge one (HNC\'s objects webhook), a tenant cannot write either (RBAC)', async () => {
+  const { client } = cluster();
+  const copy = await client.get({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'default-deny', namespace: 'research-exp' } });
+  expect(copy.metadata.labels[INHERITED_FROM]).toBe('research');
+  expectOutcome(await client.delete(copy, { as: researchLead, dryRun: true }), 'rbac');
+  expectOutcome(await client.delete(copy, { as: ARGOCD, dryRun: true }), OBJECTS_WEBHOOK);
+  const forged = {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name: 'allow-everything', namespace: 'research-exp', labels: { [INHERITED_FROM]: 'research' } },
+    spec: { podSelector: {}, policyTypes: ['Ingress'], ingress: [{}] },
+  };
+  expectOutcome(await client.create(forged, { as: ARGOCD, dryRun: true }), OBJECTS_WEBHOOK);
+  // The source, in the parent, stays the platform's to change.
+  const source = await client.get({ ...copy, metadata: { name: 'default-deny', namespace: 'research' } });
+  expectOutcome(await client.update(source, { as: ARGOCD, dryRun: true }), 'allowed');
+}, 60_000);
+
+test('a tenant admin removes the namespaces it made: a leaf at once, one with children only as HNC\'s allowCascadingDeletion says, which only the platform sets', async () => {
+  const { client } = cluster();
+  await waitForQuotas(client, 'research-exp');
+  expectOutcome(await client.create(anchor('research-exp', 'research-exp-sub'), { as: researchLead }), 'allowed');
+  await waitInTree('research-exp-sub', 'research');
+  await client.waitFor('the anchor research-exp-sub to be Ok', async () => ((await client.get(anchor('research-exp', 'research-exp-sub')))?.status?.status === 'Ok' ? true : undefined));
+
+  // research-exp has a child now: its anchor may not go (HNC's webhook), and the tenant cannot allow it.
+  const refusedDelete = await client.waitFor('HNC to know research-exp has a child', async () => {
+    const r = await client.delete(anchor('research', 'research-exp'), { as: researchLead, dryRun: true });
+    return r.ok ? undefined : r;
+  });
+  expectOutcome(refusedDelete, ANCHOR_WEBHOOK);
+  const h = await client.get(hierarchy('research-exp'));
+  expectOutcome(await client.update({ ...h, spec: { ...h.spec, allowCascadingDeletion: true } }, { as: researchLead }), 'rbac');
+  // The namespace itself is not the tenant's to delete, and goes only with its anchor, whoever asks.
+  expectOutcome(await client.delete(ns('research-exp'), { as: researchLead, dryRun: true }), 'rbac');
+  expectOutcome(await client.delete(ns('research-exp'), { as: ARGOCD, dryRun: true }), NAMESPACE_WEBHOOK);
+
+  // The platform allows cascading deletion: the tenant's deletion of the anchor is admitted (dry run), then the platform takes it back.
+  expectOutcome(await client.update({ ...h, spec: { ...h.spec, allowCascadingDeletion: true } }, { as: ARGOCD }), 'allowed');
+  const allowed = await client.waitFor('HNC to see allowCascadingDeletion on research-exp', async () => {
+    const r = await client.delete(anchor('research', 'research-exp'), { as: researchLead, dryRun: true });
+    return r.ok ? r : undefined;
+  });
+  expectOutcome(allowed, 'allowed');
+  const h2 = await client.get(hierarchy('research-exp'));
+  expectOutcome(await client.update({ ...h2, spec: { ...h2.spec, allowCascadingDeletion: false } }, { as: ARGOCD }), 'allowed');
+  await client.waitFor('HNC to see allowCascadingDeletion off again', async () =>
+    ((await client.delete(anchor('research', 'research-exp'), { as: researchLead, dryRun: true })).ok ? undefined : true));
+
+  // A leaf goes at once: the tenant deletes its anchor and HNC deletes the namespace.
+  expectOutcome(await client.delete(anchor('research-exp', 'research-exp-sub'), { as: researchLead }), 'allowed');
+  await client.waitFor('HNC to delete the namespace research-exp-sub', async () => {
+    const live = await client.get(ns('research-exp-sub'));
+    return !live || live.metadata.deletionTimestamp ? true : undefined;
+  }, 90_000);
+}, 300_000);
 
 test('HNC configured more broadly than recommended (every namespace, every protected label managed) still cannot strip labels outside a tree', async () => {
   const { client } = cluster();
