@@ -16,12 +16,14 @@ export interface Identity {
 }
 
 /** The layer of the API server that refused a request. */
-export type Layer = 'rbac' | 'policy' | 'policy-error' | 'pod-security' | 'quota' | 'limit-range' | 'validation' | 'other';
+export type Layer = 'rbac' | 'policy' | 'policy-error' | 'webhook' | 'webhook-error' | 'pod-security' | 'quota' | 'limit-range' | 'validation' | 'other';
 
 export interface Denial {
   readonly layer: Layer;
   /** The ValidatingAdmissionPolicy that denied (layer 'policy' only: a policy that failed to evaluate is 'policy-error', named in the message). */
   readonly policy?: string;
+  /** The admission webhook that denied (layer 'webhook'; a webhook that could not be called is 'webhook-error', named in the message). */
+  readonly webhook?: string;
   readonly code: number;
   readonly reason: string;
   readonly message: string;
@@ -54,6 +56,11 @@ export function classify(code: number, status: any): Denial {
   // but that is a broken guard, not a denial: it never counts as one.
   if (vap && /resulted in error|failed to evaluate|compilation failed/.test(message)) return { ...base, layer: 'policy-error' };
   if (vap) return { ...base, layer: 'policy', policy: vap[1] };
+  // A webhook that cannot be reached or answers late refuses too when it
+  // fails closed; like a policy that fails to evaluate, never a denial.
+  if (/failed calling webhook "/.test(message)) return { ...base, layer: 'webhook-error' };
+  const webhook = /admission webhook "([^"]+)" denied the request/.exec(message);
+  if (webhook) return { ...base, layer: 'webhook', webhook: webhook[1] };
   if (/violates PodSecurity "/.test(message)) return { ...base, layer: 'pod-security' };
   if (/exceeded quota:|failed quota:|status unknown for quota/.test(message)) return { ...base, layer: 'quota' };
   if (/(maximum|minimum) (cpu|memory|ephemeral-storage) usage per|LimitRange/.test(message)) return { ...base, layer: 'limit-range' };
@@ -65,7 +72,8 @@ export function classify(code: number, status: any): Denial {
 /** One line saying what happened, for test failures. */
 export function describeResult(r: Result): string {
   if (r.ok) return `allowed (${r.code})`;
-  return `refused by ${r.denial.layer}${r.denial.policy ? ` (${r.denial.policy})` : ''}: ${r.denial.code} ${r.denial.message}`;
+  const name = r.denial.policy ?? r.denial.webhook;
+  return `refused by ${r.denial.layer}${name ? ` (${name})` : ''}: ${r.denial.code} ${r.denial.message}`;
 }
 
 interface ResourceInfo {

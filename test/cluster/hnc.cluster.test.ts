@@ -3,7 +3,10 @@ import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
 import { describeResult, Result } from './client';
 import { ARGOCD, applyAsGitOps, installControllerNamespaces, installCrds, serviceAccount, useCluster, user, waitForPoliciesEnforced, waitForQuotas } from './fixture';
-import { buildHncManager, HNC_NAMESPACE, HNC_SERVICE_ACCOUNT, hncIdentity, hncReleaseRbac, RunningHnc, startHnc, waitForQuotaCounting } from './hnc';
+import {
+  buildHncManager, HNC_NAMESPACE, HNC_SERVICE_ACCOUNT, hncIdentity, hncReleaseRbac, hncReleaseWebhooks, HncWebhookServing, hncWebhookServing,
+  installHncWebhooks, RunningHnc, startHnc, waitForQuotaCounting,
+} from './hnc';
 import { selfservice } from '../../examples/selfservice/app';
 import { HNC_V1_1_0_RBAC } from '../fixtures/hnc-v1.1.0-rbac';
 import { synthObjects } from '../helpers/manifests';
@@ -13,11 +16,14 @@ import { SoftTenant, TENANT_LABEL, TenantMember, TenantPlacement, TenantSandbox,
  * Self-service namespaces with the real HNC (its manager built from its Go
  * module, see hnc.ts) against the real API server: the selfservice
  * example's output applied by the GitOps controller, HNC run with its
- * release's RBAC and the arguments TenantSelfService.hncManagerArgs
- * returns, a tenant admin creating a namespace, and the attacks of #16
- * against what HNC really writes. A third tenant, `ops`, is added to the
- * example's app with a sandbox and dedicated nodes: the labels HNC must not
- * strip from a namespace outside any tree.
+ * release's RBAC, its release's admission webhooks (served on loopback) and
+ * the arguments TenantSelfService.hncManagerArgs returns, a tenant admin
+ * creating and removing namespaces, and the attacks of #16 against what HNC
+ * really writes and really admits. Every refusal names its layer: RBAC, a
+ * policy of the library, or one of HNC's webhooks (which run after the
+ * policies: a request both refuse is named by the policy). A third tenant,
+ * `ops`, is added to the example's app with a sandbox and dedicated nodes:
+ * the labels HNC must not strip from a namespace outside any tree.
  */
 
 const SELF_SERVICE = 'cdk8s-tenancy-self-service';
@@ -25,6 +31,12 @@ const ANCHORS = 'cdk8s-tenancy-self-service-anchors';
 const TREES = 'cdk8s-tenancy-self-service-trees';
 const GUARDRAILS = 'cdk8s-tenancy-guardrails';
 const INHERITED_FROM = 'hnc.x-k8s.io/inherited-from';
+const INCLUDED = 'hnc.x-k8s.io/included-namespace';
+/** HNC's webhooks (the release's names). */
+const ANCHOR_WEBHOOK = 'webhook subnamespaceanchors.hnc.x-k8s.io';
+const HIERARCHY_WEBHOOK = 'webhook hierarchyconfigurations.hnc.x-k8s.io';
+const NAMESPACE_WEBHOOK = 'webhook namespaces.hnc.x-k8s.io';
+const OBJECTS_WEBHOOK = 'webhook objects.hnc.x-k8s.io';
 const HNC_API = 'hnc.x-k8s.io/v1alpha2';
 
 const app = Testing.app();
@@ -48,10 +60,18 @@ const hierarchy = (namespace: string) => ({ apiVersion: HNC_API, kind: 'Hierarch
 const protectedLabels = (labels: Record<string, string> = {}) =>
   Object.fromEntries(Object.entries(labels).filter(([k]) => k.startsWith('cdk8s-tenancy.io/') || k.startsWith('pod-security.kubernetes.io/')).sort());
 
-/** `allowed`, or the layer that refused (a policy by name), for toEqual with the request's whole story on failure. */
+/** `allowed`, or the layer that refused (a policy or webhook by name), for toEqual with the request's whole story on failure. */
 function outcome(r: Result): string {
   if (r.ok) return 'allowed';
-  return r.denial.layer === 'policy' ? `policy ${r.denial.policy}` : r.denial.layer;
+  if (r.denial.layer === 'policy') return `policy ${r.denial.policy}`;
+  if (r.denial.layer === 'webhook') return `webhook ${r.denial.webhook}`;
+  return r.denial.layer;
+}
+/** `expected` as a matcher that lets the API server add its defaults, at any depth (lists keep their length and order). */
+function withServerDefaults(expected: any): any {
+  if (Array.isArray(expected)) return expected.map(withServerDefaults);
+  if (expected && typeof expected === 'object') return expect.objectContaining(Object.fromEntries(Object.entries(expected).map(([k, v]) => [k, withServerDefaults(v)])));
+  return expected;
 }
 function expectOutcome(r: Result, expected: string): void {
   if (outcome(r) !== expected) process.stderr.write(`[hnc] expected ${expected}: ${describeResult(r)}\n`);
@@ -62,6 +82,7 @@ const cluster = useCluster('hnc');
 let dir = '';
 let kubeconfig = '';
 let hncBinary = '';
+let serving: HncWebhookServing;
 let running: RunningHnc | undefined;
 
 beforeAll(async () => {
@@ -78,7 +99,11 @@ beforeAll(async () => {
   const failures = await applyAsGitOps(client, objects);
   expect(failures.map((f) => `${f.object}: ${describeResult(f.result)}`)).toEqual([]);
   await waitForPoliciesEnforced(client);
-  running = await startHnc(hncBinary, kubeconfig, dir, { args: hncArgs });
+  // HNC's webhooks as its release installs them, with its Deployment: from
+  // here on, HNC's validation of namespaces fails closed until it serves.
+  serving = await hncWebhookServing(dir, (line) => process.stderr.write(`[hnc] ${line}\n`));
+  await installHncWebhooks(client, serving, hncArgs);
+  running = await startHnc(hncBinary, kubeconfig, dir, { args: hncArgs, webhooks: serving });
 }, 1_500_000);
 
 afterAll(async () => {
@@ -109,6 +134,46 @@ test('HNC runs with its release\'s RBAC: it may write every namespace and RoleBi
   expect(await review('create', 'rolebindings', 'rbac.authorization.k8s.io', 'billing')).toBe(true);
   expect(await review('update', 'validatingadmissionpolicies', 'admissionregistration.k8s.io')).toBe(true);
 });
+
+test('HNC\'s webhooks run as its release configures them (only where they are reached differs), and the API server calls them', async () => {
+  const { client } = cluster();
+  const release = hncReleaseWebhooks({ hrq: true });
+  expect(release.map((o) => `${o.kind} ${o.metadata.name}`)).toEqual(['MutatingWebhookConfiguration hnc-mutating-webhook-configuration', 'ValidatingWebhookConfiguration hnc-validating-webhook-configuration']);
+  for (const shipped of release) {
+    const live = await client.get(shipped);
+    expect(live.webhooks.map((w: any) => w.name)).toEqual(shipped.webhooks.map((w: any) => w.name));
+    for (const [i, w] of (shipped.webhooks as any[]).entries()) {
+      const { clientConfig, ...rest } = w;
+      // Everything the release sets, as set (the server only adds its defaults, e.g. a rule's scope).
+      expect(live.webhooks[i]).toEqual(withServerDefaults(rest));
+      expect(live.webhooks[i].clientConfig).toEqual({ url: `https://127.0.0.1:${serving.port}${clientConfig.service.path}`, caBundle: serving.caBundle });
+    }
+  }
+  // The release's variant with --enable-hrq: its two HierarchicalResourceQuota webhooks on top of the default's.
+  const names = (o: any) => o.webhooks.map((w: any) => w.name).sort();
+  expect(names(release[1]).filter((n: string) => !names(hncReleaseWebhooks({ hrq: false })[1]).includes(n))).toEqual(['hrq.hnc.x-k8s.io', 'resourcesquotasstatus.hnc.x-k8s.io']);
+
+  // Called: a tree label only HNC may set, asked for by the platform itself (which no policy of the library refuses).
+  const billing = await client.get(ns('billing'));
+  const treeLabelled = { ...billing, metadata: { ...billing.metadata, labels: { ...billing.metadata.labels, 'elsewhere.tree.hnc.x-k8s.io/depth': '1' } } };
+  expectOutcome(await client.update(treeLabelled, { as: ARGOCD, dryRun: true }), NAMESPACE_WEBHOOK);
+  // The mutating webhook labels every namespace HNC manages (the objects webhook's selector), on any write.
+  const research = await client.get(ns('research'));
+  const withoutIncluded = Object.fromEntries(Object.entries(research.metadata.labels as Record<string, string>).filter(([k]) => k !== INCLUDED));
+  const written = await client.update({ ...research, metadata: { ...research.metadata, labels: withoutIncluded } }, { as: ARGOCD, dryRun: true });
+  expectOutcome(written, 'allowed');
+  expect(written.ok && written.body.metadata.labels[INCLUDED]).toBe('true');
+}, 60_000);
+
+test('the platform\'s output, applied again by the GitOps controller, passes HNC\'s webhooks', async () => {
+  const { client } = cluster();
+  const failures: string[] = [];
+  for (const o of objects) {
+    const r = await client.apply(o, { as: ARGOCD, fieldManager: 'argocd-controller', dryRun: true });
+    if (!r.ok) failures.push(`${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}: ${describeResult(r)}`);
+  }
+  expect(failures).toEqual([]);
+}, 120_000);
 
 test('a tenant admin creates a namespace: HNC creates it with the tenant\'s labels and copies the parent\'s RoleBindings, NetworkPolicies and LimitRange', async () => {
   const { client } = cluster();
@@ -258,6 +323,130 @@ test('an anchor asking HNC for protected labels (spec.labels) is refused; one th
   expectOutcome(await client.create(pod, { as: researchLead, dryRun: true }), 'pod-security');
 }, 120_000);
 
+test('the tree\'s quota holds for the tree as a whole: HNC\'s webhook on quota status refuses what each namespace\'s own quota admits', async () => {
+  const { client } = cluster();
+  const hrq = objects.find((o) => o.kind === 'HierarchicalResourceQuota' && o.metadata.namespace === 'research')!;
+  expect(hrq.spec.hard['requests.memory']).toBe('64Gi');
+  // Two pods of 40Gi: each fits the 64Gi of its namespace's quota, the two do not fit the tree's.
+  const pod = (namespace: string) => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'big', namespace },
+    spec: {
+      securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } },
+      containers: [{
+        name: 'c',
+        image: 'registry.example.com/c:1',
+        resources: { requests: { cpu: '100m', memory: '40Gi' }, limits: { cpu: '100m', memory: '40Gi' } },
+        securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+      }],
+    },
+  });
+  for (const n of ['research-exp', 'research-later']) {
+    await client.waitFor(`HNC's ResourceQuota hrq.hnc.x-k8s.io in ${n}`, async () =>
+      client.get({ apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'hrq.hnc.x-k8s.io', namespace: n } }), 60_000);
+    await waitForQuotas(client, n);
+  }
+  expectOutcome(await client.create(pod('research-exp'), { as: researchLead }), 'allowed');
+  try {
+    // A dry run is checked against the namespace's quota but writes no usage, so HNC is not asked: admitted.
+    expectOutcome(await client.create(pod('research-later'), { as: researchLead, dryRun: true }), 'allowed');
+    // For real, the quota's new usage goes to HNC's webhook, which sums the tree: refused.
+    expectOutcome(await client.create(pod('research-later'), { as: researchLead }), 'webhook resourcesquotasstatus.hnc.x-k8s.io');
+  } finally {
+    await client.delete(pod('research-exp'));
+    await client.delete(pod('research-later'));
+  }
+}, 180_000);
+
+test('an anchor outside a self-service tree is refused: by RBAC for tenants, by HNC\'s anchor webhook for the platform; where HNC\'s webhook allows, the anchors policy holds alone', async () => {
+  const { client } = cluster();
+  expectOutcome(await client.create(anchor('billing', 'billing-x'), { as: billingLead, dryRun: true }), 'rbac');
+  expectOutcome(await client.create(anchor('billing', 'billing-x'), { as: ARGOCD, dryRun: true }), ANCHOR_WEBHOOK);
+  expectOutcome(await client.create(anchor('ops', 'ops-x'), { as: ARGOCD, dryRun: true }), ANCHOR_WEBHOOK);
+  // Another tenant's namespace under a parent: both refuse; the policy runs first and is named for the tenant.
+  expectOutcome(await client.create(anchor('research', 'billing'), { as: researchLead, dryRun: true }), `policy ${ANCHORS}`);
+  expectOutcome(await client.create(anchor('research', 'billing'), { as: ARGOCD, dryRun: true }), ANCHOR_WEBHOOK);
+  // Protected labels asked of HNC: HNC's webhook allows them (they are labels it manages), the policy does not.
+  const privileged = { labels: [{ key: 'pod-security.kubernetes.io/enforce', value: 'privileged' }] };
+  expectOutcome(await client.create(anchor('research', 'research-ask', privileged), { as: ARGOCD, dryRun: true }), 'allowed');
+  expectOutcome(await client.create(anchor('research', 'research-ask', privileged), { as: researchLead, dryRun: true }), `policy ${ANCHORS}`);
+}, 60_000);
+
+test('a parent across tenants is refused by HNC\'s hierarchy webhook, to the platform too; HNC itself passes its webhooks and only the guards hold what it writes', async () => {
+  const { client } = cluster();
+  const h = await client.get(hierarchy('research-exp'));
+  const toBilling = { ...h, spec: { ...h.spec, parent: 'billing' } };
+  expectOutcome(await client.update(toBilling, { as: researchLead, dryRun: true }), 'rbac');
+  expectOutcome(await client.update(toBilling, { as: ARGOCD, dryRun: true }), HIERARCHY_WEBHOOK);
+  expectOutcome(await client.create({ ...hierarchy('billing'), spec: { parent: 'research' } }, { as: ARGOCD, dryRun: true }), HIERARCHY_WEBHOOK);
+  const root = await client.get(hierarchy('research'));
+  expectOutcome(await client.update({ ...root, spec: { ...root.spec, parent: 'billing' } }, { as: ARGOCD, dryRun: true }), HIERARCHY_WEBHOOK);
+  // HNC's webhooks let HNC's ServiceAccount do anything (their first check): the move is admitted...
+  expectOutcome(await client.update(toBilling, { as: hnc, dryRun: true }), 'allowed');
+  // ...and what HNC would then write, the namespace in billing's tree with billing's tenant, is the guards' to refuse.
+  const live = await client.get(ns('research-exp'));
+  const moved = { ...live, metadata: { ...live.metadata, labels: { ...live.metadata.labels, [TENANT_LABEL]: 'billing', 'billing.tree.hnc.x-k8s.io/depth': '1' } } };
+  expect([`policy ${SELF_SERVICE}`, `policy ${TREES}`]).toContain(outcome(await client.update(moved, { as: hnc, dryRun: true })));
+}, 60_000);
+
+test('a propagated copy is HNC\'s: the platform can neither delete one nor forge one (HNC\'s objects webhook), a tenant cannot write either (RBAC)', async () => {
+  const { client } = cluster();
+  const copy = await client.get({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'default-deny', namespace: 'research-exp' } });
+  expect(copy.metadata.labels[INHERITED_FROM]).toBe('research');
+  expectOutcome(await client.delete(copy, { as: researchLead, dryRun: true }), 'rbac');
+  expectOutcome(await client.delete(copy, { as: ARGOCD, dryRun: true }), OBJECTS_WEBHOOK);
+  const forged = {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name: 'allow-everything', namespace: 'research-exp', labels: { [INHERITED_FROM]: 'research' } },
+    spec: { podSelector: {}, policyTypes: ['Ingress'], ingress: [{}] },
+  };
+  expectOutcome(await client.create(forged, { as: ARGOCD, dryRun: true }), OBJECTS_WEBHOOK);
+  // The source, in the parent, stays the platform's to change.
+  const source = await client.get({ ...copy, metadata: { name: 'default-deny', namespace: 'research' } });
+  expectOutcome(await client.update(source, { as: ARGOCD, dryRun: true }), 'allowed');
+}, 60_000);
+
+test('a tenant admin removes the namespaces it made: a leaf at once, one with children only as HNC\'s allowCascadingDeletion says, which only the platform sets', async () => {
+  const { client } = cluster();
+  await waitForQuotas(client, 'research-exp');
+  expectOutcome(await client.create(anchor('research-exp', 'research-exp-sub'), { as: researchLead }), 'allowed');
+  await waitInTree('research-exp-sub', 'research');
+  await client.waitFor('the anchor research-exp-sub to be Ok', async () => ((await client.get(anchor('research-exp', 'research-exp-sub')))?.status?.status === 'Ok' ? true : undefined));
+
+  // research-exp has a child now: its anchor may not go (HNC's webhook), and the tenant cannot allow it.
+  const refusedDelete = await client.waitFor('HNC to know research-exp has a child', async () => {
+    const r = await client.delete(anchor('research', 'research-exp'), { as: researchLead, dryRun: true });
+    return r.ok ? undefined : r;
+  });
+  expectOutcome(refusedDelete, ANCHOR_WEBHOOK);
+  const h = await client.get(hierarchy('research-exp'));
+  expectOutcome(await client.update({ ...h, spec: { ...h.spec, allowCascadingDeletion: true } }, { as: researchLead }), 'rbac');
+  // The namespace itself is not the tenant's to delete, and goes only with its anchor, whoever asks.
+  expectOutcome(await client.delete(ns('research-exp'), { as: researchLead, dryRun: true }), 'rbac');
+  expectOutcome(await client.delete(ns('research-exp'), { as: ARGOCD, dryRun: true }), NAMESPACE_WEBHOOK);
+
+  // The platform allows cascading deletion: the tenant's deletion of the anchor is admitted (dry run), then the platform takes it back.
+  expectOutcome(await client.update({ ...h, spec: { ...h.spec, allowCascadingDeletion: true } }, { as: ARGOCD }), 'allowed');
+  const allowed = await client.waitFor('HNC to see allowCascadingDeletion on research-exp', async () => {
+    const r = await client.delete(anchor('research', 'research-exp'), { as: researchLead, dryRun: true });
+    return r.ok ? r : undefined;
+  });
+  expectOutcome(allowed, 'allowed');
+  const h2 = await client.get(hierarchy('research-exp'));
+  expectOutcome(await client.update({ ...h2, spec: { ...h2.spec, allowCascadingDeletion: false } }, { as: ARGOCD }), 'allowed');
+  await client.waitFor('HNC to see allowCascadingDeletion off again', async () =>
+    ((await client.delete(anchor('research', 'research-exp'), { as: researchLead, dryRun: true })).ok ? undefined : true));
+
+  // A leaf goes at once: the tenant deletes its anchor and HNC deletes the namespace.
+  expectOutcome(await client.delete(anchor('research-exp', 'research-exp-sub'), { as: researchLead }), 'allowed');
+  await client.waitFor('HNC to delete the namespace research-exp-sub', async () => {
+    const live = await client.get(ns('research-exp-sub'));
+    return !live || live.metadata.deletionTimestamp ? true : undefined;
+  }, 90_000);
+}, 300_000);
+
 test('HNC configured more broadly than recommended (every namespace, every protected label managed) still cannot strip labels outside a tree', async () => {
   const { client } = cluster();
   await running?.stop();
@@ -266,7 +455,7 @@ test('HNC configured more broadly than recommended (every namespace, every prote
     '--managed-namespace-label=cdk8s-tenancy\\.io/.*',
     '--managed-namespace-label=pod-security\\.kubernetes\\.io/.*',
   ];
-  running = await startHnc(hncBinary, kubeconfig, dir, { args: broad, logName: 'hnc-manager-broad.log' });
+  running = await startHnc(hncBinary, kubeconfig, dir, { args: broad, webhooks: serving, logName: 'hnc-manager-broad.log' });
   // HNC now manages billing and ops and tries to remove the managed labels no hierarchy set there.
   const log = path.join(dir, 'hnc-manager-broad.log');
   await client.waitFor('HNC to be refused by the self-service guard on billing and ops (its log)', async () => {
@@ -278,6 +467,6 @@ test('HNC configured more broadly than recommended (every namespace, every prote
     expect(protectedLabels(live.metadata.labels)).toEqual(protectedLabels(declared(name).metadata.labels));
   }
   await running?.stop();
-  running = await startHnc(hncBinary, kubeconfig, dir, { args: hncArgs, logName: 'hnc-manager-2.log' });
+  running = await startHnc(hncBinary, kubeconfig, dir, { args: hncArgs, webhooks: serving, logName: 'hnc-manager-2.log' });
 }, 240_000);
 

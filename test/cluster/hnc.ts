@@ -17,12 +17,15 @@ import { K8sObject } from '../helpers/manifests';
  * the tier as HNC's release runs it in a cluster: as the `default`
  * ServiceAccount of `hnc-system`, holding exactly the RBAC of the release's
  * manifests (read from the module's config/ at run time, never copied),
- * authenticated by a token of the TokenRequest API. Its process runs in its
- * own process group, killed when the test stops it or the test process
+ * authenticated by a token of the TokenRequest API, with its admission
+ * webhooks on, configured as the release configures them (see
+ * hncReleaseWebhooks) except where they are reached. Its process runs in
+ * its own process group, killed when the test stops it or the test process
  * ends; its log is kept next to the control plane's.
  */
 
 const MODULE_DIR = path.join(__dirname, '..', 'engines', 'hnc');
+const WEBHOOK_CERT_MODULE_DIR = path.join(__dirname, '..', 'engines', 'webhook-cert');
 const HNC_MODULE = 'sigs.k8s.io/hierarchical-namespaces';
 
 /** The namespace and the ServiceAccount of the release (kustomize `namespace:` and the manifests' subject). */
@@ -81,6 +84,132 @@ export function hncReleaseArgs(moduleDir = hncModuleDir()): string[] {
   const args: string[] = deployment?.spec.template.spec.containers.find((c: any) => c.name === 'manager')?.args ?? [];
   if (args.length === 0) throw new Error('no manager arguments in HNC\'s config/manager/manager.yaml');
   return args.filter((a) => !/^--(webhook-server-port|metrics-addr)=/.test(a));
+}
+
+/** A plain object (a YAML map), not a list or a scalar. */
+function isMap(v: unknown): v is Record<string, any> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * `patch` merged into `base` as kustomize's strategic merge does for the
+ * webhook configurations HNC's kustomizations patch: maps merge key by key,
+ * lists are replaced, except `webhooks`, merged by `name` (its patch merge
+ * key in admissionregistration/v1), the patch's items first, in its order,
+ * then the base's others (the order kustomize writes).
+ */
+function strategicMerge(base: Record<string, any>, patch: Record<string, any>): Record<string, any> {
+  const out: Record<string, any> = { ...base };
+  for (const [k, v] of Object.entries(patch)) {
+    if (k === 'webhooks' && Array.isArray(v) && Array.isArray(base[k])) {
+      const patched = v.map((p: any) => {
+        const b = base[k].find((x: any) => x.name === p.name);
+        return b ? strategicMerge(b, p) : p;
+      });
+      out[k] = [...patched, ...base[k].filter((b: any) => !v.some((p: any) => p.name === b.name))];
+    } else if (isMap(v) && isMap(base[k])) {
+      out[k] = strategicMerge(base[k], v);
+    } else {
+      out[k] = v;
+    }
+  }
+  return out;
+}
+
+/** The release's Service in front of the webhooks (config/webhook/service.yaml, kustomized). */
+export const HNC_WEBHOOK_SERVICE = { name: `${HNC_NAME_PREFIX}webhook-service`, namespace: HNC_NAMESPACE };
+
+/**
+ * HNC's webhook configurations as its release ships them: the variant
+ * `hrq` (`config/variants/hrq`: the default `default-cc` plus
+ * `--enable-hrq` and the HierarchicalResourceQuota webhooks) when the
+ * manager runs with `--enable-hrq`, as TenantSelfService.hncManagerArgs
+ * asks, else `default-cc`. Made as `kustomize build` makes them from the
+ * module's config/ (read at run time, never copied): config/webhook's
+ * manifests with its webhook_patch.yaml (the objects webhook limited to
+ * namespaces labelled `hnc.x-k8s.io/included-namespace`, 2 s), then the
+ * variant's patch; names prefixed `hnc-`, clientConfig pointing at the
+ * Service `hnc-webhook-service` of `hnc-system`. Checked equal, when
+ * written, to `kubectl kustomize config/variants/hrq` and `default-cc`
+ * (kustomize v5.5.0).
+ */
+export function hncReleaseWebhooks(o: { readonly hrq: boolean }, moduleDir = hncModuleDir()): K8sObject[] {
+  const config = path.join(moduleDir, 'config');
+  const patchFiles = [path.join(config, 'webhook', 'webhook_patch.yaml'), ...(o.hrq ? [path.join(config, 'variants', 'hrq', 'webhook_patch.yaml')] : [])];
+  const patches = patchFiles.flatMap(readYaml);
+  return readYaml(path.join(config, 'webhook', 'manifests.yaml')).map((doc) => {
+    const merged = patches.filter((p) => p.kind === doc.kind && p.metadata.name === doc.metadata.name)
+      .reduce((acc, p) => strategicMerge(acc, p) as K8sObject, doc);
+    const { creationTimestamp, ...metadata } = merged.metadata as K8sObject['metadata'] & { creationTimestamp?: unknown };
+    return {
+      ...merged,
+      metadata: { ...metadata, name: HNC_NAME_PREFIX + metadata.name },
+      webhooks: merged.webhooks.map((w: any) => ({
+        ...w,
+        clientConfig: { ...w.clientConfig, service: { ...w.clientConfig.service, ...HNC_WEBHOOK_SERVICE } },
+      })),
+    };
+  });
+}
+
+/**
+ * Where HNC's webhooks are served on this machine: a port chosen at run
+ * time and a serving certificate for 127.0.0.1 made for the run (by
+ * test/engines/webhook-cert, Go's crypto/x509). In a cluster the release
+ * has HNC make its own certificate for its Service's DNS name and write the
+ * CA into the webhook configurations (`--enable-internal-cert-management`,
+ * added by its default variants); no Service can be reached here, so that
+ * flag is left off — HNC then serves what it finds in its certificate
+ * directory, as in the release's cert-manager variant (`default-cm`) — and
+ * the configurations are given the CA and a URL on loopback instead.
+ */
+export interface HncWebhookServing {
+  readonly port: number;
+  /**
+   * HNC's TMPDIR: HNC v1.1 names no certificate directory, so
+   * controller-runtime's default, `$TMPDIR/k8s-webhook-server/serving-certs`,
+   * holds tls.crt and tls.key (the release mounts its Secret at the same
+   * path under /tmp).
+   */
+  readonly tmpDir: string;
+  /** The CA, base64 PEM, for the configurations' caBundle. */
+  readonly caBundle: string;
+}
+
+/** Makes the serving certificate of HNC's webhooks in `dir` and chooses their port. */
+export async function hncWebhookServing(dir: string, log?: (line: string) => void): Promise<HncWebhookServing> {
+  const tool = buildGoTool({ moduleDir: WEBHOOK_CERT_MODULE_DIR, pkg: '.', name: 'webhook-cert', log });
+  const tmpDir = path.join(dir, 'hnc-tmp');
+  const certDir = path.join(tmpDir, 'k8s-webhook-server', 'serving-certs');
+  execFileSync(tool, ['-dir', certDir, '-hosts', '127.0.0.1', '-name', `${HNC_WEBHOOK_SERVICE.name}.${HNC_WEBHOOK_SERVICE.namespace}.svc`]);
+  return { port: await freePort(), tmpDir, caBundle: fs.readFileSync(path.join(certDir, 'ca.crt')).toString('base64') };
+}
+
+/**
+ * The release's webhook configurations (hncReleaseWebhooks, the `hrq`
+ * variant when `args` hold `--enable-hrq`) with one change: each
+ * webhook's clientConfig is the URL of its path on 127.0.0.1 at the
+ * serving port, and the serving CA. Rules, failure policies, side effects,
+ * selectors and timeouts are the release's.
+ */
+export function hncWebhookConfigurations(serving: HncWebhookServing, args: string[], moduleDir = hncModuleDir()): K8sObject[] {
+  return hncReleaseWebhooks({ hrq: args.includes('--enable-hrq') }, moduleDir).map((o) => ({
+    ...o,
+    webhooks: o.webhooks.map((w: any) => ({
+      ...w,
+      clientConfig: { url: `https://127.0.0.1:${serving.port}${w.clientConfig.service.path}`, caBundle: serving.caBundle },
+    })),
+  }));
+}
+
+/** Installs HNC's webhook configurations for `serving` (idempotent); returns them. */
+export async function installHncWebhooks(client: KubeClient, serving: HncWebhookServing, args: string[]): Promise<K8sObject[]> {
+  const configs = hncWebhookConfigurations(serving, args);
+  for (const o of configs) {
+    const r = await client.apply(o, { fieldManager: 'hnc-install' });
+    if (!r.ok) throw new Error(`installing HNC's ${o.kind} ${o.metadata.name}: ${describeResult(r)}`);
+  }
+  return configs;
 }
 
 function freePort(): Promise<number> {
@@ -154,6 +283,8 @@ export async function hncIdentity(client: KubeClient, env: ClusterEnv, dir: stri
 export interface StartHncOptions {
   /** Arguments on top of the release's (e.g. `TenantSelfService.hncManagerArgs`). */
   readonly args: string[];
+  /** Where its webhooks serve (hncWebhookServing; the configurations: installHncWebhooks). */
+  readonly webhooks: HncWebhookServing;
   /** The log's name in `dir`. @default 'hnc-manager.log' */
   readonly logName?: string;
   /** How long to wait for its readiness. @default 120 s */
@@ -162,16 +293,19 @@ export interface StartHncOptions {
 
 /**
  * Starts HNC's manager against the cluster of `env` as HNC's ServiceAccount,
- * with the release's arguments and `o.args`, webhooks off (see the README of
- * the cluster tier: the library's ValidatingAdmissionPolicies are under
- * test, and HNC's webhooks need a Service the API server can reach).
- * Resolves when its readiness endpoint answers.
+ * with the release's arguments and `o.args`, its webhooks served on the
+ * port and with the certificate of `o.webhooks` (internal certificate
+ * management off: see HncWebhookServing). HNC names no address to listen
+ * on, so its webhook server, like its Deployment's, listens on every
+ * interface, at a port chosen at run time; the API server calls it on
+ * 127.0.0.1. Resolves when its readiness endpoint answers, which with
+ * webhooks on includes its webhook server answering TLS.
  */
 export async function startHnc(binary: string, kubeconfig: string, dir: string, o: StartHncOptions): Promise<RunningHnc> {
   const probePort = await freePort();
   const args = [
     ...hncReleaseArgs(),
-    '--no-webhooks',
+    `--webhook-server-port=${o.webhooks.port}`,
     '--metrics-addr=0',
     `--health-probe-bind-address=127.0.0.1:${probePort}`,
     '--enable-stackdriver=false',
@@ -179,7 +313,8 @@ export async function startHnc(binary: string, kubeconfig: string, dir: string, 
     ...o.args,
   ];
   const logFile = path.join(dir, o.logName ?? 'hnc-manager.log');
-  const { KUBECONFIG, ...env } = process.env;
+  const { KUBECONFIG, ...parentEnv } = process.env;
+  const env = { ...parentEnv, TMPDIR: o.webhooks.tmpDir };
   // HNC runs as a Deployment, whose pod is restarted when the manager dies;
   // so it is here. HNC v1.1.0 can die at start-up with "fatal error:
   // concurrent map read and map write" (internal/stats: StopObjReconcile
