@@ -199,6 +199,9 @@ function claimsOf(rendered: K8sObject[]): K8sObject[] {
   })));
 }
 
+/** A namespace's labels, as the tenants' output declares them. */
+const labelsOf = (namespace: string): Record<string, string> => find(objects, 'Namespace', namespace).metadata.labels ?? {};
+
 const cluster = useCluster('vcluster-host');
 const rendered = new Map<K8sObject, K8sObject[]>();
 
@@ -221,8 +224,8 @@ beforeAll(async () => {
 
 test('the fixture is what the cases assume: five releases, each into a host namespace of its tenant, at the level the tenant enforces', () => {
   const hosts = RELEASES.map((r) => {
-    const ns = find(objects, 'Namespace', releaseOf(r).namespace);
-    return `${r.kind} ${releaseOf(r).releaseName} -> ${ns.metadata.name} (${ns.metadata.labels[TENANT_LABEL]}, ${ns.metadata.labels['pod-security.kubernetes.io/enforce']})`;
+    const ns = releaseOf(r).namespace;
+    return `${r.kind} ${releaseOf(r).releaseName} -> ${ns} (${labelsOf(ns)[TENANT_LABEL]}, ${labelsOf(ns)['pod-security.kubernetes.io/enforce']})`;
   });
   expect(hosts).toEqual([
     'Application platform-team -> platform-team-vc (platform-team, restricted)',
@@ -254,8 +257,8 @@ test('why a tenant held to its registries needs the chart\'s images mirrored: wi
 describe.each(RELEASES.map((r) => [`${r.kind} ${releaseOf(r).releaseName} in ${releaseOf(r).namespace}`, r] as const))('vcluster %s', (_, release) => {
   const { namespace, values } = releaseOf(release);
   const chart = () => rendered.get(release)!;
-  const level = () => find(objects, 'Namespace', namespace).metadata.labels['pod-security.kubernetes.io/enforce'];
-  const version = () => parsePodSecurityVersion(find(objects, 'Namespace', namespace).metadata.labels['pod-security.kubernetes.io/enforce-version']) ?? 'latest';
+  const level = () => labelsOf(namespace)['pod-security.kubernetes.io/enforce'];
+  const version = () => parsePodSecurityVersion(labelsOf(namespace)['pod-security.kubernetes.io/enforce-version']) ?? 'latest';
   const rbac = () => [...objects, ...chart(), ...BOOTSTRAP_RBAC, FLUX_RBAC];
 
   test('the chart renders namespaced objects in the host namespace only: nothing cluster-scoped (by the server\'s discovery), nothing elsewhere', async () => {
@@ -302,7 +305,7 @@ describe.each(RELEASES.map((r) => [`${r.kind} ${releaseOf(r).releaseName} in ${r
   });
 
   describe('what the control plane\'s syncer may do with the Role the chart gives it', () => {
-    const other = () => objects.find((o) => o.kind === 'Namespace' && o.metadata.labels?.[TENANT_LABEL] && o.metadata.labels[TENANT_LABEL] !== find(objects, 'Namespace', namespace).metadata.labels[TENANT_LABEL])!;
+    const other = () => objects.find((o) => o.kind === 'Namespace' && o.metadata.labels?.[TENANT_LABEL] && o.metadata.labels[TENANT_LABEL] !== labelsOf(namespace)[TENANT_LABEL])!;
     const cases = (): Case[] => {
       const config = controlPlaneConfig(chart());
       const syncer = syncerOf(chart());
