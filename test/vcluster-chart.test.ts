@@ -5,7 +5,8 @@ import * as YAML from 'yaml';
 import { K8sObject, ofKind, synthObjects } from './helpers/manifests';
 import { releaseOf, renderVClusterRelease, validateVClusterValues, VCLUSTER_CHART_DIR } from './helpers/vcluster-chart';
 import {
-  PodSecurityLevel, SoftTenant, SUPPORTED_VCLUSTER_CHART_MINORS, TenantMember, VCLUSTER_CHART_VERSION, VirtualClusterDelivery, VirtualTenantCluster,
+  PodSecurityLevel, SoftTenant, SUPPORTED_VCLUSTER_CHART_MINORS, TenantMember, TenantPriorityClass, TenantSandbox, VCLUSTER_CHART_VERSION,
+  VirtualClusterDelivery, VirtualTenantCluster,
 } from 'cdk8s-tenancy';
 
 /*
@@ -145,5 +146,23 @@ describe('what the render catches', () => {
     // Without that lock the chart grants the control plane a ClusterRole: the lock is what keeps it out.
     const { rbac, ...unlocked } = sneaky;
     expect(ofKind(renderVClusterRelease(withValues(unlocked)), 'ClusterRole').map((o) => o.metadata.name)).toEqual(['vc-team-a-v-team-a-vc']);
+  });
+});
+
+describe('the tenant\'s pod classes, rendered', () => {
+  test('a sandboxed tenant with a default priority class: the control plane\'s pods and the synced pods name both', () => {
+    const app = new App();
+    const t = new SoftTenant(new Chart(app, 'team-a'), 'A', {
+      name: 'team-a', priorityClasses: [TenantPriorityClass.of('tenant-normal')], defaultPriorityClass: 'tenant-normal',
+    });
+    t.addExtension(VirtualTenantCluster.forTenant({ delivery: VirtualClusterDelivery.argoCd(), apiServerCidrs: ['10.0.0.0/16'] }));
+    t.addExtension(TenantSandbox.gvisor());
+    const r = releaseOf(ofKind(synthObjects(app), 'Application')[0]);
+    expect(() => validateVClusterValues(r.values)).not.toThrow();
+    const rendered = renderVClusterRelease(r);
+    const spec = ofKind(rendered, 'StatefulSet')[0].spec.template.spec;
+    expect([spec.runtimeClassName, spec.priorityClassName]).toEqual(['gvisor', 'tenant-normal']);
+    const config = YAML.parse(Buffer.from(rendered.find((o) => o.kind === 'Secret' && o.data?.['config.yaml'])!.data['config.yaml'], 'base64').toString('utf8'));
+    expect([config.sync.toHost.pods.runtimeClassName, config.sync.toHost.pods.priorityClassName]).toEqual(['gvisor', 'tenant-normal']);
   });
 });

@@ -2,7 +2,10 @@ import { App, Chart } from 'cdk8s';
 import { find, K8sObject, ofKind, synthObjects } from './helpers/manifests';
 import { can } from './helpers/rbac';
 import { validateAll, validateObject } from './helpers/schema';
-import { PodSecurityLevel, SoftTenant, TenancyAudit, TenantMember, VCLUSTER_CHART_VERSION, VirtualClusterDelivery, VirtualTenantCluster } from 'cdk8s-tenancy';
+import {
+  PodSecurityLevel, SoftTenant, TenancyAudit, TenantMember, TenantPriorityClass, TenantRuntimeClasses, TenantSandbox, VCLUSTER_CHART_VERSION,
+  VirtualClusterDelivery, VirtualTenantCluster,
+} from 'cdk8s-tenancy';
 
 const API = ['10.0.0.0/16'];
 const admin = { kind: 'Group' as const, name: 'team-a-admins' };
@@ -208,5 +211,47 @@ describe('bad input', () => {
     t.addExtension(VirtualTenantCluster.forTenant({ delivery: VirtualClusterDelivery.argoCd(), apiServerCidrs: API }));
     expect(() => t.addExtension(VirtualTenantCluster.forTenant({ delivery: VirtualClusterDelivery.flux(), apiServerCidrs: API })))
       .toThrow(/invalid extension 'virtual-cluster': is already applied to tenant 'team-a'/);
+  });
+});
+
+describe('the tenant\'s pod classes in the values (the sandbox and pod classes guards refuse pods without them)', () => {
+  /** The release of a one-namespace tenant, with `before` and `after` run around adding the virtual cluster. */
+  function release(tenantProps: any, before?: (t: SoftTenant) => void, after?: (t: SoftTenant) => void, extra: any = {}): Record<string, any> {
+    const app = new App();
+    const t = new SoftTenant(new Chart(app, 'team-a'), 'A', { name: 'team-a', ...tenantProps });
+    before?.(t);
+    t.addExtension(VirtualTenantCluster.forTenant({ delivery: VirtualClusterDelivery.argoCd(), apiServerCidrs: API, ...extra }));
+    after?.(t);
+    return valuesOf(ofKind(synthObjects(app), 'Application')[0]);
+  }
+  const classes = (v: Record<string, any>) => ({
+    statefulSet: [v.controlPlane.statefulSet.runtimeClassName, v.controlPlane.statefulSet.scheduling?.priorityClassName],
+    synced: [v.sync.toHost.pods.runtimeClassName, v.sync.toHost.pods.priorityClassName],
+  });
+
+  test('a sandboxed tenant: the sandbox\'s RuntimeClass on the control plane and on every synced pod, whether the sandbox comes before or after', () => {
+    const expected = { statefulSet: ['gvisor', undefined], synced: ['gvisor', undefined] };
+    expect(classes(release({}, (t) => t.addExtension(TenantSandbox.gvisor())))).toEqual(expected);
+    expect(classes(release({}, undefined, (t) => t.addExtension(TenantSandbox.gvisor())))).toEqual(expected);
+  });
+
+  test('a tenant with a default priority class and RuntimeClasses: both defaults', () => {
+    const v = release({
+      priorityClasses: [TenantPriorityClass.of('tenant-normal'), TenantPriorityClass.of('tenant-high')],
+      defaultPriorityClass: 'tenant-normal',
+      runtimeClasses: TenantRuntimeClasses.only(['runc', 'kata'], 'kata'),
+    });
+    expect(classes(v)).toEqual({ statefulSet: ['kata', 'tenant-normal'], synced: ['kata', 'tenant-normal'] });
+  });
+
+  test('a tenant without either: no class is named (the chart\'s defaults, empty)', () => {
+    const v = release({});
+    expect(v.controlPlane.statefulSet).toEqual({ security: expect.any(Object) });
+    expect(Object.keys(v.sync.toHost.pods)).toEqual(['hybridScheduling']);
+  });
+
+  test('user values naming a class are merged over the tenant\'s (the guards judge them like any pod)', () => {
+    const v = release({}, (t) => t.addExtension(TenantSandbox.gvisor()), undefined, { values: { sync: { toHost: { pods: { runtimeClassName: 'runc' } } } } });
+    expect(classes(v)).toEqual({ statefulSet: ['gvisor', undefined], synced: ['runc', undefined] });
   });
 });

@@ -10,7 +10,7 @@ import { TENANT_BUDGET_ANNOTATION, TenantLimitRangeOptions, TenantPriorityClass,
 import { TenantRights } from './tenant-rights';
 import { invalidProp } from '../core/errors';
 import { isProtectedKey } from '../core/keys';
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, TENANT_LABEL } from '../core/labels';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, RUNTIME_CLASS_LABEL, TENANT_LABEL } from '../core/labels';
 import { checkDnsLabel, checkLabel, isReservedNamespace } from '../core/names';
 import { DEFAULT_POD_SECURITY_VERSION } from '../core/versions';
 import { setPodSpecField } from '../core/workloads';
@@ -649,6 +649,19 @@ export class SoftTenant extends Construct {
     const ns = this.namespaceObjects.find((n) => n.name === namespace)!;
     const labels: Record<string, string> = ns.metadata.toJson().labels ?? {};
     return Object.fromEntries(Object.entries(labels).filter(([k]) => isProtectedKey(k) && k !== MANAGED_BY_LABEL));
+  }
+
+  /**
+   * The classes the tenant's guards hold every pod to, for extensions whose
+   * pod specs the library does not construct (a chart's values): the default
+   * priority class, and the RuntimeClass (the sandbox's, or the default of
+   * `runtimeClasses`). Call at synth, once every extension has applied.
+   *
+   * @internal
+   */
+  public _podClassDefaults(): { priorityClassName?: string; runtimeClassName?: string } {
+    const sandbox = this.namespaceObjects[0]?.metadata.getLabel(RUNTIME_CLASS_LABEL);
+    return { priorityClassName: this.defaultPriorityClass, runtimeClassName: this.defaultRuntimeClass ?? sandbox };
   }
 
   /**

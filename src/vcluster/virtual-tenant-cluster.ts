@@ -1,11 +1,11 @@
-import { ApiObject } from 'cdk8s';
+import { ApiObject, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { invalidProp } from '../core/errors';
 import { CONTROL_PLANE_OF_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../core/labels';
 import { checkDnsLabel } from '../core/names';
 import { SUPPORTED_VCLUSTER_CHART_MINORS, VCLUSTER_CHART_VERSION } from '../core/versions';
-import { findLockedPath, LOCKED_VALUE_PATHS, mergeValues, secureValues, VCLUSTER_CHART } from './internal/vcluster-values';
+import { findLockedPath, LOCKED_VALUE_PATHS, mergeValues, podClassValues, secureValues, VCLUSTER_CHART } from './internal/vcluster-values';
 import { PLATFORM_PROJECT } from '../gitops/internal/delivery';
 import { policyPorts } from '../tenant/internal/network';
 import { ITenantExtension, SoftTenant } from '../tenant/soft-tenant';
@@ -180,7 +180,13 @@ export class VirtualTenantCluster implements ITenantExtension {
     if (delivery._kind === 'argocd' && delivery._options.project !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(delivery._options.project)) {
       throw invalidProp(tenant, 'vcluster delivery project', delivery._options.project, 'must be the name of an Argo CD AppProject (a DNS-1123 subdomain).');
     }
-    const values = mergeValues(secureValues(tenant._podSecurityLevel) as unknown as Record<string, unknown>, userValues);
+    // Resolved at synth: a sandbox added after this extension still sets the class.
+    const values = Lazy.any({
+      produce: () => {
+        const secure = secureValues(tenant._podSecurityLevel) as unknown as Record<string, unknown>;
+        return mergeValues(mergeValues(secure, podClassValues(tenant._podClassDefaults())), userValues);
+      },
+    });
     const scope = new Construct(tenant, 'VirtualCluster');
     const platformLabels = { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [CONTROL_PLANE_OF_LABEL]: tenant.name };
     if (delivery._kind === 'argocd') {
@@ -216,7 +222,7 @@ export class VirtualTenantCluster implements ITenantExtension {
   }
 
   private argoCd(scope: Construct, delivery: VirtualClusterDelivery, name: string, hostNamespace: string, version: string,
-    values: Record<string, unknown>, labels: Record<string, string>): void {
+    values: Lazy, labels: Record<string, string>): void {
     const o = delivery._options;
     new ApiObject(scope, 'Application', {
       apiVersion: 'argoproj.io/v1alpha1',
@@ -235,7 +241,7 @@ export class VirtualTenantCluster implements ITenantExtension {
   }
 
   private flux(scope: Construct, delivery: VirtualClusterDelivery, name: string, hostNamespace: string, version: string,
-    values: Record<string, unknown>, labels: Record<string, string>, tenant: SoftTenant): void {
+    values: Lazy, labels: Record<string, string>, tenant: SoftTenant): void {
     const o = delivery._options;
     const namespace = o.namespace ?? 'flux-system';
     const interval = o.interval ?? '10m';

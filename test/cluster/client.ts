@@ -162,6 +162,11 @@ export class KubeClient {
     return this.resources.get(key)!;
   }
 
+  /** Whether the server serves a kind as namespaced (discovery's word, not a list of ours). */
+  async namespaced(apiVersion: string, kind: string): Promise<boolean> {
+    return (await this.resourceFor(apiVersion, kind)).namespaced;
+  }
+
   /** The collection path of an object's kind (in its namespace), and its own path. */
   async paths(obj: { apiVersion: string; kind: string; metadata: { name?: string; namespace?: string } }):
   Promise<{ collection: string; item: string }> {

@@ -19,6 +19,15 @@ const WORKLOADS: Record<string, { template: (o: any) => any; creator: Identity }
   CronJob: { template: (o) => o.spec.jobTemplate.spec.template, creator: serviceAccount('kube-system', 'job-controller') },
 };
 
+/** A StatefulSet's pod spec with the volume of each of its volumeClaimTemplates, as its controller adds them (claim of replica 0). */
+function withClaimVolumes(statefulSet: any, spec: any): any {
+  const claims = (statefulSet.spec.volumeClaimTemplates ?? []).map((c: any) => ({
+    name: c.metadata.name,
+    persistentVolumeClaim: { claimName: `${c.metadata.name}-${statefulSet.metadata.name}-0` },
+  }));
+  return claims.length === 0 ? spec : { ...spec, volumes: [...(spec.volumes ?? []), ...claims] };
+}
+
 /** The pods the example's workloads would create: each template as a Pod in its namespace, with who creates it. */
 export function podsOf(objects: K8sObject[]): { source: string; pod: any; creator?: Identity }[] {
   const out: { source: string; pod: any; creator?: Identity }[] = [];
@@ -34,7 +43,7 @@ export function podsOf(objects: K8sObject[]): { source: string; pod: any; creato
         apiVersion: 'v1',
         kind: 'Pod',
         metadata: { ...t.metadata, name: `${o.metadata.name}-tier-check`, namespace: o.metadata.namespace },
-        spec: t.spec,
+        spec: o.kind === 'StatefulSet' ? withClaimVolumes(o, t.spec) : t.spec,
       },
     });
   }

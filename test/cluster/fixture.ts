@@ -21,6 +21,35 @@ export const ARGOCD: Identity = {
   groups: ['system:serviceaccounts', 'system:serviceaccounts:argocd', 'system:authenticated'],
 };
 
+/**
+ * The cluster-side RBAC of the identities the cases impersonate, for the
+ * RBAC model (the API server has its own): Argo CD's application controller
+ * bound to cluster-admin as its install binds it (useCluster binds it on the
+ * server too), and the bootstrap roles of the kube-controller-manager
+ * controllers that create and delete tenants' objects, trimmed to the rules
+ * the cases touch.
+ */
+export const BOOTSTRAP_RBAC: K8sObject[] = [
+  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'cluster-admin' }, rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }] },
+  {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRoleBinding',
+    metadata: { name: 'argocd-application-controller' },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+    subjects: [{ kind: 'ServiceAccount', name: 'argocd-application-controller', namespace: 'argocd' }],
+  },
+  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'system:controller:namespace-controller' }, rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['delete', 'deletecollection', 'get', 'list'] }] },
+  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'system:controller:replicaset-controller' }, rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['create', 'delete', 'list', 'patch', 'watch'] }] },
+  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'system:controller:statefulset-controller' }, rules: [{ apiGroups: [''], resources: ['pods', 'persistentvolumeclaims'], verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] }] },
+  ...['namespace-controller', 'replicaset-controller', 'statefulset-controller'].map((c) => ({
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRoleBinding',
+    metadata: { name: `system:controller:${c}` },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: `system:controller:${c}` },
+    subjects: [{ kind: 'ServiceAccount', name: c, namespace: 'kube-system' }],
+  })),
+] as any;
+
 /** A service account's identity, with the groups the API server gives it. */
 export function serviceAccount(namespace: string, name: string): Identity {
   return { username: `system:serviceaccount:${namespace}:${name}`, groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`, 'system:authenticated'] };

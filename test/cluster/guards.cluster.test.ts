@@ -1,7 +1,7 @@
 import { App, Chart } from 'cdk8s';
 import { describeResult } from './client';
 import { ALLOWED, Case, judgeCase, POD_SECURITY, policy, RBAC } from './differential';
-import { ARGOCD, applyAsGitOps, installControllerNamespaces, installCrds, serviceAccount, useCluster, user, waitForDefaultServiceAccount, waitForPoliciesEnforced, waitForQuotas } from './fixture';
+import { ARGOCD, applyAsGitOps, BOOTSTRAP_RBAC, installControllerNamespaces, installCrds, serviceAccount, useCluster, user, waitForDefaultServiceAccount, waitForPoliciesEnforced, waitForQuotas } from './fixture';
 import { find, K8sObject, synthObjects } from '../helpers/manifests';
 import { SoftTenant, TenancyPlatform, TENANT_LABEL, TenantMember, TenantPlacement, TenantSandbox } from 'cdk8s-tenancy';
 
@@ -35,9 +35,8 @@ const synthesized = synthObjects(app);
 /*
  * The cluster's side, applied by the cluster admin: people the platform
  * gave broad rights in a tenant's namespaces or on namespaces (so that RBAC
- * lets them and only the guard stands), and the Kubernetes bootstrap roles
- * of the controllers the cases impersonate, as the model must be told them
- * (the API server has its own).
+ * lets them and only the guard stands). The bootstrap roles of the
+ * controllers the cases impersonate are the fixture's BOOTSTRAP_RBAC.
  */
 const clusterRbac: K8sObject[] = [
   { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'namespace-operator' }, rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }] },
@@ -57,28 +56,8 @@ const clusterRbac: K8sObject[] = [
     subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'namespace-editors' }],
   },
 ];
-const bootstrapRbac: K8sObject[] = [
-  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'cluster-admin' }, rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }] },
-  {
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'ClusterRoleBinding',
-    metadata: { name: 'argocd-application-controller' },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
-    subjects: [{ kind: 'ServiceAccount', name: 'argocd-application-controller', namespace: 'argocd' }],
-  },
-  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'system:controller:namespace-controller' }, rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['delete', 'deletecollection', 'get', 'list'] }] },
-  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'system:controller:replicaset-controller' }, rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['create', 'delete', 'list', 'patch', 'watch'] }] },
-  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'system:controller:statefulset-controller' }, rules: [{ apiGroups: [''], resources: ['pods', 'persistentvolumeclaims'], verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] }] },
-  ...['namespace-controller', 'replicaset-controller', 'statefulset-controller'].map((c) => ({
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'ClusterRoleBinding',
-    metadata: { name: `system:controller:${c}` },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: `system:controller:${c}` },
-    subjects: [{ kind: 'ServiceAccount', name: c, namespace: 'kube-system' }],
-  })),
-];
 const objects = [...synthesized, ...clusterRbac];
-const rbac = [...objects, ...bootstrapRbac];
+const rbac = [...objects, ...BOOTSTRAP_RBAC];
 
 const tenantAdmin = user('alice', 'team-a-admins');
 const tenantDev = user('dave', 'team-a-devs');

@@ -1,7 +1,7 @@
 import { App, Chart } from 'cdk8s';
 import { describeResult, Identity } from './client';
 import { ALLOWED, Case, judgeCase, outcomeText, policy, RBAC, serverOutcome } from './differential';
-import { ARGOCD, applyAsGitOps, serviceAccount, useCluster, user, waitForDefaultServiceAccount, waitForPoliciesEnforced, waitForQuotas } from './fixture';
+import { ARGOCD, applyAsGitOps, BOOTSTRAP_RBAC, serviceAccount, useCluster, user, waitForDefaultServiceAccount, waitForPoliciesEnforced, waitForQuotas } from './fixture';
 import { find, K8sObject, synthObjects } from '../helpers/manifests';
 import {
   BreakGlassIdentity, CORDON_POLICY_NAME, DELETION_PROTECTION_POLICY_NAME, GUARDRAILS_POLICY_NAME, SoftTenant, TenancyLabels, TenancyPlatform,
@@ -87,27 +87,6 @@ const CLUSTER_RBAC: K8sObject[] = [
     subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'namespace-editors' }],
   },
 ] as any;
-/** The bootstrap roles of the identities the cases impersonate, for the model (the API server has its own). */
-const BOOTSTRAP_RBAC: K8sObject[] = [
-  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'cluster-admin' }, rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }] },
-  {
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'ClusterRoleBinding',
-    metadata: { name: 'argocd-application-controller' },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
-    subjects: [{ kind: 'ServiceAccount', name: 'argocd-application-controller', namespace: 'argocd' }],
-  },
-  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'system:controller:namespace-controller' }, rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['delete', 'deletecollection', 'get', 'list'] }] },
-  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'system:controller:replicaset-controller' }, rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['create', 'delete', 'list', 'patch', 'watch'] }] },
-  ...['namespace-controller', 'replicaset-controller'].map((c) => ({
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'ClusterRoleBinding',
-    metadata: { name: `system:controller:${c}` },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: `system:controller:${c}` },
-    subjects: [{ kind: 'ServiceAccount', name: c, namespace: 'kube-system' }],
-  })),
-] as any;
-
 const tenantAdmin = user('alice', 'team-a-admins');
 const tenantDev = user('dave', 'team-a-devs');
 const tenantSa = serviceAccount('team-a', 'deployer');

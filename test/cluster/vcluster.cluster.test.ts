@@ -3,9 +3,10 @@ import { exampleSuite } from './example-suite';
 import { vcluster } from '../../examples/vcluster/app';
 import { synthObjects } from '../helpers/manifests';
 
-// The vcluster chart itself is rendered by Helm in another test; here, what
-// the library emits around it (the Argo CD Application, the Flux
-// HelmRelease, the tenants' namespaces, guards and RBAC).
+// What the library emits around the vcluster chart (the Argo CD
+// Application, the Flux HelmRelease, the tenants' namespaces, guards and
+// RBAC); the chart itself, rendered by Helm and applied into the host
+// namespaces, is vcluster-host.cluster.test.ts's.
 exampleSuite('vcluster', {
   objects: () => { const app = Testing.app(); vcluster(app); return synthObjects(app); },
   podTemplates: 0,

@@ -174,6 +174,38 @@ export function secureValues(podSecurityStandard: string): SecureVClusterValues 
   };
 }
 
+/** The pod classes a tenant's guards require of every pod in its namespaces. */
+export interface PodClasses {
+  /** The RuntimeClass (the sandbox guard's, or the pod classes guard's default). */
+  readonly runtimeClassName?: string;
+  /** The default priority class (the pod classes guard's). */
+  readonly priorityClassName?: string;
+}
+
+/**
+ * Values naming the host namespace's pod classes on the control plane's
+ * StatefulSet and on every pod the virtual cluster syncs into the host
+ * namespace (`sync.toHost.pods`: the class "to set for synced pods", in the
+ * chart's values.schema.json). Without them the sandbox and pod classes
+ * guards refuse the control plane's StatefulSet or its pods, and every
+ * synced pod: the virtual cluster never starts. Not locked: a user value
+ * naming another class is refused by the same guards.
+ */
+export function podClassValues(classes: PodClasses): Record<string, unknown> {
+  const synced: Record<string, string> = {};
+  const statefulSet: Record<string, unknown> = {};
+  if (classes.runtimeClassName) {
+    synced.runtimeClassName = classes.runtimeClassName;
+    statefulSet.runtimeClassName = classes.runtimeClassName;
+  }
+  if (classes.priorityClassName) {
+    synced.priorityClassName = classes.priorityClassName;
+    statefulSet.scheduling = { priorityClassName: classes.priorityClassName };
+  }
+  if (Object.keys(synced).length === 0) return {};
+  return { controlPlane: { statefulSet }, sync: { toHost: { pods: synced } } };
+}
+
 /**
  * Paths user values may not set (nor anything under them): the isolation
  * above, the kubeconfig secret the tenant admins' Role names, and the
