@@ -1,7 +1,7 @@
 import { App, Chart } from 'cdk8s';
 import { admit, AdmissionRequest } from './helpers/admission';
 import { ADMITTED, DENIED, gateway, ingress, ingressFixture, POLICY_OF, RESOURCE, route, rule } from './helpers/ingress-cases';
-import { find, K8sObject } from './helpers/manifests';
+import { find, K8sObject, synthObjects } from './helpers/manifests';
 import { can } from './helpers/rbac';
 import { GITOPS, Requester, TENANTS } from './helpers/requesters';
 import { CheckStatus, SoftTenant, TenancyAudit, TenantGatewayApi, TenantHostnames, TenantIngressClasses } from 'cdk8s-tenancy';
@@ -229,5 +229,37 @@ test('bad input: a clear error naming the prop, the value and what is allowed; n
     expect(() => new SoftTenant(badChart, 'T', { name: 'team-x', ingress: options })).toThrow(message);
     expect(badChart.toJson()).toEqual([]);
   }
+});
+
+describe('hostname allowlists of two tenants may not overlap (the guard could not keep them apart; the audit matches hosts the same way)', () => {
+  const build = (a: string[], b: string[]) => {
+    const chart = new Chart(new App(), 'tenants');
+    new SoftTenant(chart, 'A', { name: 'team-a', ingress: { hostnames: TenantHostnames.only(a) } });
+    const second = () => new SoftTenant(chart, 'B', { name: 'team-b', ingress: { hostnames: TenantHostnames.only(b) } });
+    return { chart, second };
+  };
+
+  test.each([
+    [['shop.example.com'], ['shop.example.com'], /^tenants\/B: invalid ingress.hostnames 'shop.example.com': is already allowed to tenant 'team-a': a hostname belongs to one tenant.$/],
+    [['*.example.com'], ['*.example.com'], /^tenants\/B: invalid ingress.hostnames '\*.example.com': is already allowed to tenant 'team-a'/],
+    [['shop.example.com'], ['*.example.com'],
+      /^tenants\/B: invalid ingress.hostnames '\*.example.com': overlaps 'shop.example.com', which tenant 'team-a' is allowed: both tenants could serve the same requests, which the ingress guard cannot stop \(it judges one object at a time\). Give each tenant hostnames of its own.$/],
+    [['*.example.com'], ['a.shop.example.com'], /invalid ingress.hostnames 'a.shop.example.com': overlaps '\*.example.com', which tenant 'team-a' is allowed/],
+    [['*.example.com'], ['api.example.org', '*.shop.example.com'], /invalid ingress.hostnames '\*.shop.example.com': overlaps '\*.example.com'/],
+  ])('%j then %j: refused, and the second tenant emits nothing', (a, b, message) => {
+    const { chart, second } = build(a, b);
+    expect(second).toThrow(message);
+    expect(chart.toJson().filter((o: K8sObject) => JSON.stringify(o).includes('team-b'))).toEqual([]);
+  });
+
+  test.each([
+    [['shop.example.com', '*.shop.example.com'], ['example.com', '*.pay.example.com']],
+    [['*.a.example.com'], ['*.b.example.com', 'a.example.com']],
+  ])('%j and %j: both allowed', (a, b) => {
+    const { chart, second } = build(a, b);
+    second();
+    const policy = find(synthObjects(chart.node.root as App), 'ValidatingAdmissionPolicy', 'cdk8s-tenancy-ingress');
+    expect(Object.keys(JSON.parse(policy.spec.variables.find((v: any) => v.name === 'all').expression))).toEqual(['team-a', 'team-b']);
+  });
 });
 
