@@ -2,16 +2,17 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App as CdkApp, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { App, Testing } from 'cdk8s';
 import * as ts from 'typescript';
 import * as YAML from 'yaml';
 import { K8sObject, ofKind, synthObjects } from './helpers/manifests';
+import { kyvernoCelMutate } from './helpers/mutation';
 import { validateAll } from './helpers/schema';
 import { enterprise } from '../examples/enterprise/app';
 import { kaas } from '../examples/kaas/app';
 import { quickstart } from '../examples/quickstart/app';
-import { saasMain, writeSaas } from '../examples/saas/app';
+import { PLAN_LABEL, saasMain, writeSaas } from '../examples/saas/app';
 import { selfservice } from '../examples/selfservice/app';
 import { vcluster } from '../examples/vcluster/app';
 import { TenancyAudit } from 'cdk8s-tenancy';
@@ -97,6 +98,36 @@ describe('examples/enterprise', () => {
     expect(report.tenants.find((t) => t.tenant === 'shop')!.checks.find((c) => c.id === 'ingress.host-collisions')!.status).toBe('pass');
   });
 
+  test('data: pods must name one of its priority classes (the message names batch-normal); claims only on gp3, gp2 at 0 in its quota (issue #20)', () => {
+    const rules = (policy: string) => JSON.parse(objects.find((o) => o.kind === 'ValidatingAdmissionPolicy' && o.metadata.name === policy)!.spec.variables.find((v: any) => v.name === 'all').expression);
+    expect(rules('cdk8s-tenancy-pod-classes')).toEqual({ data: { priorityClasses: ['batch-normal', 'batch-high'], defaultPriorityClass: ['batch-normal'], runtimeClasses: [], defaultRuntimeClass: [] } });
+    expect(rules('cdk8s-tenancy-storage')).toEqual({ data: { classes: ['gp3'] } });
+    const quota = objects.find((o) => o.kind === 'ResourceQuota' && o.metadata.namespace === 'data' && o.metadata.name === 'tenant-quota')!;
+    expect(quota.spec.hard).toMatchObject({ 'gp2.storageclass.storage.k8s.io/requests.storage': '0', 'gp2.storageclass.storage.k8s.io/persistentvolumeclaims': '0' });
+    expect(ofKind(objects, 'PriorityClass').map((p) => [p.metadata.name, p.value, p.preemptionPolicy])).toEqual([['batch-high', 50000, 'PreemptLowerPriority'], ['batch-normal', 1000, 'Never']]);
+  });
+
+  test('shop delivers through its own Argo CD project, data through Flux, each as its tenant-gitops account (issue #20)', () => {
+    const project = objects.find((o) => o.kind === 'AppProject')!;
+    expect([project.metadata.namespace, project.metadata.name]).toEqual(['argocd', 'tenant-shop']);
+    expect(project.spec.destinations.map((d: any) => d.namespace)).toEqual(['shop', 'shop-staging']);
+    expect(project.spec.clusterResourceWhitelist).toEqual([]);
+    expect(project.spec.sourceRepos).toEqual(['https://git.example.com/shop/*']);
+    expect(project.spec.destinationServiceAccounts.map((d: any) => d.defaultServiceAccount)).toEqual(['shop:tenant-gitops', 'shop:tenant-gitops']);
+    // Only the tenants that asked: payments has no GitOps of its own.
+    expect(ofKind(objects, 'AppProject')).toHaveLength(1);
+    expect(ofKind(objects, 'Kustomization').map((k) => [k.metadata.namespace, k.spec.serviceAccountName, k.spec.sourceRef.name, k.spec.path]))
+      .toEqual([['data', 'tenant-gitops', 'tenant-gitops', './prod']]);
+    expect(ofKind(objects, 'GitRepository').map((g) => [g.metadata.namespace, g.spec.url])).toEqual([['data', 'https://git.example.com/data/pipelines.git']]);
+    // Bound to the tenant-admin Role of its own tenant's namespaces, nowhere else.
+    const bindings = ofKind(objects, 'RoleBinding').filter((b) => b.subjects?.some((x: any) => x.name === 'tenant-gitops'));
+    expect(bindings.map((b) => [b.metadata.namespace, b.roleRef.name, b.subjects.map((x: any) => `${x.namespace}/${x.name}`)])).toEqual([
+      ['shop', 'tenant-admin', ['shop/tenant-gitops']],
+      ['shop-staging', 'tenant-admin', ['shop/tenant-gitops']],
+      ['data', 'tenant-admin', ['data/tenant-gitops']],
+    ]);
+  });
+
   test('the payments pod meets the restricted Pod Security level its namespace enforces (the cluster tier admits it for real)', () => {
     const ns = objects.find((o) => o.kind === 'Namespace' && o.metadata.name === 'payments')!;
     expect(ns.metadata.labels!['pod-security.kubernetes.io/enforce']).toBe('restricted');
@@ -125,6 +156,23 @@ describe('examples/saas', () => {
     const written = result.files.flatMap((f) => YAML.parseAllDocuments(fs.readFileSync(path.join(dir, f), 'utf8'), { version: '1.1' }).map((d: any) => d.toJS()));
     expect(written).toHaveLength(result.objectCount);
     expect(validateAll(written)).toBe(result.objectCount);
+  });
+
+  test('every customer\'s pods get its tenant label and plan, by one Kyverno MutatingPolicy in its own file (issue #20)', () => {
+    const read = (f: string): K8sObject[] => YAML.parseAllDocuments(fs.readFileSync(path.join(dir, f), 'utf8'), { version: '1.1' }).map((d: any) => d.toJS());
+    const policies = result.files.flatMap((f) => read(f).filter((o) => o.kind === 'MutatingPolicy').map((o) => [f, o.metadata.name]));
+    expect(policies).toHaveLength(50);
+    expect(policies[0]).toEqual(['tenants/customer-0001/manifests.yaml', 'cdk8s-tenancy-pod-labels-customer-0001']);
+    // Kyverno's engine (the model of test/helpers/mutation.ts; the real one in test/engines/kyverno).
+    const objects = result.files.flatMap(read);
+    const namespace = (name: string) => objects.find((o) => o.kind === 'Namespace' && o.metadata.name === name)!;
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', labels: { app: 'web', [PLAN_LABEL]: 'free' } }, spec: { containers: [{ name: 'web', image: 'registry.example.com/web:1' }] } };
+    for (const name of ['customer-0001', 'customer-0050']) {
+      expect(kyvernoCelMutate(objects, { pod, namespace: namespace(name) }).metadata.labels).toEqual({ 'app': 'web', 'cdk8s-tenancy.io/tenant': name, [PLAN_LABEL]: 'standard' });
+    }
+    // Not outside the customers' namespaces.
+    const other = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ingress-nginx', labels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } };
+    expect(kyvernoCelMutate(objects, { pod, namespace: other }).metadata.labels).toEqual(pod.metadata.labels);
   });
 });
 
@@ -176,6 +224,10 @@ describe('examples/kaas', () => {
     expect(clusters.map((c) => c.node.path)).toEqual(['Tenant-acme', 'Tenant-globex', 'Tenant-initech']);
     for (const c of clusters) {
       Template.fromStack(c).hasResourceProperties('AWS::EKS::Cluster', { ResourcesVpcConfig: { EndpointPrivateAccess: true, EndpointPublicAccess: false } });
+      // Cost attribution (issue #20): the tenant tag and the example's cost centre.
+      Template.fromStack(c).hasResourceProperties('AWS::EKS::Cluster', {
+        Tags: Match.arrayWith([{ Key: 'cdk8s-tenancy.io/tenant', Value: c.tenant }, { Key: 'cost-centre', Value: 'kaas' }]),
+      });
       const baseline = synthObjects(c.baseline.node.root as any);
       validateAll(baseline);
       expect(TenancyAudit.auditObjects(baseline).passed).toBe(true);

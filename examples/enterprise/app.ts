@@ -3,18 +3,22 @@
 // Every team is a SoftTenant; the payments team handles card data and gets
 // dedicated nodes and sandboxed pods; the data team runs batch jobs at a
 // priority class with its own quota. Shop and payments run in a mesh, each
-// with an Istio control plane of its own.
+// with an Istio control plane of its own. Shop and data deliver their own
+// workloads from their own repositories, with their own rights only: shop
+// through an Argo CD project, data through Flux.
 import { ApiObject, App, Chart, JsonPatch, Size } from 'cdk8s';
 import { Cpu, Deployment } from 'cdk8s-plus-27';
 import {
   IstioInstall, IstioTenantControlPlane, SoftTenant, TenancyPlatform, TenantGatewayApi, TenantHostnames, TenantIngressClasses, TenantMember,
-  TenantPeer, TenantPlacement, TenantPort, TenantPriorityClass, TenantProfile, TenantRights, TenantSandbox,
+  TenantGitOps, TenantPeer, TenantPlacement, TenantPort, TenantPriorityClass, TenantProfile, TenantRights, TenantSandbox,
+  TenantStorageClasses,
 } from 'cdk8s-tenancy';
 
 export function enterprise(app: App): void {
-  // The cluster admin's part: guards, and the priority class teams may ask for.
+  // The cluster admin's part: guards, and the priority classes teams may ask for.
   const platform = new TenancyPlatform(app, 'platform');
   platform.addPriorityClass('batch-high', { value: 50000, description: 'Time-bound batch jobs' });
+  platform.addPriorityClass('batch-normal', { value: 1000, preempting: false, description: 'Batch jobs that wait for room' });
 
   // The shop: a web team reached through the ingress controller, on its own
   // hostnames, with routes on the platform's Gateways and its own
@@ -40,6 +44,11 @@ export function enterprise(app: App): void {
     // rest of every key is split evenly.
     budget: { requestsCpu: Cpu.units(8), limitsCpu: Cpu.units(16) },
     profiles: { 'shop-staging': TenantProfile.of({ quota: { requestsCpu: Cpu.units(2), limitsCpu: Cpu.units(4) } }) },
+    // The shop's own Applications, in an Argo CD project of its own: its
+    // namespaces only, no cluster-scoped kind, its repositories only. With
+    // sync impersonation on (argocd-cm: application.sync.impersonation.enabled:
+    // "true"), Argo CD applies them as the shop's tenant-gitops account.
+    gitOps: TenantGitOps.argoCd({ sourceRepos: ['https://git.example.com/shop/*'] }),
   });
   // One Istio control plane per team, installed with `istioctl install -f`
   // (IstioInstall.sail(...) gives the Sail operator's Istio resource instead).
@@ -68,13 +77,6 @@ export function enterprise(app: App): void {
       securityContext: { ensureNonRoot: true, allowPrivilegeEscalation: false },
     }],
   });
-  // The rest of what the namespace's `restricted` Pod Security level requires.
-  // cdk8s-plus-27 has no seccompProfile field, and its Capability enum has no
-  // ALL (its values are CAP_-prefixed), so both are patched in.
-  ApiObject.of(api).addJsonPatch(
-    JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }),
-    JsonPatch.add('/spec/template/spec/containers/0/securityContext/capabilities', { drop: ['ALL'] }),
-  );
   placement.applyTo(api.scheduling);
   sandbox.applyTo(api);
   // The namespace enforces Pod Security `restricted`: cdk8s-plus already
@@ -86,11 +88,18 @@ export function enterprise(app: App): void {
     JsonPatch.add('/spec/template/spec/containers/0/securityContext/capabilities', { drop: ['ALL'] }),
   );
 
-  // Data: batch jobs, some at a higher priority, capped by their own quota.
+  // Data: batch jobs at the normal batch priority unless they ask for the
+  // higher one, capped by its own quota; volumes on gp3 only (gp2, the old
+  // default class of EKS clusters, is refused by quota).
   new SoftTenant(new Chart(app, 'data'), 'Data', {
     name: 'data',
     admins: [TenantMember.group('data-leads')],
-    priorityClasses: [TenantPriorityClass.of('batch-high', { pods: 10, requestsCpu: Cpu.units(4) })],
+    priorityClasses: [TenantPriorityClass.of('batch-normal', { pods: 50 }), TenantPriorityClass.of('batch-high', { pods: 10, requestsCpu: Cpu.units(4) })],
+    defaultPriorityClass: 'batch-normal',
+    storage: { storageClasses: TenantStorageClasses.only(['gp3']), deniedStorageClasses: ['gp2'] },
+    // The team's pipelines, from its own repository, applied by Flux as the
+    // team's tenant-gitops account (the Kustomization's serviceAccountName).
+    gitOps: TenantGitOps.flux({ url: 'https://git.example.com/data/pipelines.git', path: './prod' }),
   });
 }
 

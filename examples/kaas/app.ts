@@ -12,6 +12,9 @@ export function kaas(app: App, env: Environment): aws.HardTenantCluster[] {
     env,
     version: eks.KubernetesVersion.V1_35,
     platformAdmins: [`arn:aws:iam::${env.account}:role/platform-admins`],
+    // Beside the tenant tag every resource gets: the product line that pays
+    // for these clusters (activate both as cost allocation tags in Billing).
+    costTags: { 'cost-centre': 'kaas' },
   });
 }
 

@@ -3,14 +3,28 @@
 // each other, written for GitOps: one directory per customer and an Argo CD
 // ApplicationSet that deploys each. Each customer is written as soon as it is
 // built (TenancyGitOpsWriter), so memory stays that of one customer however
-// many there are.
+// many there are. Every customer's pods carry its tenant label and its plan,
+// for the cost tool that splits the bill.
 import { App, Chart } from 'cdk8s';
 import { Command, CommanderError } from 'commander';
-import { SoftTenant, TenancyGitOps, TenancyGitOpsOptions, TenancyGitOpsResult, TenancyGitOpsWriter, TenantPeer, TenantPort, TenantSandbox } from 'cdk8s-tenancy';
+import {
+  PlacementEngine, SoftTenant, TenancyGitOps, TenancyGitOpsOptions, TenancyGitOpsResult, TenancyGitOpsWriter, TenancyPlatform,
+  TenantPeer, TenantPodLabels, TenantPort, TenantSandbox,
+} from 'cdk8s-tenancy';
 
 /** The customers; in real life, read from your billing system. */
 export function customers(count: number): string[] {
   return Array.from({ length: count }, (_, i) => `customer-${String(i + 1).padStart(4, '0')}`);
+}
+
+/** The label cost tools group a customer's pods by, beside the tenant label. */
+export const PLAN_LABEL = 'billing.example.com/plan';
+
+/** The cluster-wide part: the guards, and Kyverno as the engine that labels pods. */
+export function platform(app: App): TenancyPlatform {
+  // Kyverno labels the pods: Kubernetes' own MutatingAdmissionPolicy (the
+  // default engine's) needs 1.36, and this fleet still runs older minors.
+  return new TenancyPlatform(app, 'platform', { placementEngine: PlacementEngine.kyverno() });
 }
 
 /** One customer's tenant, in a chart of its own. */
@@ -19,6 +33,8 @@ export function customer(app: App, name: string): Chart {
   const tenant = new SoftTenant(chart, 'Tenant', {
     name,
     network: { ingressFrom: [TenantPeer.namespace('ingress-nginx', { 'app.kubernetes.io/name': 'ingress-nginx' }, [TenantPort.tcp(8080)])] },
+    // Cost attribution: the tenant label and the plan on every pod.
+    podLabels: TenantPodLabels.of({ [PLAN_LABEL]: 'standard' }),
   });
   tenant.addExtension(TenantSandbox.gvisor());
   return chart;
@@ -32,6 +48,7 @@ export function customer(app: App, name: string): Chart {
  */
 export function writeSaas(outdir: string, count: number, options: Pick<TenancyGitOpsOptions, 'dryRun' | 'removeTenants' | 'allowTenantRemoval'> = {}): TenancyGitOpsResult {
   const app = new App();
+  platform(app);
   const writer = TenancyGitOpsWriter.open(app, {
     outdir,
     allowForeignFiles: false,

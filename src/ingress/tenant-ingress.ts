@@ -125,6 +125,10 @@ export class TenantHostnames {
    * host `*.team-a.example.com` itself; not `team-a.example.com`). Every
    * Ingress rule, TLS entry, Gateway listener and route must then name a
    * host: a rule, listener or route without one serves every host.
+   *
+   * No two tenants' lists may overlap (the same name, or a wildcard over
+   * another tenant's name or wildcard): refused at synth, since the guard
+   * judges one object at a time and could not keep the two apart.
    */
   public static only(hostnames: string[]): TenantHostnames {
     return new TenantHostnames(hostnames);

@@ -158,6 +158,11 @@ export class PlatformRegistry {
     return [...this.space(space).keys()];
   }
 
+  /** The names claimed in `space` so far with their owners, in the order they were claimed. */
+  public claimedWithOwners(space: string): [string, string][] {
+    return [...this.space(space)];
+  }
+
   /** What the guard `name` was created with, if it was added. */
   public guard<T>(name: string): T | undefined {
     return this.guards.get(name) as T | undefined;

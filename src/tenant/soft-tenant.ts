@@ -24,6 +24,7 @@ import { TenantGitOps } from '../gitops/tenant-gitops';
 import { imageGuard, IMAGE_POLICY_NAME, TenantImageRules } from '../images/image-guard';
 import { TenantImageOptions, TenantRegistries } from '../images/tenant-images';
 import { ingressGuard, INGRESS_POLICY_NAME, TenantIngressRules } from '../ingress/ingress-guard';
+import { hostnameClaims } from '../ingress/internal/hostname-claims';
 import { gatewayApiRules } from '../ingress/internal/rbac';
 import { TenantGatewayApi, TenantHostnames, TenantIngressClasses, TenantIngressOptions } from '../ingress/tenant-ingress';
 import { addLifecycleGuards } from '../lifecycle/guard';
@@ -454,6 +455,7 @@ export class SoftTenant extends Construct {
         refuse: (owner: string) => invalidProp(this, nsProp(i), namespace, `already belongs to tenant '${owner}': a namespace belongs to one tenant.`),
         refuseByRule: (reason: string) => invalidProp(this, nsProp(i), namespace, reason),
       })),
+      ...hostnameClaims(this, this.platform._registry, this.name, entry.rules?.any.includes('any-host') === false ? entry.rules : undefined),
     ]);
     // The platform's guards for Services, claims and images read every
     // tenant's settings; a tenant without settings gets their defaults.
