@@ -149,6 +149,10 @@ for (const name of ['enterprise', 'saas', 'kaas', 'vcluster', 'selfservice']) {
   project.addTask(`example:${name}`, {
     description: `Synthesize examples/${name} into dist/examples/${name}`,
     exec: `ts-node --transpile-only --project examples/tsconfig.json -r tsconfig-paths/register examples/${name}/app.ts`,
+    // Options after `--` reach the app: the README's
+    // `npm run example:saas -- --dry-run --count 250` (they were dropped
+    // before, and the dry run wrote nothing of what it was asked).
+    receiveArgs: true,
   });
 }
 

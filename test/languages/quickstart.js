@@ -2,7 +2,7 @@
 // Runs the README's quick start in TypeScript and in the other jsii
 // languages, for real, and compares what each writes byte for byte.
 //
-//   node test/languages/quickstart.js [python] [java] [go]   (default: python)
+//   node test/languages/quickstart.js [python] [java] [go]   (default: all three)
 //
 // The programs are the README's own blocks (section "Quick start": the first
 // ```ts, ```python, ```java and ```go block), so what the README shows is
@@ -14,17 +14,20 @@
 // Their caches stay between runs: $HOME/.cache/cdk8s-tenancy/languages/
 // (the Python virtual environment), ~/.m2 and Go's module cache.
 //
-// Only Python runs by default, because only PyPI has what it needs here
-// (checked 2026-12-01; README "Other languages"): Maven Central as reached
-// here lacks org.cdk8s:cdk8s:2.70.106, every org.cdk8s:cdk8s-plus-27 and
-// aws-cdk-lib 2.276.0, and the Go module proxy refuses cdk8s-core-go and
-// cdk8s-plus-go (403). The java and go runners below follow the same steps
-// but have never run to completion here: `-- java` or `-- go` fails at
-// dependency resolution until those registries carry the artifacts.
+// Before Java and Go run, a probe asks their registry, through Maven and go
+// themselves, for every dependency the generated bindings declare, at the
+// lowest version they accept. A language whose registry lacks one is not
+// run: the run says which artifact and version is missing and why the
+// bindings need it (jsii's runtime loads every dependency's assembly when
+// the library loads, so one missing artifact stops every program, not only
+// the quick start). Such a language fails the run only when it was asked
+// for by name; Python must always run. The registries' answers are not
+// written down here: they are asked on every run.
 //
-// .NET is not run: NuGet cannot be reached from this project's machines; its
-// sources are generated and checked by `npm run check:languages` only.
-const { execFileSync } = require('child_process');
+// .NET is not run: there is no .NET SDK on this project's machines and NuGet
+// is not among the registries they reach; its sources are generated and
+// checked by `npm run check:languages` only.
+const { execFileSync, spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -32,7 +35,8 @@ const path = require('path');
 const ROOT = path.join(__dirname, '..', '..');
 const CACHE = path.join(os.homedir(), '.cache', 'cdk8s-tenancy', 'languages');
 const LANGS = ['python', 'java', 'go'];
-const wanted = process.argv.slice(2).length ? process.argv.slice(2) : ['python'];
+const named = process.argv.slice(2);
+const wanted = named.length ? named : LANGS;
 for (const l of wanted) if (!LANGS.includes(l)) throw new Error(`unknown language '${l}': one of ${LANGS.join(', ')}`);
 
 function sh(cmd, args, cwd, env = {}) {
@@ -81,6 +85,103 @@ function pacmak(tmp, targets) {
   sh('npx', ['jsii-pacmak', '--code-only', '--pack-command', 'npm pack --ignore-scripts', ...targets.flatMap((t) => ['-t', t]), '-o', out], ROOT);
   return out;
 }
+
+/** A command's exit code and output, without throwing. */
+function capture(cmd, args, cwd, env = {}) {
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: { ...process.env, ...env } });
+  return { status: r.error ? null : r.status, out: `${r.stdout ?? ''}${r.stderr ?? ''}`, error: r.error };
+}
+
+/** Registries' messages name their hosts; what is missing is the artifact, not where it was looked for. */
+const withoutUrls = (text) => text.replace(/\s*\(?https?:\/\/[^\s)]+\)?/g, '').trim();
+
+// Each probe returns what keeps the language from running here: one line per
+// missing thing, naming it, its version and what asks for it; [] when the
+// language can run.
+const probes = {
+  java(tmp, gen) {
+    for (const [tool, args] of [['java', ['-version']], ['mvn', ['--version']]]) {
+      if (capture(tool, args, tmp).status !== 0) return [`\`${tool}\` is not on the PATH`];
+    }
+    const pom = fs.readFileSync(path.join(gen, 'java', 'pom.xml'), 'utf8');
+    const field = (xml, tag) => (xml.match(new RegExp(`<${tag}>([^<]+)</${tag}>`)) ?? [])[1];
+    // What the artifact needs at run time (`provided` ones are compile-time annotations).
+    const deps = [...pom.matchAll(/<dependency>([\s\S]*?)<\/dependency>/g)].map((m) => m[1])
+      .filter((d) => field(d, 'scope') !== 'provided')
+      .map((d) => {
+        const range = field(d, 'version');
+        // `[2.70.106,3.0.0)`: the lowest version the bindings accept.
+        return { group: field(d, 'groupId'), artifact: field(d, 'artifactId'), range, version: range.replace(/^\[([^,\]]+)[,\]].*$/, '$1') };
+      });
+    // The classes the library's jsii module loads before its own assembly.
+    const moduleSrc = fs.readFileSync(execFileSync('find', [path.join(gen, 'java', 'src'), '-name', '$Module.java'], { encoding: 'utf8' }).trim().split('\n')[0], 'utf8');
+    const loads = [...(moduleSrc.match(/getDependencies\(\)\s*\{[^}]*asList\(([^)]*)\)/) ?? ['', ''])[1].matchAll(/([\w.]+)\.\$Module\.class/g)].map((m) => m[1]);
+    // One resolution of all of them at those versions (with their own
+    // dependencies), asking the registry again rather than trusting
+    // Maven's record of an earlier miss (-U).
+    const dir = path.join(tmp, 'java-probe');
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'pom.xml'), `<?xml version="1.0" encoding="UTF-8"?>
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>probe</groupId>
+  <artifactId>probe</artifactId>
+  <version>0.0.0</version>
+  <dependencies>
+${deps.map((d) => `    <dependency><groupId>${d.group}</groupId><artifactId>${d.artifact}</artifactId><version>${d.version}</version></dependency>`).join('\n')}
+  </dependencies>
+</project>
+`);
+    const r = capture('mvn', ['dependency:resolve', '--batch-mode', '-U'], dir);
+    if (r.status === 0) return [];
+    const repo = path.join(os.homedir(), '.m2', 'repository');
+    const missing = deps.filter((d) => !fs.existsSync(path.join(repo, ...d.group.split('.'), d.artifact, d.version, `${d.artifact}-${d.version}.jar`)));
+    const needs = `the generated pom requires them, and the library's jsii $Module loads ${loads.join(', ')} at start`;
+    if (missing.length) {
+      return [
+        ...missing.map((d) => `Maven Central does not serve ${d.group}:${d.artifact}:${d.version} (the pom asks for ${d.range})`),
+        `(${needs}: no program using the library can start without them)`,
+      ];
+    }
+    // The direct ones resolved; something they depend on did not.
+    const said = (r.out.match(/could not be resolved: ([^\n]*)/i) ?? r.out.match(/Could not (?:find|transfer) artifact ([^\n]*)/) ?? [])[1];
+    return [`Maven could not resolve the bindings' dependencies: ${withoutUrls(said ?? r.out.split('\n').filter((l) => l.startsWith('[ERROR]')).join(' '))}`];
+  },
+
+  go(tmp, gen) {
+    if (capture('go', ['version'], tmp).status !== 0) return ['`go` is not on the PATH'];
+    const mod = path.join(gen, 'go', 'cdk8stenancy');
+    const requires = [...fs.readFileSync(path.join(mod, 'go.mod'), 'utf8').matchAll(/^\s*(?:require\s+)?([\w./-]+\.[\w./-]+)\s+(v\S+)(\s*\/\/\s*indirect)?\s*$/gm)]
+      .map((m) => ({ path: m[1], version: m[2], indirect: !!m[3] }));
+    // The Go packages the library's jsii package initializes before itself.
+    const jsiiGo = fs.readFileSync(path.join(mod, 'jsii', 'jsii.go'), 'utf8');
+    const initializes = [...jsiiGo.matchAll(/^\s*\w+\s+"([^"]+)\/jsii"$/gm)].map((m) => m[1]);
+    // Outside any module, each required version alone, as `go mod tidy`
+    // would fetch it, from the configured proxy only: its refusal is the
+    // answer (`direct`, the usual fallback, would try the repositories
+    // themselves, which this machine cannot reach).
+    const proxy = execFileSync('go', ['env', 'GOPROXY'], { encoding: 'utf8' }).trim().split(/[,|]/)[0];
+    const r = capture('go', ['mod', 'download', '-json', ...requires.map((q) => `${q.path}@${q.version}`)], tmp, { GOWORK: 'off', GOPROXY: proxy });
+    const answers = r.out.split(/\n(?=\{)/).filter((t) => t.trim().startsWith('{')).map((t) => JSON.parse(t));
+    if (answers.length !== requires.length) throw new Error(`go mod download answered ${answers.length} of ${requires.length} modules:\n${r.out}`);
+    const refused = answers.filter((a) => a.Error);
+    if (!refused.length) return [];
+    // Is it this version or the module? Its newest version, if any is served.
+    const latest = (p) => {
+      const l = capture('go', ['mod', 'download', '-json', `${p}@latest`], tmp, { GOWORK: 'off', GOPROXY: proxy });
+      const info = l.out.trim().startsWith('{') ? JSON.parse(l.out) : { Error: l.out };
+      return info.Error ? 'no version of it is served' : `its newest served is ${info.Version}`;
+    };
+    return [
+      ...refused.map((a) => {
+        const q = requires.find((x) => x.path === a.Path);
+        const status = [(a.Error.match(/\b(\d{3} [A-Z][A-Za-z ]*)/) ?? [])[1], (a.Error.match(/server response:\s*(.+)/) ?? [])[1]].filter(Boolean).join(': ');
+        const why = initializes.some((i) => a.Path.startsWith(i) || i.startsWith(a.Path)) ? 'initialized by the bindings\' jsii package at start' : q?.indirect ? 'an indirect requirement' : 'required by the generated go.mod';
+        return `the Go module proxy does not serve ${a.Path}@${a.Version} (${status ? `answers ${status}` : withoutUrls(a.Error)}; ${latest(a.Path)}; ${why})`;
+      }),
+    ];
+  },
+};
 
 const runners = {
   python(tmp, gen, program) {
@@ -182,6 +283,7 @@ function main() {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-tenancy-languages-'));
   fs.mkdirSync(CACHE, { recursive: true });
   let failed = false;
+  const verdicts = [];
   try {
     const blocks = quickstartBlocks();
     // The TypeScript block, run against the compiled library like the others
@@ -199,9 +301,18 @@ function main() {
 
     const gen = timed(`jsii-pacmak (${wanted.join(', ')})`, () => pacmak(tmp, wanted));
     for (const lang of wanted) {
+      const missing = probes[lang] ? timed(`${lang}: probe`, () => probes[lang](tmp, gen)) : [];
+      if (missing.length) {
+        console.log(`${lang}: NOT RUN, because:\n${missing.map((m) => `  - ${m}`).join('\n')}`);
+        verdicts.push([lang, `not run: ${missing.join('; ')}`]);
+        // Asked for by name, a language that cannot run is a failure.
+        if (named.includes(lang)) failed = true;
+        continue;
+      }
       const got = timed(`${lang}: total`, () => runners[lang](tmp, gen, blocks[lang]));
       const same = JSON.stringify(got) === JSON.stringify(expected);
       console.log(`${lang}: ${Object.keys(got).join(', ')} ${same ? 'identical to' : 'DIFFERENT from'} TypeScript's ${Object.keys(expected).join(', ')}`);
+      verdicts.push([lang, same ? 'ran: identical to TypeScript' : 'ran: DIFFERENT from TypeScript']);
       if (!same) {
         failed = true;
         for (const f of new Set([...Object.keys(got), ...Object.keys(expected)])) {
@@ -209,12 +320,21 @@ function main() {
         }
       }
     }
+    const dotnet = capture('dotnet', ['--version'], tmp);
+    verdicts.push(['dotnet', dotnet.status === 0
+      ? `not run: NuGet is not among the registries this project reaches (dotnet ${dotnet.out.trim()} is installed); generated and checked by check:languages only`
+      : 'not run: no .NET SDK here (`dotnet` is not on the PATH) and NuGet is not among the registries this project reaches; generated and checked by check:languages only']);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
     console.log('\nlanguage tier times (s):');
     for (const [label, s] of times) console.log(`  ${label.padEnd(32)} ${s}`);
+    console.log('\nlanguage tier:');
+    for (const [lang, verdict] of verdicts) console.log(`  ${lang.padEnd(8)} ${verdict}`);
   }
+  // Python is the language every registry here serves: it must have run.
+  if (wanted.includes('python') && !verdicts.some(([l, v]) => l === 'python' && v.startsWith('ran: identical'))) failed = true;
   if (failed) process.exit(1);
 }
 
-main();
+if (require.main === module) main();
+module.exports = { probes };
