@@ -40,7 +40,7 @@ export interface GoToolOptions {
   readonly log?: (line: string) => void;
   /**
    * A Go toolchain newer than the local one that the module needs (its
-   * go.mod's `go` line), e.g. `go1.27.4`: the go command fetches it from
+   * go.mod's `go` line), e.g. `go1.27.3`: the go command fetches it from
    * the module proxy (GOTOOLCHAIN), once.
    *
    * @default the local Go
