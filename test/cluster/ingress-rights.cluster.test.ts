@@ -190,7 +190,15 @@ describe('extra rights and the ingress guard: the models and the real API server
     // With team-b's own default class as the cluster default, the plugin writes it in and the guard admits.
     await client.must('DELETE', (await client.paths(defaultClass('shared'))).item);
     await client.must('POST', (await client.paths(defaultClass('nginx-internal'))).collection, defaultClass('nginx-internal'));
-    const admitted = await client.create(classless, { as: bAdmin, dryRun: true });
+    // The DefaultIngressClass plugin reads IngressClasses from the API
+    // server's informer, which sees the new default a moment after the
+    // write: until then a classless Ingress gets no class (and the guard
+    // refuses it). Ask until the plugin has caught up, for at most 30 s.
+    let admitted = await client.create(classless, { as: bAdmin, dryRun: true });
+    for (const until = Date.now() + 30_000; !admitted.ok && Date.now() < until;) {
+      await new Promise((r) => setTimeout(r, 250));
+      admitted = await client.create(classless, { as: bAdmin, dryRun: true });
+    }
     expect(admitted.ok ? admitted.body?.spec?.ingressClassName : describeResult(admitted)).toBe('nginx-internal');
   });
 });
