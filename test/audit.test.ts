@@ -598,6 +598,10 @@ describe('vcluster.values', () => {
         'values sets sync.fromHost.nodes.enabled to true, where the library locks false', `Set sync.fromHost.nodes.enabled: false in ${where}.`],
       ['cluster-scoped objects synced to the host', (o: K8sObject[]) => { delete valuesOf(o).sync.toHost.persistentVolumes; },
         'values does not set sync.toHost.persistentVolumes: the chart\'s default applies', `Set sync.toHost.persistentVolumes: {"enabled":false} in ${where}.`],
+      ['Endpoints synced to the host (CVE-2021-25740)', (o: K8sObject[]) => { valuesOf(o).sync.toHost.endpoints.enabled = true; },
+        'values sets sync.toHost.endpoints.enabled to true, where the library locks false', `Set sync.toHost.endpoints.enabled: false in ${where}.`],
+      ['EndpointSlices left to the chart\'s default (on)', (o: K8sObject[]) => { delete valuesOf(o).sync.toHost.endpointSlices; },
+        'values does not set sync.toHost.endpointSlices: the chart\'s default applies', `Set sync.toHost.endpointSlices: {"enabled":false} in ${where}.`],
       ['a control plane running as root', (o: K8sObject[]) => { valuesOf(o).controlPlane.statefulSet.security.containerSecurityContext.runAsUser = 0; },
         'values sets controlPlane.statefulSet.security.containerSecurityContext.runAsUser to 0: root or not an id',
         `Set controlPlane.statefulSet.security.containerSecurityContext.runAsUser to a non-root id (the library uses 12345) in ${where}.`],
@@ -647,6 +651,7 @@ describe('vcluster.values', () => {
     expect(f.slice(1).map(([, message]) => message)).toEqual([
       'sync.toHost.namespaces', 'sync.toHost.persistentVolumes', 'sync.toHost.storageClasses', 'sync.toHost.priorityClasses',
       'sync.toHost.resourceClaims', 'sync.toHost.resourceClaimTemplates', 'sync.toHost.gatewayApi', 'sync.toHost.pods.hybridScheduling',
+      'sync.toHost.endpoints', 'sync.toHost.endpointSlices',
       ...['nodes', 'priorityClasses', 'deviceClasses', 'ingressClasses', 'runtimeClasses', 'gatewayClasses', 'storageClasses',
         'csiNodes', 'csiDrivers', 'csiStorageCapacities', 'gateways', 'configMaps', 'secrets'].map((k) => `sync.fromHost.${k}`),
       'controlPlane.distro', 'controlPlane.hostPathMapper', 'controlPlane.statefulSet.security', 'controlPlane.coredns.security', 'policies', 'rbac',

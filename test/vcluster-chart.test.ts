@@ -83,6 +83,13 @@ describe.each(VARIANTS)('vcluster %s', (_, make) => {
       }
     });
 
+    test('the control plane\'s Role may read Endpoints but write neither Endpoints nor EndpointSlices (CVE-2021-25740)', () => {
+      const rules = ofKind(rendered, 'Role').flatMap((role) => role.rules);
+      expect(endpointWrites(rules)).toEqual([]);
+      // It still reads the host Endpoints of its own Service, which it mirrors into the virtual default/kubernetes.
+      expect(rules.some((rule: any) => rule.apiGroups.includes('') && rule.resources.includes('endpoints') && rule.verbs.includes('watch'))).toBe(true);
+    });
+
     test('every pod meets the tenant\'s Pod Security standard as set in the values', () => {
       const level = (r.values.policies as any).podSecurityStandard;
       const workloads = rendered.filter((o) => ['StatefulSet', 'Deployment', 'DaemonSet', 'Job'].includes(o.kind));
@@ -112,6 +119,7 @@ describe.each(VARIANTS)('vcluster %s', (_, make) => {
         expect([k, off(config.sync.toHost[k])]).toEqual([k, true]);
       }
       expect(off(config.sync.toHost.pods.hybridScheduling)).toBe(true);
+      expect([off(config.sync.toHost.endpoints), off(config.sync.toHost.endpointSlices)]).toEqual([true, true]);
       for (const k of ['nodes', 'priorityClasses', 'deviceClasses', 'ingressClasses', 'runtimeClasses', 'gatewayClasses', 'storageClasses', 'csiNodes',
         'csiDrivers', 'csiStorageCapacities', 'gateways', 'configMaps', 'secrets']) {
         expect([k, off(config.sync.fromHost[k])]).toEqual([k, true]);
@@ -121,6 +129,14 @@ describe.each(VARIANTS)('vcluster %s', (_, make) => {
     });
   });
 });
+
+/** The write verbs a Role's rules grant on Endpoints or EndpointSlices, as `resource:verb`. */
+function endpointWrites(rules: any[]): string[] {
+  const writes = ['create', 'update', 'patch', 'delete', 'deletecollection', '*'];
+  return rules.flatMap((rule) => rule.resources
+    .filter((res: string) => (res === 'endpoints' && rule.apiGroups.includes('')) || (res === 'endpointslices' && rule.apiGroups.includes('discovery.k8s.io')))
+    .flatMap((res: string) => rule.verbs.filter((v: string) => writes.includes(v)).map((v: string) => `${res}:${v}`)));
+}
 
 describe('what the render catches', () => {
   const [release] = releases(VirtualClusterDelivery.argoCd());
@@ -137,6 +153,20 @@ describe('what the render catches', () => {
   test('a key the chart does not know fails the schema', () => {
     expect(() => validateVClusterValues({ ...r.values, sync: { ...(r.values.sync as any), toHost: { podz: { enabled: true } } } }))
       .toThrow(/must NOT have additional properties \(podz\)/);
+  });
+
+  test('the endpoints lock is what keeps endpoint writes out of the Role: the chart\'s defaults grant them', () => {
+    const sync = (r.values as any).sync;
+    const defaults = { ...r.values, sync: { ...sync, toHost: { ...sync.toHost, endpoints: { enabled: true }, endpointSlices: { enabled: true } } } };
+    expect(endpointWrites(ofKind(renderVClusterRelease(withValues(defaults)), 'Role').flatMap((role) => role.rules))).toEqual([
+      'endpoints:create', 'endpoints:delete', 'endpoints:patch', 'endpoints:update',
+      'endpointslices:create', 'endpointslices:delete', 'endpointslices:patch', 'endpointslices:update',
+    ]);
+    // And they are the chart's defaults: a values object without the two keys gets them too.
+    const { endpoints, endpointSlices, ...toHost } = sync.toHost;
+    expect([endpoints, endpointSlices]).toEqual([{ enabled: false }, { enabled: false }]);
+    expect(endpointWrites(ofKind(renderVClusterRelease(withValues({ ...r.values, sync: { ...sync, toHost } })), 'Role').flatMap((role) => role.rules)))
+      .toHaveLength(8);
   });
 
   test('rbac.clusterRole.enabled: false holds even when a host-level sync is switched on behind the library\'s back', () => {

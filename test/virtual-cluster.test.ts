@@ -78,6 +78,9 @@ describe.each([
         resourceClaimTemplates: off,
         gatewayApi: off,
         pods: { hybridScheduling: off },
+        // CVE-2021-25740: no host Endpoints or EndpointSlices written from inside (the chart's default is on).
+        endpoints: off,
+        endpointSlices: off,
       });
       expect(v.sync.fromHost).toEqual({
         nodes: off,
@@ -191,7 +194,12 @@ describe('bad input', () => {
     ['values reading host gateway classes', apply({ values: { sync: { fromHost: { gatewayClasses: { enabled: true } } } } }), /invalid vcluster values 'sync.fromHost.gatewayClasses'/],
     ['values reading secrets of other host namespaces', apply({ values: { sync: { fromHost: { secrets: { enabled: true } } } } }), /invalid vcluster values 'sync.fromHost.secrets'/],
     ['values scheduling with the host schedulers', apply({ values: { sync: { toHost: { pods: { hybridScheduling: { enabled: true } } } } } }), /invalid vcluster values 'sync.toHost.pods.hybridScheduling'/],
-    ['values replicating host services', apply({ values: { networking: { replicateServices: { fromHost: [{ from: 'kube-system/x', to: 'x' }] } } } }), /invalid vcluster values 'networking.replicateServices.fromHost'/],
+    ['values replicating host services', apply({ values: { networking: { replicateServices: { fromHost: [{ from: 'kube-system/x', to: 'x' }] } } } }), /invalid vcluster values 'networking.replicateServices'/],
+    ['values replicating virtual services to the host', apply({ values: { networking: { replicateServices: { toHost: [{ from: 'default/x', to: 'x' }] } } } }), /invalid vcluster values 'networking.replicateServices'/],
+    ['values syncing Endpoints to the host', apply({ values: { sync: { toHost: { endpoints: { enabled: true } } } } }),
+      /invalid vcluster values 'sync.toHost.endpoints': is set by the library to isolate the tenant and cannot be overridden \(locked: .*sync.toHost.endpoints, sync.toHost.endpointSlices,/],
+    ['values syncing EndpointSlices to the host', apply({ values: { sync: { toHost: { endpointSlices: { enabled: true } } } } }), /invalid vcluster values 'sync.toHost.endpointSlices': is set by the library/],
+    ['values patching synced Endpoints', apply({ values: { sync: { toHost: { endpoints: { patches: [] } } } } }), /invalid vcluster values 'sync.toHost.endpoints'/],
     ['values switching on an integration', apply({ values: { integrations: { metricsServer: { enabled: true } } } }), /invalid vcluster values 'integrations'/],
     ['values running pods on private nodes', apply({ values: { privateNodes: { enabled: true } } }), /invalid vcluster values 'privateNodes'/],
     ['values naming a platform secret elsewhere', apply({ values: { platform: { apiKey: { namespace: 'loft' } } } }), /invalid vcluster values 'platform'/],

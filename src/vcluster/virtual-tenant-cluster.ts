@@ -122,6 +122,13 @@ export interface VirtualTenantClusterOptions {
  * NetworkPolicies, quota and LimitRange. Tenant admins can read the
  * kubeconfig secret `vc-<name>` there and nothing else.
  *
+ * The control plane writes no Endpoints or EndpointSlices into the host
+ * namespace (`sync.toHost.endpoints` and `endpointSlices` are locked off,
+ * and with them the chart's write rights on both, CVE-2021-25740): Services
+ * with a selector get their endpoints from the host's own controllers; a
+ * Service without a selector inside the virtual cluster gets no backends on
+ * the host.
+ *
  * It is a tenant extension: `tenant.addExtension(vcluster)`.
  *
  * @example

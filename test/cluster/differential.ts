@@ -44,6 +44,8 @@ const RESOURCES: Record<string, { group: string; version: string; resource: stri
   Pod: { group: '', version: 'v1', resource: 'pods' },
   ConfigMap: { group: '', version: 'v1', resource: 'configmaps' },
   Service: { group: '', version: 'v1', resource: 'services' },
+  Endpoints: { group: '', version: 'v1', resource: 'endpoints' },
+  EndpointSlice: { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices' },
   PersistentVolumeClaim: { group: '', version: 'v1', resource: 'persistentvolumeclaims' },
   Secret: { group: '', version: 'v1', resource: 'secrets' },
   ServiceAccount: { group: '', version: 'v1', resource: 'serviceaccounts' },

@@ -1,19 +1,23 @@
 import { App, Chart } from 'cdk8s';
 import * as YAML from 'yaml';
 import { describeResult, Identity } from './client';
-import { ALLOWED, Case, judgeCase, POD_SECURITY, RBAC } from './differential';
+import { ALLOWED, Case, judgeCase, POD_SECURITY, policy, RBAC } from './differential';
 import { podsOf } from './example-suite';
 import {
   ARGOCD, applyAsGitOps, BOOTSTRAP_RBAC, installControllerNamespaces, installCrds, objectRef, serviceAccount, useCluster,
   waitForDefaultServiceAccount, waitForPoliciesEnforced, waitForQuotas,
 } from './fixture';
 import { vcluster } from '../../examples/vcluster/app';
+import { SERVICE_POLICY_NAME } from '../../src/network/service-guard';
+import { PLACEMENT_POLICY_NAME } from '../../src/placement/internal/rules';
+import { SANDBOX_POLICY_NAME } from '../../src/sandbox/guard';
+import { STORAGE_POLICY_NAME } from '../../src/storage/storage-guard';
 import { parsePodSecurityVersion, podSecurityViolations } from '../../src/tenant/internal/pod-security-standards';
 import { find, K8sObject, synthObjects } from '../helpers/manifests';
 import { releaseOf, renderVClusterRelease } from '../helpers/vcluster-chart';
 import {
-  PodSecurityLevel, SoftTenant, TENANT_LABEL, TenantMember, TenantPriorityClass, TenantRegistries, TenantSandbox, VirtualClusterDelivery,
-  VirtualTenantCluster,
+  NODE_RESTRICTION_TENANT_LABEL, PodSecurityLevel, SoftTenant, TENANT_LABEL, TenantMember, TenantPlacement, TenantPriorityClass, TenantRegistries,
+  TenantSandbox, TenantStorageClasses, VirtualClusterDelivery, VirtualTenantCluster,
 } from 'cdk8s-tenancy';
 
 /*
@@ -41,21 +45,28 @@ const API_SERVER_CIDRS = ['10.0.0.0/16'];
 
 const app = new App();
 vcluster(app);
-// A baseline tenant whose virtual cluster syncs ingresses and sets resources (the user values the library lets through).
+// A baseline tenant held to one StorageClass, whose virtual cluster syncs
+// ingresses, sets resources and puts its data on that class (the user values
+// the library lets through).
+const STORAGE_CLASS = 'tenant-ssd';
 const legacy = new SoftTenant(new Chart(app, 'legacy'), 'Legacy', {
   name: 'legacy',
   admins: [TenantMember.group('legacy-admins')],
   podSecurity: PodSecurityLevel.baseline('images that run as root'),
+  storage: { storageClasses: TenantStorageClasses.only([STORAGE_CLASS]) },
 });
 legacy.addExtension(VirtualTenantCluster.forTenant({
   delivery: VirtualClusterDelivery.flux(),
   apiServerCidrs: API_SERVER_CIDRS,
   name: 'dev',
   values: {
-    controlPlane: { statefulSet: { resources: { limits: { memory: '1Gi' } } } },
+    controlPlane: { statefulSet: { resources: { limits: { memory: '1Gi' } }, persistence: { volumeClaim: { storageClass: STORAGE_CLASS } } } },
     sync: { toHost: { ingresses: { enabled: true } } },
   },
 }));
+// A tenant on dedicated nodes, without a virtual cluster: its placement guard binds every namespace, the host namespaces included.
+const placed = new SoftTenant(new Chart(app, 'placed'), 'Placed', { name: 'placed', admins: [TenantMember.group('placed-admins')] });
+placed.addExtension(TenantPlacement.forTenant('placed'));
 // A sandboxed tenant with a default priority class: both guards bind the control plane and every pod it syncs.
 const sandboxed = new SoftTenant(new Chart(app, 'sandboxed'), 'Sandboxed', {
   name: 'sandboxed',
@@ -80,7 +91,9 @@ mirrored.addExtension(VirtualTenantCluster.forTenant({
   values: { controlPlane: { advanced: { defaultImageRegistry: MIRROR } } },
 }));
 
-const objects = synthObjects(app);
+// The cluster's plain RuntimeClass, next to the sandbox's (the RuntimeClass admission refuses a pod naming one that does not exist).
+const RUNC: K8sObject = { apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name: 'runc' }, handler: 'runc' } as any;
+const objects = [...synthObjects(app), RUNC];
 const RELEASES = objects.filter((o) => (o.kind === 'Application' && o.spec.source?.chart === 'vcluster') || o.kind === 'HelmRelease');
 
 /** Flux's helm-controller, bound to cluster-admin by Flux's own install (as Argo CD's controller is by its). */
@@ -189,6 +202,9 @@ function syncedStatefulSetPod(namespace: string, config: any, name: string, serv
   return pod;
 }
 
+/** `pod` with `spec` merged into its spec. */
+const withSpec = (pod: K8sObject, spec: Record<string, unknown>): K8sObject => ({ ...pod, spec: { ...pod.spec, ...spec } });
+
 /** The claims a StatefulSet's controller makes for its first replica. */
 function claimsOf(rendered: K8sObject[]): K8sObject[] {
   return rendered.filter((o) => o.kind === 'StatefulSet').flatMap((s) => (s.spec.volumeClaimTemplates ?? []).map((t: any) => ({
@@ -198,6 +214,36 @@ function claimsOf(rendered: K8sObject[]): K8sObject[] {
     spec: t.spec,
   })));
 }
+
+/** The StorageClass a release's values put the control plane's data on, if any. */
+const storageClassOf = (values: Record<string, any>): string | undefined => values.controlPlane?.statefulSet?.persistence?.volumeClaim?.storageClass;
+
+/** An object as the syncer writes one of the tenant's virtual objects into the host namespace (name translated, label of the syncer). */
+function synced(kind: string, namespace: string, name: string, body: Record<string, unknown>, apiVersion = 'v1'): K8sObject {
+  return { apiVersion, kind, metadata: { name, namespace, labels: { 'vcluster.loft.sh/managed-by': 'stand-in' } }, ...body } as any;
+}
+
+/** A Service the syncer writes for a virtual Service: its selector translated to the synced pods' labels. */
+const syncedService = (namespace: string, name: string, spec: Record<string, unknown>): K8sObject =>
+  synced('Service', namespace, name, { spec: { ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }], ...spec } });
+
+/** A claim the syncer writes for a virtual claim. */
+const syncedClaim = (namespace: string, name: string, spec: Record<string, unknown>): K8sObject =>
+  synced('PersistentVolumeClaim', namespace, name, { spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, ...spec } });
+
+/** Another tenant's pod address, as a selectorless virtual Service's Endpoints would name it (CVE-2021-25740). */
+const FOREIGN_POD_IP = '10.244.7.12';
+
+/** The Endpoints the syncer would write for a selectorless virtual Service whose virtual Endpoints name FOREIGN_POD_IP. */
+const foreignEndpoints = (namespace: string): K8sObject =>
+  synced('Endpoints', namespace, 'db-x-default-x-vc', { subsets: [{ addresses: [{ ip: FOREIGN_POD_IP }], ports: [{ name: 'pg', port: 5432, protocol: 'TCP' }] }] });
+
+/** The same as an EndpointSlice. */
+const foreignEndpointSlice = (namespace: string): K8sObject => synced('EndpointSlice', namespace, 'db-x-default-x-vc-abcde', {
+  addressType: 'IPv4',
+  endpoints: [{ addresses: [FOREIGN_POD_IP] }],
+  ports: [{ name: 'pg', port: 5432, protocol: 'TCP' }],
+}, 'discovery.k8s.io/v1');
 
 /** A namespace's labels, as the tenants' output declares them. */
 const labelsOf = (namespace: string): Record<string, string> => find(objects, 'Namespace', namespace).metadata.labels ?? {};
@@ -254,6 +300,29 @@ test('why a tenant held to its registries needs the chart\'s images mirrored: wi
   expect(images.filter((i: string) => !i.startsWith(`${MIRROR}/`))).toEqual([]);
 });
 
+test('why the endpoints sync is locked off: with the chart\'s defaults, the API server lets the syncer write Endpoints and EndpointSlices of any address', async () => {
+  const { client, env } = cluster();
+  // The Argo CD example's release, rendered under another name with the chart's defaults for the two syncs (on).
+  const r = releaseOf(RELEASES[0]);
+  const sync = (r.values as any).sync;
+  const unlocked = renderVClusterRelease({
+    ...r,
+    releaseName: 'unlocked',
+    values: { ...r.values, sync: { ...sync, toHost: { ...sync.toHost, endpoints: { enabled: true }, endpointSlices: { enabled: true } } } },
+  }, env.version);
+  const rbacOnly = unlocked.filter((o) => ['ServiceAccount', 'Role', 'RoleBinding'].includes(o.kind));
+  expect(rbacOnly.map(objectRef).sort()).toEqual([
+    `Role ${r.namespace}/vc-unlocked`, `RoleBinding ${r.namespace}/vc-unlocked`, `ServiceAccount ${r.namespace}/vc-unlocked`, `ServiceAccount ${r.namespace}/vc-workload-unlocked`,
+  ].sort());
+  const failures = await applyAsGitOps(client, rbacOnly, ARGOCD);
+  expect(failures.map((f) => `${f.object}: ${describeResult(f.result)}`)).toEqual([]);
+  const syncer = syncerOf(unlocked);
+  expect(syncer.username).toBe(`system:serviceaccount:${r.namespace}:vc-unlocked`);
+  const rbac = [...objects, ...rbacOnly, ...BOOTSTRAP_RBAC];
+  await judgeCase({ name: 'the unlocked syncer writes Endpoints to another tenant\'s pod', as: syncer, operation: 'CREATE', object: foreignEndpoints(r.namespace), expect: ALLOWED }, objects, rbac, client);
+  await judgeCase({ name: 'the unlocked syncer writes an EndpointSlice to another tenant\'s pod', as: syncer, operation: 'CREATE', object: foreignEndpointSlice(r.namespace), expect: ALLOWED }, objects, rbac, client);
+});
+
 describe.each(RELEASES.map((r) => [`${r.kind} ${releaseOf(r).releaseName} in ${releaseOf(r).namespace}`, r] as const))('vcluster %s', (_, release) => {
   const { namespace, values } = releaseOf(release);
   const chart = () => rendered.get(release)!;
@@ -299,12 +368,26 @@ describe.each(RELEASES.map((r) => [`${r.kind} ${releaseOf(r).releaseName} in ${r
     const claims = claimsOf(chart());
     // The library keeps the chart's embedded database, which persists on a claim.
     expect(claims.map((c) => c.metadata.name)).toEqual([`data-${releaseOf(release).releaseName}-0`]);
+    // A tenant held to its StorageClasses gets the claim on one of them (controlPlane.statefulSet.persistence.volumeClaim.storageClass).
+    expect(claims.map((c) => c.spec.storageClassName)).toEqual([storageClassOf(values)]);
     for (const claim of claims) {
       await judgeCase({ name: `the claim ${claim.metadata.name}`, as: statefulSetController, operation: 'CREATE', object: claim, expect: ALLOWED }, objects, rbac(), client);
     }
   });
 
   describe('what the control plane\'s syncer may do with the Role the chart gives it', () => {
+    /** A sandboxed host namespace: a synced pod on another RuntimeClass is refused (vcluster.yaml sets the sandbox's on every synced pod). */
+    const offSandbox = (config: any, syncer: Identity, workloads: string): Case[] => {
+      const sandbox = config.sync?.toHost?.pods?.runtimeClassName;
+      if (!sandbox) return [];
+      return [{
+        name: `sync a pod off the tenant's sandbox (runc, not ${sandbox})`,
+        as: syncer,
+        operation: 'CREATE',
+        object: withSpec(syncedPod(namespace, config, 'bare-x-default-x-vc', {}, workloads), { runtimeClassName: 'runc' }),
+        expect: policy(SANDBOX_POLICY_NAME),
+      }];
+    };
     const other = () => objects.find((o) => o.kind === 'Namespace' && o.metadata.labels?.[TENANT_LABEL] && o.metadata.labels[TENANT_LABEL] !== labelsOf(namespace)[TENANT_LABEL])!;
     const cases = (): Case[] => {
       const config = controlPlaneConfig(chart());
@@ -320,6 +403,71 @@ describe.each(RELEASES.map((r) => [`${r.kind} ${releaseOf(r).releaseName} in ${r
           expect: ALLOWED,
         },
         { name: 'sync a privileged pod', as: syncer, operation: 'CREATE', object: syncedPod(namespace, config, 'root-x-default-x-vc', { privileged: true, allowPrivilegeEscalation: true }, workloads), expect: POD_SECURITY },
+        ...offSandbox(config, syncer, workloads),
+        {
+          name: 'sync a pod selecting another tenant\'s dedicated nodes',
+          as: syncer,
+          operation: 'CREATE',
+          object: withSpec(syncedPod(namespace, config, 'steer-x-default-x-vc', {}, workloads), { nodeSelector: { [NODE_RESTRICTION_TENANT_LABEL]: 'placed' } }),
+          expect: policy(PLACEMENT_POLICY_NAME),
+        },
+        {
+          name: 'sync a pod tolerating every taint (every tenant\'s dedicated nodes)',
+          as: syncer,
+          operation: 'CREATE',
+          object: withSpec(syncedPod(namespace, config, 'anywhere-x-default-x-vc', {}, workloads), { tolerations: [{ operator: 'Exists' }] }),
+          expect: policy(PLACEMENT_POLICY_NAME),
+        },
+        // What a vcluster syncs normally.
+        { name: 'sync a Service (ClusterIP, with a selector)', as: syncer, operation: 'CREATE', object: syncedService(namespace, 'web-x-default-x-vc', { selector: { 'vcluster.loft.sh/label-vc-x-app': 'web' } }), expect: ALLOWED },
+        { name: 'sync a ConfigMap', as: syncer, operation: 'CREATE', object: synced('ConfigMap', namespace, 'settings-x-default-x-vc', { data: { mode: 'prod' } }), expect: ALLOWED },
+        { name: 'sync a Secret', as: syncer, operation: 'CREATE', object: synced('Secret', namespace, 'creds-x-default-x-vc', { type: 'Opaque', stringData: { password: 'x' } }), expect: ALLOWED },
+        {
+          name: `sync a claim of ${storageClassOf(values) ? `the tenant's StorageClass ${storageClassOf(values)}` : 'a StorageClass (the tenant may use any)'}`,
+          as: syncer,
+          operation: 'CREATE',
+          object: syncedClaim(namespace, 'data-x-default-x-vc', { storageClassName: storageClassOf(values) ?? 'gp3' }),
+          expect: ALLOWED,
+        },
+        // Endpoints: the chart's Role grants no write on them (sync.toHost.endpoints/endpointSlices locked off, CVE-2021-25740).
+        { name: 'write Endpoints pointing a Service at another tenant\'s pod', as: syncer, operation: 'CREATE', object: foreignEndpoints(namespace), expect: RBAC },
+        { name: 'write an EndpointSlice pointing a Service at another tenant\'s pod', as: syncer, operation: 'CREATE', object: foreignEndpointSlice(namespace), expect: RBAC },
+        // Services and claims the syncer copies from the virtual cluster: held by the tenant's guards like the tenant itself.
+        {
+          name: 'sync a Service with spec.externalIPs (CVE-2020-8554)',
+          as: syncer,
+          operation: 'CREATE',
+          object: syncedService(namespace, 'grab-x-default-x-vc', { selector: { app: 'web' }, externalIPs: ['203.0.113.10'] }),
+          expect: policy(SERVICE_POLICY_NAME),
+        },
+        {
+          name: 'sync an ExternalName Service',
+          as: syncer,
+          operation: 'CREATE',
+          object: syncedService(namespace, 'alias-x-default-x-vc', { type: 'ExternalName', externalName: 'kubernetes.default.svc.cluster.local' }),
+          expect: policy(SERVICE_POLICY_NAME),
+        },
+        {
+          name: 'sync a LoadBalancer Service open to loadBalancerSourceRanges 0.0.0.0/0',
+          as: syncer,
+          operation: 'CREATE',
+          object: syncedService(namespace, 'public-x-default-x-vc', { type: 'LoadBalancer', selector: { app: 'web' }, loadBalancerSourceRanges: ['0.0.0.0/0'] }),
+          expect: policy(SERVICE_POLICY_NAME),
+        },
+        {
+          name: 'sync a claim naming an existing PersistentVolume (spec.volumeName)',
+          as: syncer,
+          operation: 'CREATE',
+          object: syncedClaim(namespace, 'steal-x-default-x-vc', { volumeName: 'pv-of-another-tenant', ...(storageClassOf(values) ? { storageClassName: storageClassOf(values) } : {}) }),
+          expect: policy(STORAGE_POLICY_NAME),
+        },
+        ...(storageClassOf(values) ? [{
+          name: 'sync a claim of a StorageClass the tenant may not use',
+          as: syncer,
+          operation: 'CREATE' as const,
+          object: syncedClaim(namespace, 'fast-x-default-x-vc', { storageClassName: 'premium-io2' }),
+          expect: policy(STORAGE_POLICY_NAME),
+        }] : []),
         { name: 'create a pod in another tenant\'s namespace', as: syncer, operation: 'CREATE', object: syncedPod(other().metadata.name, config, 'web-x-default-x-vc'), expect: RBAC },
         { name: 'delete the tenant\'s default-deny NetworkPolicy', as: syncer, operation: 'DELETE', target: { kind: 'NetworkPolicy', name: 'default-deny', namespace }, expect: RBAC },
         {
@@ -340,6 +488,9 @@ describe.each(RELEASES.map((r) => [`${r.kind} ${releaseOf(r).releaseName} in ${r
 
     test('the syncer is the chart\'s own service account, and the host namespace\'s level is the one the virtual cluster enforces', () => {
       expect(syncerOf(chart()).username).toBe(`system:serviceaccount:${namespace}:vc-${releaseOf(release).releaseName}`);
+      // No Endpoints or EndpointSlices sync: the control plane's config has both off (the chart's default is on).
+      const toHost = controlPlaneConfig(chart()).sync.toHost;
+      expect([toHost.endpoints.enabled, toHost.endpointSlices.enabled]).toEqual([false, false]);
       expect(controlPlaneConfig(chart()).policies.podSecurityStandard).toBe(level());
       expect((values.policies as any).podSecurityStandard).toBe(level());
     });

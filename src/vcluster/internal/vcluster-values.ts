@@ -57,6 +57,10 @@ export interface SecureVClusterValues {
       readonly gatewayApi: { readonly enabled: false };
       // Pods scheduled by the host's schedulers (a ClusterRole on nodes).
       readonly pods: { readonly hybridScheduling: { readonly enabled: false } };
+      // Endpoints and EndpointSlices written from the virtual cluster
+      // (CVE-2021-25740): see ENDPOINTS_SYNC below.
+      readonly endpoints: { readonly enabled: false };
+      readonly endpointSlices: { readonly enabled: false };
     };
     readonly fromHost: {
       // Real host nodes would show the tenant the cluster's nodes and need a ClusterRole.
@@ -103,6 +107,36 @@ export interface SecureVClusterValues {
   };
 }
 
+/*
+ * ENDPOINTS_SYNC: why `sync.toHost.endpoints` and `sync.toHost.endpointSlices`
+ * are off (the chart's default is on), issue #16.
+ *
+ * With either on, the chart's Role (templates/role.yaml) grants the control
+ * plane create/update/patch/delete on `endpoints` or `endpointslices` in the
+ * host namespace, and the syncer copies the addresses of the tenant's
+ * virtual Endpoints/EndpointSlices into host objects unchanged (only a Pod
+ * targetRef's name is translated: pkg/controllers/resources/endpoints/
+ * translate.go at v0.36.1). Anyone who is admin inside the virtual cluster
+ * could then publish a host Service whose backends are any address: another
+ * tenant's pods, the API server, a node. That is CVE-2021-25740, for which
+ * Kubernetes 1.22 dropped endpoint writes from the built-in edit/admin roles
+ * and this library from the tenant roles.
+ *
+ * What the sync is for, in the syncer's source (v0.36.1): only virtual
+ * Services without a selector. The endpoints and endpointslices syncers skip
+ * `default/kubernetes`, the special services, and every Service with a
+ * selector (`ReconcileStart`); a synced Service keeps its (translated)
+ * selector, so the host's own EndpointSlice controller builds its endpoints
+ * from the synced pods, as vcluster has done by default since 0.8.0 ("vcluster
+ * will still sync endpoints for services that have no selector"). The
+ * control plane's own Services select its pods: the host builds their
+ * endpoints too, and the virtual `default/kubernetes` endpoints are written
+ * inside the virtual cluster from the host Endpoints the Role can still read
+ * (pkg/controllers/k8sdefaultendpoint). Off, the control plane and every
+ * Service with a selector work as before; a selectorless Service in the
+ * virtual cluster gets no backends on the host.
+ */
+
 /** The chart's name, in whichever repository it is served from. */
 export const VCLUSTER_CHART = 'vcluster';
 
@@ -141,6 +175,8 @@ export function secureValues(podSecurityStandard: string): SecureVClusterValues 
         resourceClaimTemplates: { enabled: false },
         gatewayApi: { enabled: false },
         pods: { hybridScheduling: { enabled: false } },
+        endpoints: { enabled: false },
+        endpointSlices: { enabled: false },
       },
       fromHost: {
         nodes: { enabled: false },
@@ -211,7 +247,10 @@ export function podClassValues(classes: PodClasses): Record<string, unknown> {
  * above, the kubeconfig secret the tenant admins' Role names, and the
  * control plane's own host permissions. Besides the syncs set above, these
  * reach the host too and are left to the chart's defaults (off):
- * custom resources synced either way, host services replicated in, the
+ * custom resources synced either way, services replicated either way
+ * (from the host: other namespaces' Services; to the host: host Endpoints
+ * the syncer writes, which the Role no longer grants, and other host
+ * namespaces), the
  * virtual scheduler (reads host nodes), the integrations (each syncs host
  * objects through a ClusterRole), plugins (extra ClusterRole rules and
  * containers), the platform connection (a Role in another namespace),
@@ -227,6 +266,8 @@ export const LOCKED_VALUE_PATHS = [
   'sync.toHost.resourceClaimTemplates',
   'sync.toHost.gatewayApi',
   'sync.toHost.pods.hybridScheduling',
+  'sync.toHost.endpoints',
+  'sync.toHost.endpointSlices',
   'sync.toHost.customResources',
   'sync.fromHost.nodes',
   'sync.fromHost.priorityClasses',
@@ -242,7 +283,7 @@ export const LOCKED_VALUE_PATHS = [
   'sync.fromHost.configMaps',
   'sync.fromHost.secrets',
   'sync.fromHost.customResources',
-  'networking.replicateServices.fromHost',
+  'networking.replicateServices',
   'controlPlane.distro',
   'controlPlane.backingStore',
   'controlPlane.hostPathMapper',
