@@ -24,10 +24,11 @@ import { K8sObject } from './manifests';
  *   `object` and `oldObject` the same pod: processor/operation.go);
  * - the requester: `--userinfo`.
  * One thing it cannot be told: a ClusterPolicy's `validate.cel` gets a
- * namespace with its name only, no labels, outside a cluster
- * (processor/policy_processor.go runs the engine with isCluster false, and
- * pkg/engine/handlers/validation/validate_cel.go then builds
- * `namespaceObject` from the name). `LEGACY_CEL_NAMESPACE` is that request.
+ * namespace with its name only, no labels, even with --cluster
+ * (processor/policy_processor.go ApplyPoliciesOnResource builds the engine with
+ * isCluster false, and pkg/engine/handlers/validation/validate_cel.go then
+ * builds `namespaceObject` from the name). ClusterPolicies are therefore
+ * judged through Kyverno's admission handlers instead: kyverno-admission.ts.
  */
 
 const KYVERNO_MODULE = path.resolve(__dirname, '..', 'engines', 'kyverno');
@@ -82,11 +83,6 @@ export interface CliOutcome {
  */
 export function isEvaluationError(r: CliRuleResult): boolean {
   return r.result === 'error' || (r.result === 'fail' && /^expression '.*' resulted in error: /s.test(r.message));
-}
-
-/** The namespace a ClusterPolicy's `validate.cel` sees in the CLI: its name, no labels. */
-export function legacyCelNamespace(namespace: K8sObject | Record<string, any>): Record<string, any> {
-  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace.metadata.name } };
 }
 
 function run(args: string[], cwd: string): { status: number | null; stdout: string; stderr: string } {
