@@ -98,6 +98,18 @@ describe('what the fast path reproduces', () => {
     });
   });
 
+  test('every generated class of the k8s import cdk8s-plus-27 ships (its toJson matches the template the fast path maps)', () => {
+    withCdk8sToJson(() => {
+      const chart = new Chart(new App(), 'c');
+      const classes = Object.entries(k8s).filter(([name, c]) => name.startsWith('Kube') && typeof c === 'function' && Object.prototype.hasOwnProperty.call(c.prototype, 'toJson'));
+      expect(classes.length).toBeGreaterThan(100);
+      for (const [name, Cls] of classes) {
+        const json = fastAndSame(new (Cls as any)(chart, name, { metadata: { labels: { b: '1', a: '2' } } }));
+        expect(json.kind).toBe((Cls as any).GVK.kind);
+      }
+    });
+  });
+
   test('Lazy values: produced, resolved in turn, nulls dropped from objects and kept as undefined in arrays', () => {
     withCdk8sToJson(() => {
       const chart = new Chart(new App(), 'c');
