@@ -5,7 +5,9 @@
  * A floor is the serialization of the same plain objects the library
  * writes, into the same files, in a process that holds nothing else: a
  * `prepare` process builds the tenants, synthesizes each chart and dumps
- * its objects as JSON lines (not timed); a floor process reads the dump
+ * its objects as JSON lines (not timed), each made by cdk8s's own
+ * ApiObject.toJson(), not the library's fast path (so the byte check
+ * proves that too); a floor process reads the dump
  * before its clock starts, then only serializes and writes. Two floors:
  * `yaml`, what cdk8s synth does (cdk8s's Yaml.stringify: the yaml package
  * with YAML 1.1 and no folding), which must write the very bytes the
@@ -39,11 +41,11 @@ export function prepare(n: number, tenant: (app: App, i: number) => Chart, dump:
   const put = (unit: Unit) => fs.writeSync(fd, JSON.stringify(unit) + '\n');
   for (let i = 0; i < n; i++) {
     const chart = tenant(app, i);
-    put({ file: `tenants/${chart.node.id}/manifests.yaml`, objects: synthChart(chart) });
+    put({ file: `tenants/${chart.node.id}/manifests.yaml`, objects: synthChart(chart, { viaToJson: true }) });
     app.node.tryRemoveChild(chart.node.id);
   }
   for (const chart of app.node.children.filter((c): c is Chart => Chart.isChart(c))) {
-    put({ file: 'platform/manifests.yaml', objects: synthChart(chart) });
+    put({ file: 'platform/manifests.yaml', objects: synthChart(chart, { viaToJson: true }) });
   }
   fs.closeSync(fd);
   return n + 1;
