@@ -98,13 +98,22 @@ describe('examples/enterprise', () => {
     expect(report.tenants.find((t) => t.tenant === 'shop')!.checks.find((c) => c.id === 'ingress.host-collisions')!.status).toBe('pass');
   });
 
-  test('data: pods must name one of its priority classes (the message names batch-normal); claims only on gp3, gp2 at 0 in its quota (issue #20)', () => {
+  test('data: pods must name one of its priority classes and RuntimeClasses (the message names batch-normal and runc); claims only on gp3, gp2 at 0 in its quota (issue #20)', () => {
     const rules = (policy: string) => JSON.parse(objects.find((o) => o.kind === 'ValidatingAdmissionPolicy' && o.metadata.name === policy)!.spec.variables.find((v: any) => v.name === 'all').expression);
-    expect(rules('cdk8s-tenancy-pod-classes')).toEqual({ data: { priorityClasses: ['batch-normal', 'batch-high'], defaultPriorityClass: ['batch-normal'], runtimeClasses: [], defaultRuntimeClass: [] } });
+    expect(rules('cdk8s-tenancy-pod-classes')).toEqual({
+      data: { priorityClasses: ['batch-normal', 'batch-high'], defaultPriorityClass: ['batch-normal'], runtimeClasses: ['runc', 'gvisor'], defaultRuntimeClass: ['runc'] },
+    });
     expect(rules('cdk8s-tenancy-storage')).toEqual({ data: { classes: ['gp3'] } });
     const quota = objects.find((o) => o.kind === 'ResourceQuota' && o.metadata.namespace === 'data' && o.metadata.name === 'tenant-quota')!;
     expect(quota.spec.hard).toMatchObject({ 'gp2.storageclass.storage.k8s.io/requests.storage': '0', 'gp2.storageclass.storage.k8s.io/persistentvolumeclaims': '0' });
     expect(ofKind(objects, 'PriorityClass').map((p) => [p.metadata.name, p.value, p.preemptionPolicy])).toEqual([['batch-high', 50000, 'PreemptLowerPriority'], ['batch-normal', 1000, 'Never']]);
+  });
+
+  test('data: its metastore StatefulSet gets the defaults from applyPodDefaults; both of its RuntimeClasses exist, runc declared by the platform (issue #20)', () => {
+    const [metastore] = ofKind(objects, 'StatefulSet', 'data');
+    expect(metastore.spec.template.spec).toMatchObject({ priorityClassName: 'batch-normal', runtimeClassName: 'runc' });
+    expect(metastore.spec.volumeClaimTemplates.map((t: any) => t.spec.storageClassName)).toEqual(['gp3']);
+    expect(ofKind(objects, 'RuntimeClass').map((r) => [r.metadata.name, r.handler]).sort()).toEqual([['gvisor', 'runsc'], ['runc', 'runc']]);
   });
 
   test('shop delivers through its own Argo CD project, data through Flux, each as its tenant-gitops account (issue #20)', () => {
