@@ -6,13 +6,14 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { App, Testing } from 'cdk8s';
 import * as ts from 'typescript';
 import * as YAML from 'yaml';
+import { kyvernoApply } from './helpers/kyverno-cli';
 import { K8sObject, ofKind, synthObjects } from './helpers/manifests';
 import { kyvernoCelMutate } from './helpers/mutation';
 import { validateAll } from './helpers/schema';
 import { enterprise } from '../examples/enterprise/app';
 import { kaas } from '../examples/kaas/app';
 import { quickstart } from '../examples/quickstart/app';
-import { PLAN_LABEL, saasMain, writeSaas } from '../examples/saas/app';
+import { customers, PLAN_LABEL, planOf, saasMain, writeSaas } from '../examples/saas/app';
 import { selfservice } from '../examples/selfservice/app';
 import { vcluster } from '../examples/vcluster/app';
 import { TenancyAudit } from 'cdk8s-tenancy';
@@ -98,13 +99,22 @@ describe('examples/enterprise', () => {
     expect(report.tenants.find((t) => t.tenant === 'shop')!.checks.find((c) => c.id === 'ingress.host-collisions')!.status).toBe('pass');
   });
 
-  test('data: pods must name one of its priority classes (the message names batch-normal); claims only on gp3, gp2 at 0 in its quota (issue #20)', () => {
+  test('data: pods must name one of its priority classes and RuntimeClasses (the message names batch-normal and runc); claims only on gp3, gp2 at 0 in its quota (issue #20)', () => {
     const rules = (policy: string) => JSON.parse(objects.find((o) => o.kind === 'ValidatingAdmissionPolicy' && o.metadata.name === policy)!.spec.variables.find((v: any) => v.name === 'all').expression);
-    expect(rules('cdk8s-tenancy-pod-classes')).toEqual({ data: { priorityClasses: ['batch-normal', 'batch-high'], defaultPriorityClass: ['batch-normal'], runtimeClasses: [], defaultRuntimeClass: [] } });
+    expect(rules('cdk8s-tenancy-pod-classes')).toEqual({
+      data: { priorityClasses: ['batch-normal', 'batch-high'], defaultPriorityClass: ['batch-normal'], runtimeClasses: ['runc', 'gvisor'], defaultRuntimeClass: ['runc'] },
+    });
     expect(rules('cdk8s-tenancy-storage')).toEqual({ data: { classes: ['gp3'] } });
     const quota = objects.find((o) => o.kind === 'ResourceQuota' && o.metadata.namespace === 'data' && o.metadata.name === 'tenant-quota')!;
     expect(quota.spec.hard).toMatchObject({ 'gp2.storageclass.storage.k8s.io/requests.storage': '0', 'gp2.storageclass.storage.k8s.io/persistentvolumeclaims': '0' });
     expect(ofKind(objects, 'PriorityClass').map((p) => [p.metadata.name, p.value, p.preemptionPolicy])).toEqual([['batch-high', 50000, 'PreemptLowerPriority'], ['batch-normal', 1000, 'Never']]);
+  });
+
+  test('data: its metastore StatefulSet gets the defaults from applyPodDefaults; both of its RuntimeClasses exist, runc declared by the platform (issue #20)', () => {
+    const [metastore] = ofKind(objects, 'StatefulSet', 'data');
+    expect(metastore.spec.template.spec).toMatchObject({ priorityClassName: 'batch-normal', runtimeClassName: 'runc' });
+    expect(metastore.spec.volumeClaimTemplates.map((t: any) => t.spec.storageClassName)).toEqual(['gp3']);
+    expect(ofKind(objects, 'RuntimeClass').map((r) => [r.metadata.name, r.handler]).sort()).toEqual([['gvisor', 'runsc'], ['runc', 'runc']]);
   });
 
   test('shop delivers through its own Argo CD project, data through Flux, each as its tenant-gitops account (issue #20)', () => {
@@ -160,19 +170,76 @@ describe('examples/saas', () => {
 
   test('every customer\'s pods get its tenant label and plan, by one Kyverno MutatingPolicy in its own file (issue #20)', () => {
     const read = (f: string): K8sObject[] => YAML.parseAllDocuments(fs.readFileSync(path.join(dir, f), 'utf8'), { version: '1.1' }).map((d: any) => d.toJS());
-    const policies = result.files.flatMap((f) => read(f).filter((o) => o.kind === 'MutatingPolicy').map((o) => [f, o.metadata.name]));
+    const policies = result.files.flatMap((f) => read(f).filter((o) => o.kind === 'MutatingPolicy' && o.metadata.name.startsWith('cdk8s-tenancy-pod-labels-')).map((o) => [f, o.metadata.name]));
     expect(policies).toHaveLength(50);
     expect(policies[0]).toEqual(['tenants/customer-0001/manifests.yaml', 'cdk8s-tenancy-pod-labels-customer-0001']);
     // Kyverno's engine (the model of test/helpers/mutation.ts; the real one in test/engines/kyverno).
     const objects = result.files.flatMap(read);
     const namespace = (name: string) => objects.find((o) => o.kind === 'Namespace' && o.metadata.name === name)!;
     const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', labels: { app: 'web', [PLAN_LABEL]: 'free' } }, spec: { containers: [{ name: 'web', image: 'registry.example.com/web:1' }] } };
-    for (const name of ['customer-0001', 'customer-0050']) {
-      expect(kyvernoCelMutate(objects, { pod, namespace: namespace(name) }).metadata.labels).toEqual({ 'app': 'web', 'cdk8s-tenancy.io/tenant': name, [PLAN_LABEL]: 'standard' });
+    for (const [name, plan] of [['customer-0001', 'premium'], ['customer-0050', 'standard']]) {
+      expect(kyvernoCelMutate(objects, { pod, namespace: namespace(name) }).metadata.labels).toEqual({ 'app': 'web', 'cdk8s-tenancy.io/tenant': name, [PLAN_LABEL]: plan });
     }
     // Not outside the customers' namespaces.
     const other = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ingress-nginx', labels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } };
     expect(kyvernoCelMutate(objects, { pod, namespace: other }).metadata.labels).toEqual(pod.metadata.labels);
+  });
+});
+
+describe('examples/saas: the premium plan\'s default StorageClass (issue #20 item 5)', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'saas-premium-'));
+  const result = writeSaas(dir, 300);
+  const read = (f: string): K8sObject[] => YAML.parseAllDocuments(fs.readFileSync(path.join(dir, f), 'utf8'), { version: '1.1' }).map((d: any) => d.toJS());
+  const objects = result.files.flatMap(read);
+  const premium = customers(300).filter((n) => planOf(n) === 'premium');
+  const guard = objects.find((o) => o.kind === 'ValidatingAdmissionPolicy' && o.metadata.name === 'cdk8s-tenancy-storage')!;
+  const all = JSON.parse(guard.spec.variables.find((v: any) => v.name === 'all').expression);
+
+  test('every 50th customer from the first is premium: 6 of 300, 200 of 10,000', () => {
+    expect(premium).toEqual(['customer-0001', 'customer-0051', 'customer-0101', 'customer-0151', 'customer-0201', 'customer-0251']);
+    expect(customers(10_000).filter((n) => planOf(n) === 'premium')).toHaveLength(200);
+  });
+
+  test('only premium customers have StorageClass rules: the storage guard\'s map holds them alone', () => {
+    expect(all).toEqual(Object.fromEntries(premium.map((n) => [n, { classes: ['io2', 'gp3'], defaultClass: ['io2'] }])));
+  });
+
+  test('one Kyverno MutatingPolicy per premium customer fills in io2, in the customer\'s own file', () => {
+    const policies = result.files.flatMap((f) => read(f).filter((o) => o.kind === 'MutatingPolicy' && o.metadata.name.startsWith('cdk8s-tenancy-storage-class-')).map((o) => [f, o.metadata.name]));
+    expect(policies).toEqual(premium.map((n) => [`tenants/${n}/manifests.yaml`, `cdk8s-tenancy-storage-class-${n}`]));
+  });
+
+  test('a premium customer\'s database: io2 written into its class-less claim template, its pods in gVisor', () => {
+    const dbs = objects.filter((o) => o.kind === 'StatefulSet');
+    expect(dbs.map((o) => o.metadata.namespace)).toEqual(premium);
+    const db = dbs[0];
+    expect(db.spec.volumeClaimTemplates.map((t: any) => t.spec.storageClassName)).toEqual(['io2']);
+    expect(db.spec.template.spec.runtimeClassName).toBe('gvisor');
+    expect(objects.find((o) => o.kind === 'Service' && o.metadata.name === 'db' && o.metadata.namespace === db.metadata.namespace)?.spec.clusterIP).toBe('None');
+  });
+
+  test('the real Kyverno CLI, with the example\'s own policies: a premium customer\'s class-less claim gets io2; a class named stays; a standard customer\'s claim is untouched', () => {
+    const policies = objects.filter((o) => o.kind === 'MutatingPolicy' && ['customer-0001', 'customer-0002'].includes(o.metadata.labels?.['cdk8s-tenancy.io/tenant'] ?? ''));
+    expect(policies.map((o) => o.metadata.name).sort()).toEqual(['cdk8s-tenancy-pod-labels-customer-0001', 'cdk8s-tenancy-pod-labels-customer-0002', 'cdk8s-tenancy-storage-class-customer-0001']);
+    const namespace = (name: string) => objects.find((o) => o.kind === 'Namespace' && o.metadata.name === name)!;
+    const claim = (storageClassName?: string) => ({
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: 'data' },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '50Gi' } }, ...(storageClassName ? { storageClassName } : {}) },
+    });
+    const userInfo = { username: 'system:serviceaccount:kube-system:statefulset-controller' };
+    const outcomes = kyvernoApply(policies, [
+      { id: 'premium-none', pod: claim(), namespace: namespace('customer-0001'), operation: 'CREATE', userInfo },
+      { id: 'premium-gp3', pod: claim('gp3'), namespace: namespace('customer-0001'), operation: 'CREATE', userInfo },
+      { id: 'standard-none', pod: claim(), namespace: namespace('customer-0002'), operation: 'CREATE', userInfo },
+    ]);
+    const mutated = (id: string) => ({ refused: outcomes.get(id)!.refused, storageClassName: outcomes.get(id)!.mutated.spec.storageClassName });
+    expect(mutated('premium-none')).toEqual({ refused: false, storageClassName: 'io2' });
+    expect(mutated('premium-gp3')).toEqual({ refused: false, storageClassName: 'gp3' });
+    expect(mutated('standard-none')).toEqual({ refused: false, storageClassName: undefined });
+    // The premium mutation was judged, not skipped, for the class-less claim.
+    expect(outcomes.get('premium-none')!.results.filter((r) => r.policy === 'cdk8s-tenancy-storage-class-customer-0001').map((r) => r.result)).toEqual(['pass']);
   });
 });
 

@@ -3,12 +3,13 @@ import { AdmissionResult, gatekeeperAdmit } from './helpers/admission';
 import { GatekeeperRequest, GatekeeperVerdict, gatekeeperWebhook, gatorBinary, GatorCase, gatorVerify } from './helpers/gatekeeper';
 import { find, K8sObject, synthObjects } from './helpers/manifests';
 import { gatekeeperAssignMetadata, gatekeeperMutate } from './helpers/mutation';
-import { PlacementEngine, SoftTenant, TenancyPlatform, TENANT_LABEL, TenantPlacement, TenantPodLabels } from 'cdk8s-tenancy';
+import { PlacementEngine, SoftTenant, TenancyPlatform, TENANT_LABEL, TenantPlacement, TenantPodLabels, TenantStorageClasses } from 'cdk8s-tenancy';
 
 /*
  * The Gatekeeper objects the library emits (PlacementEngine.gatekeeper():
  * the ConstraintTemplate with the placement rules and its Constraint, the
- * tenants' Assign mutations; podLabels: AssignMetadata) judged by Gatekeeper
+ * tenants' Assign mutations; podLabels: AssignMetadata; a default
+ * StorageClass: an Assign on claims) judged by Gatekeeper
  * itself, v3.23.1 built from its Go module (test/helpers/gatekeeper.ts):
  * every request the model tests make (test/placement-engines.test.ts
  * 'Gatekeeper', test/pod-labels.test.ts 'Gatekeeper AssignMetadata'), and
@@ -299,4 +300,49 @@ describe('gator verify', () => {
     expect(result.cases['wrongly expected admitted']).toBe('FAIL');
     expect(result.failures['wrongly expected admitted']).toMatch(/got 1 violations but want exactly 0/);
   }, 60_000);
+});
+
+describe('default StorageClass: Gatekeeper\'s webhook code runs the tenant\'s Assign on claims', () => {
+  const app = new App();
+  new TenancyPlatform(app, 'platform', { placementEngine: PlacementEngine.gatekeeper() });
+  new SoftTenant(new Chart(app, 'team-a'), 'Tenant', { name: 'team-a', namespaces: ['team-a', 'team-a-batch'], storage: { storageClasses: TenantStorageClasses.only(['gp3', 'io2'], 'gp3') } });
+  new SoftTenant(new Chart(app, 'team-b'), 'Tenant', { name: 'team-b', storage: { storageClasses: TenantStorageClasses.only(['gp3']) } });
+  const storageObjects = synthObjects(app);
+  const nsOf = (name: string): K8sObject => storageObjects.find((o) => o.kind === 'Namespace' && o.metadata.name === name)
+    ?? { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name } } };
+  const claim = (namespace: string, spec: Record<string, unknown> = {}, annotations?: Record<string, string>) => ({
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name: 'data', namespace, ...(annotations ? { annotations } : {}) },
+    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, ...spec },
+  });
+  const legacy = { 'volume.beta.kubernetes.io/storage-class': 'io2' };
+  const CASES: [string, Record<string, any>, string | undefined][] = [
+    ['a claim naming no class in team-a gets the default', claim('team-a'), 'gp3'],
+    ['a claim naming no class in team-a-batch gets the default', claim('team-a-batch'), 'gp3'],
+    ['a claim naming an allowed class keeps it', claim('team-a', { storageClassName: 'io2' }), 'io2'],
+    ['the empty class (static binding) is a class: left alone', claim('team-a', { storageClassName: '' }), ''],
+    ['a claim naming its class in the legacy annotation only gets the field too (an Assign tests only its own path)', claim('team-a', {}, legacy), 'gp3'],
+    ['a claim of a tenant without a default is left alone', claim('team-b'), undefined],
+    ['a claim outside any tenant is left alone', claim('default'), undefined],
+  ];
+  const claimRequests: GatekeeperRequest[] = CASES.map(([name, object]) => ({
+    name, operation: 'CREATE', namespace: nsOf(object.metadata.namespace), object, username: 'alice', mutate: true,
+  }));
+  let claimVerdicts: GatekeeperVerdict[];
+  beforeAll(() => {
+    claimVerdicts = gatekeeperWebhook(storageObjects, claimRequests);
+  }, 1_800_000);
+
+  test('one Assign, for the tenant with a default', () => {
+    expect(storageObjects.filter((o) => o.kind === 'Assign').map((o) => o.metadata.name)).toEqual(['cdk8s-tenancy-storage-class-team-a']);
+  });
+
+  test.each(CASES.map(([name, , expected], i) => [name, i, expected] as const))('%s (Gatekeeper and the model agree)', (_, i, expected) => {
+    const v = claimVerdicts[i];
+    expect([v.error, v.denials]).toEqual([undefined, []]);
+    expect(canonical(v.object)).toBe(canonical(gatekeeperMutate(storageObjects, { pod: CASES[i][1], namespace: claimRequests[i].namespace! })));
+    expect(v.object!.spec.storageClassName).toBe(expected);
+    expect(v.mutated).toBe(CASES[i][1].spec.storageClassName !== expected);
+  });
 });

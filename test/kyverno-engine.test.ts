@@ -11,6 +11,7 @@ import {
 } from './helpers/placement-cases';
 import {
   PLACEMENT_POLICY_NAME, PlacementEngine, POD_LABELS_POLICY_NAME, SoftTenant, TenancyPlatform, TENANT_LABEL, TenantPlacement, TenantPodLabels,
+  TenantStorageClasses,
 } from 'cdk8s-tenancy';
 
 /*
@@ -92,7 +93,7 @@ function model(flavour: Flavour, c: Case): Verdict {
   const mutated = flavour.mutate(c.policies, { pod: c.pod, namespace: c.namespace, operation });
   const result = flavour.admit(c.policies, {
     operation,
-    resource: { group: '', version: 'v1', resource: 'pods' },
+    resource: { group: '', version: 'v1', resource: c.pod.kind === 'PersistentVolumeClaim' ? 'persistentvolumeclaims' : 'pods' },
     namespace: c.namespace.metadata.name,
     object: mutated,
     oldObject: operation === 'UPDATE' ? mutated : null,
@@ -349,7 +350,60 @@ describe.each(FLAVOURS)('pod labels: $name', (flavour) => {
   });
 });
 
-test('the Kyverno policies the library emits are the ones judged here: six emitters in src/', () => {
+describe.each(FLAVOURS)('default StorageClass: $name', (flavour) => {
+  const app = new App();
+  new TenancyPlatform(app, 'platform', { placementEngine: flavour.engine() });
+  new SoftTenant(new Chart(app, 'team-a'), 'T', { name: 'team-a', namespaces: ['team-a', 'team-a-batch'], storage: { storageClasses: TenantStorageClasses.only(['gp3', 'io2'], 'gp3') } });
+  new SoftTenant(new Chart(app, 'team-b'), 'T', { name: 'team-b', storage: { storageClasses: TenantStorageClasses.only(['gp3']) } });
+  const objects = synthObjects(app);
+  const policies = objects.filter((o) => isKyverno(o) && o.metadata.name.startsWith('cdk8s-tenancy-storage-class'));
+  const ns = (name: string) => objects.find((o) => o.kind === 'Namespace' && o.metadata.name === name)!;
+  const claim = (spec: Record<string, unknown> = {}, annotations?: Record<string, string>) => ({
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name: 'data', ...(annotations ? { annotations } : {}) },
+    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, ...spec },
+  });
+  const legacy = { 'volume.beta.kubernetes.io/storage-class': 'io2' };
+
+  const cases: Case[] = [
+    ...['team-a', 'team-a-batch'].map((n): Case => ({
+      name: `a claim naming no class in ${n} gets the tenant's default`,
+      policies,
+      namespace: ns(n),
+      pod: claim(),
+      expect: { admitted: true, mutated: claim({ storageClassName: 'gp3' }) },
+    })),
+    { name: 'a claim naming an allowed class keeps it', policies, namespace: ns('team-a'), pod: claim({ storageClassName: 'io2' }), expect: { admitted: true, mutated: claim({ storageClassName: 'io2' }) } },
+    { name: 'the empty class (static binding) is a class: left alone', policies, namespace: ns('team-a'), pod: claim({ storageClassName: '' }), expect: { admitted: true, mutated: claim({ storageClassName: '' }) } },
+    { name: 'a claim naming its class in the legacy annotation only is left alone', policies, namespace: ns('team-a'), pod: claim({}, legacy), expect: { admitted: true, mutated: claim({}, legacy) } },
+    { name: 'a tenant without a default: left alone', policies, namespace: ns('team-b'), pod: claim(), expect: { admitted: true, mutated: claim() } },
+    { name: 'the mutation runs on CREATE only', policies, namespace: ns('team-a'), operation: 'UPDATE', pod: claim(), expect: { admitted: true, mutated: claim() } },
+  ];
+
+  let outcomes: Map<string, CliOutcome>;
+  beforeAll(() => {
+    outcomes = engine(cases);
+  });
+
+  test('one policy, for the tenant with a default', () => {
+    expect(policies.map((o) => o.metadata.name)).toEqual(['cdk8s-tenancy-storage-class-team-a']);
+  });
+
+  test.each(cases.map((c) => [c.name, c] as const))('engine and model agree: %s', (_, c) => {
+    expectAgreement(c, outcomes.get(c.name)!, model(flavour, c));
+  });
+
+  test.each(cases.map((c) => [c.name, c] as const))('the engine does what the case requires: %s', (_, c) => {
+    expectOutcome(c, outcomes.get(c.name)!);
+  });
+
+  test('every policy was judged, none only skipped', () => {
+    expect([...judgedPolicies(outcomes.values())]).toEqual(['cdk8s-tenancy-storage-class-team-a']);
+  });
+});
+
+test('the Kyverno policies the library emits are the ones judged here: eight emitters in src/', () => {
   // A new Kyverno emitter must join the cases above: this count is what makes it fail here first.
   const src = path.join(__dirname, '..', 'src');
   const files = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true })
@@ -363,5 +417,7 @@ test('the Kyverno policies the library emits are the ones judged here: six emitt
     'placement/internal/kyverno.ts kyverno.io/v1 ClusterPolicy',
     'placement/internal/kyverno.ts policies.kyverno.io/v1 MutatingPolicy',
     'placement/internal/kyverno.ts policies.kyverno.io/v1 ValidatingPolicy',
+    'storage/default-storage-class.ts kyverno.io/v1 ClusterPolicy',
+    'storage/default-storage-class.ts policies.kyverno.io/v1 MutatingPolicy',
   ]);
 });

@@ -7,10 +7,10 @@
 // workloads from their own repositories, with their own rights only: shop
 // through an Argo CD project, data through Flux.
 import { ApiObject, App, Chart, JsonPatch, Size } from 'cdk8s';
-import { Cpu, Deployment } from 'cdk8s-plus-27';
+import { Cpu, Deployment, k8s } from 'cdk8s-plus-27';
 import {
   IstioInstall, IstioTenantControlPlane, SoftTenant, TenancyPlatform, TenantGatewayApi, TenantHostnames, TenantIngressClasses, TenantMember,
-  TenantGitOps, TenantPeer, TenantPlacement, TenantPort, TenantPriorityClass, TenantProfile, TenantRights, TenantSandbox,
+  TenantGitOps, TenantPeer, TenantPlacement, TenantPort, TenantPriorityClass, TenantProfile, TenantRights, TenantRuntimeClasses, TenantSandbox,
   TenantStorageClasses,
 } from 'cdk8s-tenancy';
 
@@ -19,6 +19,9 @@ export function enterprise(app: App): void {
   const platform = new TenancyPlatform(app, 'platform');
   platform.addPriorityClass('batch-high', { value: 50000, description: 'Time-bound batch jobs' });
   platform.addPriorityClass('batch-normal', { value: 1000, preempting: false, description: 'Batch jobs that wait for room' });
+  // The nodes' default runtime, by name, for tenants that choose between it
+  // and gVisor (whose RuntimeClass the payments sandbox declares).
+  new k8s.KubeRuntimeClass(platform, 'runtime-class-runc', { metadata: { name: 'runc' }, handler: 'runc' });
 
   // The shop: a web team reached through the ingress controller, on its own
   // hostnames, with routes on the platform's Gateways and its own
@@ -90,17 +93,45 @@ export function enterprise(app: App): void {
 
   // Data: batch jobs at the normal batch priority unless they ask for the
   // higher one, capped by its own quota; volumes on gp3 only (gp2, the old
-  // default class of EKS clusters, is refused by quota).
-  new SoftTenant(new Chart(app, 'data'), 'Data', {
+  // default class of EKS clusters, is refused by quota); pods in runc unless
+  // they ask for gVisor.
+  const dataChart = new Chart(app, 'data');
+  const data = new SoftTenant(dataChart, 'Data', {
     name: 'data',
     admins: [TenantMember.group('data-leads')],
     priorityClasses: [TenantPriorityClass.of('batch-normal', { pods: 50 }), TenantPriorityClass.of('batch-high', { pods: 10, requestsCpu: Cpu.units(4) })],
     defaultPriorityClass: 'batch-normal',
+    runtimeClasses: TenantRuntimeClasses.only(['runc', 'gvisor'], 'runc'),
     storage: { storageClasses: TenantStorageClasses.only(['gp3']), deniedStorageClasses: ['gp2'] },
     // The team's pipelines, from its own repository, applied by Flux as the
     // team's tenant-gitops account (the Kustomization's serviceAccountName).
     gitOps: TenantGitOps.flux({ url: 'https://git.example.com/data/pipelines.git', path: './prod' }),
   });
+  // The platform's metadata store in the team's namespace: the team's
+  // defaults (priority class, RuntimeClass) written into its pod template,
+  // which the pod classes guard requires. Its volume names gp3: with the
+  // default engine a default StorageClass needs Kubernetes 1.36, and this
+  // example runs on 1.32 too.
+  new k8s.KubeService(dataChart, 'metastore-pods', {
+    metadata: { name: 'metastore', namespace: 'data' },
+    spec: { clusterIp: 'None', selector: { app: 'metastore' }, ports: [{ name: 'thrift', port: 9083 }] },
+  });
+  const restricted = { runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } };
+  data.applyPodDefaults(new k8s.KubeStatefulSet(dataChart, 'metastore', {
+    metadata: { name: 'metastore', namespace: 'data' },
+    spec: {
+      serviceName: 'metastore',
+      selector: { matchLabels: { app: 'metastore' } },
+      template: {
+        metadata: { labels: { app: 'metastore' } },
+        spec: { containers: [{ name: 'metastore', image: 'registry.example.com/data/metastore:3.1', securityContext: restricted, volumeMounts: [{ name: 'db', mountPath: '/var/lib/metastore' }] }] },
+      },
+      volumeClaimTemplates: [{
+        metadata: { name: 'db' },
+        spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'gp3', resources: { requests: { storage: k8s.Quantity.fromString('20Gi') } } },
+      }],
+    },
+  }));
 }
 
 if (require.main === module) {

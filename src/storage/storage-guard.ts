@@ -18,6 +18,11 @@ export const STORAGE_CLASS_ANNOTATION = 'volume.beta.kubernetes.io/storage-class
 export interface TenantStorageRules {
   /** The classes its claims may use. */
   readonly classes: string[];
+  /**
+   * Its default class, as a list of one (the CEL map the guard reads stays
+   * homogeneous: every value a list of names); absent without a default.
+   */
+  readonly defaultClass?: string[];
 }
 
 /**
@@ -29,7 +34,9 @@ export interface TenantStorageRules {
  *   a kube-system identity) binds it — it is the one requester allowed to;
  * - no claim takes its data from another namespace (`dataSourceRef.namespace`);
  * - with a class allowlist, the class (field and legacy annotation) is one
- *   of the tenant's, when a claim is created or its class changes.
+ *   of the tenant's, when a claim is created or its class changes; the
+ *   refusal names the tenant's default class, if it has one (filled in by
+ *   the tenant's mutation, default-storage-class.ts, on claims naming none).
  *
  * CREATE holds the kube-system controllers too, not only people: the
  * StatefulSet and ephemeral-volume controllers create claims from a
@@ -76,7 +83,11 @@ export function storageGuard(scope: Construct, labels: Record<string, string>, e
           + " || (request.operation == 'UPDATE' && variables.classes == variables.oldClasses)"
           + ' || (size(variables.classes) > 0 && variables.classes.all(c, c in variables.all[variables.tenant].classes))',
         messageExpression: "'tenant ' + variables.tenant + ' may only use the StorageClasses ' + variables.all[variables.tenant].classes.join(', ')"
-          + ` + ': name one in spec.storageClassName (and in the ${STORAGE_CLASS_ANNOTATION} annotation, if set)'`,
+          + ` + ': name one in spec.storageClassName (and in the ${STORAGE_CLASS_ANNOTATION} annotation, if set)'`
+          // With a default, a claim naming none is refused only when the
+          // cluster's own default got there first (or the mutation did not run).
+          + " + ('defaultClass' in variables.all[variables.tenant] ? '. A claim naming none gets the tenant\\'s default, '"
+          + " + variables.all[variables.tenant].defaultClass.join('') + ', only where the cluster has no default StorageClass of its own' : '')",
         reason: 'Forbidden',
       },
     ],

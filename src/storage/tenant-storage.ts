@@ -80,42 +80,63 @@ export class TenantStorageClassQuota {
 }
 
 /**
- * Which StorageClasses a tenant's PersistentVolumeClaims may use.
+ * Which StorageClasses a tenant's PersistentVolumeClaims may use, and the
+ * default a claim that names none gets.
  */
 export class TenantStorageClasses {
   /**
    * Any class, including the cluster's default.
    */
   public static any(): TenantStorageClasses {
-    return new TenantStorageClasses(undefined);
+    return new TenantStorageClasses(undefined, undefined);
   }
 
   /**
    * Only these classes. A claim must name one of them (in
    * `spec.storageClassName`, and in the legacy
-   * `volume.beta.kubernetes.io/storage-class` annotation if it sets it): a
-   * claim without a class, or with the empty class (which binds to any
-   * pre-provisioned volume without a class), is refused.
+   * `volume.beta.kubernetes.io/storage-class` annotation if it sets it);
+   * the empty class (which binds to any pre-provisioned volume without a
+   * class) is refused.
+   *
+   * A claim that names no class at all (neither the field nor the
+   * annotation) gets the cluster's default StorageClass from the API
+   * server's DefaultStorageClass plugin, if the cluster has one (EKS
+   * clusters created on 1.30 or later have none); then the platform's
+   * admission engine (`TenancyPlatformProps.placementEngine`) fills in
+   * `defaultClass`, when given, on claims still without a class. Either
+   * way the storage guard then holds the class to this list: where the
+   * cluster default is not one of them, name the class
+   * (`SoftTenant.applyPodDefaults()` writes `defaultClass` into
+   * StatefulSets' claim templates).
+   *
+   * @param classes the allowed StorageClasses
+   * @param defaultClass the class a claim that names none gets, one of `classes` (default: none, such a claim is refused unless the cluster has a default StorageClass in `classes`)
    */
-  public static only(classes: string[]): TenantStorageClasses {
-    return new TenantStorageClasses(classes);
+  public static only(classes: string[], defaultClass?: string): TenantStorageClasses {
+    return new TenantStorageClasses(classes, defaultClass);
   }
 
-  private constructor(/** @internal */ public readonly _classes: string[] | undefined) {}
+  private constructor(
+    /** @internal */ public readonly _classes: string[] | undefined,
+    /** @internal */ public readonly _default: string | undefined,
+  ) {}
 
   /**
-   * The checked class names, or undefined for any class.
+   * The checked class names and default, or undefined for any class.
    *
    * @internal
    */
-  public _render(scope: IConstruct, prop: string): string[] | undefined {
+  public _render(scope: IConstruct, prop: string): { classes: string[]; defaultClass?: string } | undefined {
     if (this._classes === undefined) return undefined;
     if (!Array.isArray(this._classes) || this._classes.length === 0) {
       throw invalidProp(scope, prop, this._classes, 'must name at least one StorageClass.', 'Use TenantStorageClasses.any() to allow every class.');
     }
     this._classes.forEach((c, i) => checkClassName(scope, `${prop}[${i}]`, c));
     if (new Set(this._classes).size !== this._classes.length) throw invalidProp(scope, prop, this._classes, 'lists a class twice.');
-    return [...this._classes];
+    if (this._default !== undefined && !this._classes.includes(this._default)) {
+      throw invalidProp(scope, `${prop} default`, this._default, `must be one of the allowed classes (${this._classes.join(', ')}).`);
+    }
+    return { classes: [...this._classes], ...(this._default !== undefined ? { defaultClass: this._default } : {}) };
   }
 }
 

@@ -34,6 +34,7 @@ import { TenantAddresses, TenantExternalNames, TenantServiceOptions } from '../n
 import { notThePlatform } from '../platform/guardrails';
 import { TenancyPlatform } from '../platform/tenancy-platform';
 import { TenantRuntimeClasses } from '../sandbox/tenant-runtime-classes';
+import { defaultStorageClassMutation, writeDefaultStorageClass } from '../storage/default-storage-class';
 import { storageGuard, STORAGE_POLICY_NAME, TenantStorageRules } from '../storage/storage-guard';
 import { renderDeniedStorageClasses, STORAGE_CLASS_QUOTA_DOMAIN, TenantStorageClasses, TenantStorageOptions } from '../storage/tenant-storage';
 
@@ -217,8 +218,11 @@ export interface SoftTenantProps {
   readonly services?: TenantServiceOptions;
 
   /**
-   * The StorageClasses the tenant's claims may use. Whatever is set, no
-   * claim may name an existing PersistentVolume.
+   * The StorageClasses the tenant's claims may use, and the default a claim
+   * naming none gets (filled in by the platform's admission engine where the
+   * cluster has no default StorageClass, and written into StatefulSets by
+   * `applyPodDefaults()`). Whatever is set, no claim may name an existing
+   * PersistentVolume.
    *
    * @default - any StorageClass
    */
@@ -326,6 +330,7 @@ export class SoftTenant extends Construct {
   public readonly _runtimeClasses?: string[];
   private readonly defaultPriorityClass?: string;
   private readonly defaultRuntimeClass?: string;
+  private readonly defaultStorageClass?: string;
 
   constructor(scope: Construct, id: string, props: SoftTenantProps) {
     super(scope, id);
@@ -387,8 +392,10 @@ export class SoftTenant extends Construct {
     this._adminSubjects = admins;
     const users = (props.users ?? []).map((m, i) => m._toSubject(this, `users[${i}]`));
     const rights = TenantRights._renderAll(this, props.extraRights ?? []);
-    const storageClasses = valueOf(this, 'storage.storageClasses', props.storage?.storageClasses ?? TenantStorageClasses.any(), TenantStorageClasses,
+    const storage = valueOf(this, 'storage.storageClasses', props.storage?.storageClasses ?? TenantStorageClasses.any(), TenantStorageClasses,
       'TenantStorageClasses.any() or TenantStorageClasses.only([...])')._render(this, 'storage.storageClasses');
+    const storageClasses = storage?.classes;
+    this.defaultStorageClass = storage?.defaultClass;
     const deniedClasses = renderDeniedStorageClasses(this, 'storage.deniedStorageClasses', props.storage?.deniedStorageClasses, storageClasses);
     const quotaOf = renderNamespaceQuotas(this, props, profiles, this.namespaces);
     for (const ns of this.namespaces) {
@@ -437,6 +444,8 @@ export class SoftTenant extends Construct {
       'TenantLifecycle.ACTIVE, TenantLifecycle.cordoned(reason) or TenantLifecycle.offboarding(reason)')._render(this, 'lifecycle');
     const gitOps = props.gitOps === undefined ? undefined
       : valueOf(this, 'gitOps', props.gitOps, TenantGitOps, 'TenantGitOps.argoCd({...}) or TenantGitOps.flux({...})')._check(this, 'gitOps');
+    const defaultStorageClass = this.defaultStorageClass === undefined ? undefined
+      : defaultStorageClassMutation(this.platform.placementEngine, this.defaultStorageClass);
     const podLabels = props.podLabels === undefined ? undefined
       : valueOf(this, 'podLabels', props.podLabels, TenantPodLabels, 'TenantPodLabels.of({...})')._check(this, 'podLabels', this.platform.placementEngine);
 
@@ -462,8 +471,9 @@ export class SoftTenant extends Construct {
     const guarded = (build: typeof serviceGuard) => (platformChart: Construct, rules: () => string) =>
       build(platformChart, { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE }, [notThePlatform(this.platform._hncUsername)], rules);
     this.platform._registry.addTenantGuard(SERVICE_POLICY_NAME, guarded(serviceGuard), this.name, serviceRules);
-    this.platform._registry.addTenantGuard(STORAGE_POLICY_NAME, guarded(storageGuard), this.name,
-      storageClasses ? { classes: storageClasses } satisfies TenantStorageRules : undefined);
+    const storageRules: TenantStorageRules | undefined = storageClasses
+      ? { classes: storageClasses, ...(this.defaultStorageClass ? { defaultClass: [this.defaultStorageClass] } : {}) } : undefined;
+    this.platform._registry.addTenantGuard(STORAGE_POLICY_NAME, guarded(storageGuard), this.name, storageRules);
     if (imageRules) this.platform._registry.addTenantGuard(IMAGE_POLICY_NAME, guarded(imageGuard), this.name, imageRules);
     this.platform._registry.addTenantGuard(INGRESS_POLICY_NAME, guarded(ingressGuard), this.name, entry.rules);
 
@@ -568,6 +578,7 @@ export class SoftTenant extends Construct {
       role: 'tenant-admin',
     });
     podLabels?.(this, this.name, this.labels);
+    defaultStorageClass?.(this, this.name, this.labels);
     ingress.forEach((r) => this.addIngressRule(r));
     egress.forEach((r) => this.addEgressRule(r));
   }
@@ -667,13 +678,19 @@ export class SoftTenant extends Construct {
   }
 
   /**
-   * Writes the tenant's defaults into a workload's pod spec (a cdk8s-plus
-   * Pod, Deployment, StatefulSet, DaemonSet, Job or CronJob, or their
-   * `k8s.Kube*` classes): its `defaultPriorityClass` and the default of its
-   * `runtimeClasses`, so that the pod classes guard admits its pods. Does
-   * nothing for a tenant without either.
+   * Writes the tenant's defaults into a workload (a cdk8s-plus Pod,
+   * Deployment, StatefulSet, DaemonSet, Job or CronJob, or their `k8s.Kube*`
+   * classes): its `defaultPriorityClass` and the default of its
+   * `runtimeClasses` into the pod spec, so that the pod classes guard admits
+   * its pods, and the default of its `storage.storageClasses` into a
+   * StatefulSet's `volumeClaimTemplates` that name no class (as they are
+   * when called). A PersistentVolumeClaim gets the default StorageClass if
+   * it names none. Does nothing for a tenant without defaults.
    */
   public applyPodDefaults(workload: IConstruct): void {
+    // The claims first: with the default written in, the claim no longer
+    // depends on the cluster's default StorageClass or the mutation.
+    if (writeDefaultStorageClass(workload, this.defaultStorageClass)) return;
     if (this.defaultPriorityClass) setPodSpecField(workload, 'priorityClassName', this.defaultPriorityClass);
     if (this.defaultRuntimeClass) setPodSpecField(workload, 'runtimeClassName', this.defaultRuntimeClass);
   }

@@ -6,10 +6,13 @@ import { istioInjectedPod } from '../fixtures/istio-injected-pod';
 import { synthObjects } from '../helpers/manifests';
 
 // The payments API Deployment: sandboxed, on dedicated nodes, under the
-// `restricted` Pod Security level of its namespace.
+// `restricted` Pod Security level of its namespace; data's metastore
+// StatefulSet, at the team's default priority class and RuntimeClass (runc,
+// whose RuntimeClass the platform declares), which the pod classes guard
+// requires.
 exampleSuite('enterprise', {
   objects: () => { const app = Testing.app(); enterprise(app); return synthObjects(app); },
-  podTemplates: 1,
+  podTemplates: 2,
   // Issue 16: the shop runs in its own mesh under `restricted`; the pod
   // Istio's injector makes of a shop workload (the CNI plugin on, so
   // istio-validation rather than istio-init; istio-proxy as a native

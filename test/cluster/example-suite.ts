@@ -1,5 +1,5 @@
 import { describeResult, Identity } from './client';
-import { applyAsGitOps, installControllerNamespaces, installCrds, objectRef, policyStatus, serviceAccount, useCluster, waitForDefaultServiceAccount, waitForPoliciesEnforced, waitForQuotas } from './fixture';
+import { applyAsGitOps, Cluster, installControllerNamespaces, installCrds, objectRef, policyStatus, serviceAccount, useCluster, waitForDefaultServiceAccount, waitForPoliciesEnforced, waitForQuotas } from './fixture';
 import { K8sObject } from '../helpers/manifests';
 
 /*
@@ -63,7 +63,8 @@ export interface ExampleSuiteOptions {
   readonly injectedPods?: () => { source: string; pod: any; creator?: Identity }[];
 }
 
-export function exampleSuite(name: string, o: ExampleSuiteOptions): void {
+/** Returns the cluster, for an example's own cases after the suite's (they run in the order declared). */
+export function exampleSuite(name: string, o: ExampleSuiteOptions): () => Cluster {
   const cluster = useCluster(name);
   let objects: K8sObject[] = [];
 
@@ -115,4 +116,5 @@ export function exampleSuite(name: string, o: ExampleSuiteOptions): void {
     }
     expect(refused).toEqual([]);
   });
+  return cluster;
 }

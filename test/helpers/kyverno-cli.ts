@@ -38,7 +38,7 @@ export function kyvernoBinary(): string {
   return buildGoTool({ moduleDir: KYVERNO_MODULE, pkg: 'github.com/kyverno/kyverno/cmd/cli/kubectl-kyverno', name: 'kyverno' });
 }
 
-/** One admission request of a pod, as the CLI can be told it. */
+/** One admission request of a pod (or a claim: any namespaced object), as the CLI can be told it. */
 export interface CliRequest {
   /** Unique in a batch: the pod is renamed to it, and results are found by it. */
   readonly id: string;
@@ -149,7 +149,8 @@ function applyBatch(policies: K8sObject[], batch: CliRequest[]): Map<string, Cli
     const outcomes = new Map<string, CliOutcome>();
     for (const [i, r] of batch.entries()) {
       const results: CliRuleResult[] = (report.results ?? [])
-        .filter((x: any) => (x.resources ?? []).some((s: any) => s.kind === 'Pod' && s.name === r.id && s.namespace === r.namespace.metadata.name))
+        .filter((x: any) => (x.resources ?? []).some((s: any) => s.kind === r.pod.kind && s.name === r.id
+          && s.namespace === r.namespace.metadata.name))
         .map((x: any) => ({ policy: x.policy, rule: x.rule ?? '', result: x.result, message: x.message ?? '' }));
       // Each mutation the engine applied appends the pod as it then was: the last one is the final pod.
       const file = path.join(dir, 'mutated', `${r.id}-mutated.yaml`);

@@ -14,13 +14,22 @@ const cel: typeof import('@marcbachmann/cel-js', { with: { 'resolution-mode': 'i
  */
 
 export interface MutationRequest {
+  /** The object under admission: a Pod, or a PersistentVolumeClaim. */
   readonly pod: Record<string, any>;
-  /** The pod's namespace, with its labels. */
+  /** The object's namespace, with its labels. */
   readonly namespace: K8sObject | Record<string, any>;
   readonly operation?: 'CREATE' | 'UPDATE';
 }
 
 const clone = <T>(x: T): T => JSON.parse(JSON.stringify(x));
+
+/** The resource of the kinds the library mutates (core group, v1). */
+const RESOURCES: Record<string, string> = { Pod: 'pods', PersistentVolumeClaim: 'persistentvolumeclaims' };
+function resourceOf(object: Record<string, any>): string {
+  const resource = RESOURCES[object.kind];
+  if (!resource) throw new Error(`mutations of ${object.kind} are not modelled`);
+  return resource;
+}
 
 function selects(selector: any, labels: Record<string, string>): boolean {
   if (selector.matchExpressions) throw new Error('matchExpressions are not modelled in mutators');
@@ -87,7 +96,23 @@ function assignAt(doc: any, path: PathNode[], value: unknown): void {
   });
 }
 
-/** Applies every matching Assign to the pod, in name order. */
+/**
+ * An Assign's `pathTests`, in the one form modelled: a test of the whole
+ * location, `MustExist` or `MustNotExist`, where a field exists when it is
+ * set to anything (the empty string included), as in the object's JSON.
+ */
+function pathTestsHold(object: any, location: string, tests: { subPath: string; condition: string }[]): boolean {
+  return tests.every(({ subPath, condition }) => {
+    const path = parseLocation(subPath);
+    if (subPath !== location || path.some((n) => !('field' in n))) throw new Error(`only a pathTest of the whole location, through fields, is modelled: ${subPath}`);
+    const value = path.reduce((x: any, n) => (x === undefined || x === null ? undefined : x[(n as { field: string }).field]), object);
+    if (condition === 'MustNotExist') return value === undefined;
+    if (condition === 'MustExist') return value !== undefined;
+    throw new Error(`pathTest condition ${condition} is not modelled`);
+  });
+}
+
+/** Applies every matching Assign to the object, in name order. */
 export function gatekeeperMutate(manifests: K8sObject[], req: MutationRequest): Record<string, any> {
   const pod = clone(req.pod);
   const labels = req.namespace.metadata?.labels ?? {};
@@ -95,12 +120,14 @@ export function gatekeeperMutate(manifests: K8sObject[], req: MutationRequest): 
     .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
   for (const a of assigns) {
     const { applyTo, match = {}, location, parameters } = a.spec;
-    if (!applyTo.some((t: any) => t.groups.includes('') && t.versions.includes('v1') && t.kinds.includes('Pod'))) continue;
-    if (match.kinds && !match.kinds.some((k: any) => k.kinds.includes('Pod') && (k.apiGroups.includes('') || k.apiGroups.includes('*')))) continue;
+    resourceOf(pod);
+    if (!applyTo.some((t: any) => t.groups.includes('') && t.versions.includes('v1') && t.kinds.includes(pod.kind))) continue;
+    if (match.kinds && !match.kinds.some((k: any) => k.kinds.includes(pod.kind) && (k.apiGroups.includes('') || k.apiGroups.includes('*')))) continue;
     if (match.scope === 'Cluster') continue;
     if (match.namespaces || match.excludedNamespaces || match.labelSelector || match.name) throw new Error('match fields not modelled');
     if (match.namespaceSelector && !selects(match.namespaceSelector, labels)) continue;
-    if (parameters.pathTests || !('value' in parameters.assign)) throw new Error('only assign.value is modelled');
+    if (!('value' in parameters.assign)) throw new Error('only assign.value is modelled');
+    if (!pathTestsHold(pod, location, parameters.pathTests ?? [])) continue;
     assignAt(pod, parseLocation(location), parameters.assign.value);
   }
   return pod;
@@ -172,7 +199,8 @@ export function kyvernoMutate(manifests: K8sObject[], req: MutationRequest): Rec
       }
       const filters = rule.match.any ?? [];
       if (rule.match.all || rule.exclude) throw new Error('only match.any is modelled for mutate rules');
-      const matches = filters.some(({ resources: r }: any) => (!r.kinds || r.kinds.includes('Pod'))
+      resourceOf(pod);
+      const matches = filters.some(({ resources: r }: any) => (!r.kinds || r.kinds.includes(pod.kind))
         && (!r.operations || r.operations.includes(operation))
         && (!r.namespaceSelector || selects(r.namespaceSelector, labels)));
       if (!matches) continue;
@@ -222,8 +250,9 @@ function strictAdd(doc: any, pointer: string, value: unknown): void {
 
 /**
  * A model of Kyverno running its MutatingPolicies at admission, as the API
- * server runs a MutatingAdmissionPolicy: `matchConstraints` (pod resource
- * rules with operations, namespaceSelector matchLabels), then each
+ * server runs a MutatingAdmissionPolicy: `matchConstraints` (resource
+ * rules of pods or claims with operations, namespaceSelector matchLabels),
+ * `matchConditions` on the object, then each
  * `JSONPatch` mutation's CEL against the object as mutated so far.
  */
 export function kyvernoCelMutate(manifests: K8sObject[], req: MutationRequest): Record<string, any> {
@@ -232,10 +261,13 @@ export function kyvernoCelMutate(manifests: K8sObject[], req: MutationRequest): 
   const labels = req.namespace.metadata?.labels ?? {};
   for (const policy of manifests.filter((o) => o.apiVersion === 'policies.kyverno.io/v1' && o.kind === 'MutatingPolicy')) {
     const spec = policy.spec;
-    if (spec.matchConditions || spec.variables || spec.matchConstraints.objectSelector) throw new Error('only resourceRules and namespaceSelector are modelled');
+    if (spec.variables || spec.matchConstraints.objectSelector) throw new Error('only resourceRules, namespaceSelector and matchConditions are modelled');
     const rules = spec.matchConstraints.resourceRules ?? [];
-    const matches = rules.some((r: any) => r.apiGroups.includes('') && r.resources.includes('pods') && r.operations.includes(operation));
+    const matches = rules.some((r: any) => r.apiGroups.includes('') && r.resources.includes(resourceOf(pod)) && r.operations.includes(operation));
     if (!matches || !selects(spec.matchConstraints.namespaceSelector ?? {}, labels)) continue;
+    // matchConditions (all must hold) see the object as mutated so far.
+    const conditions: { name: string; expression: string }[] = spec.matchConditions ?? [];
+    if (!conditions.every((c) => CEL.evaluate(c.expression, { object: toCel(pod) }) === true)) continue;
     for (const m of spec.mutations) {
       if (m.patchType !== 'JSONPatch') throw new Error(`only JSONPatch mutations are modelled (${policy.metadata.name})`);
       const context = { object: toCel(pod), namespaceObject: toCel(req.namespace) };
