@@ -383,7 +383,7 @@ describe.each(FLAVOURS)('default StorageClass: $name', (flavour) => {
 
   let outcomes: Map<string, CliOutcome>;
   beforeAll(() => {
-    outcomes = engine(cases);
+    outcomes = engine(flavour, cases);
   });
 
   test('one policy, for the tenant with a default', () => {
@@ -391,7 +391,7 @@ describe.each(FLAVOURS)('default StorageClass: $name', (flavour) => {
   });
 
   test.each(cases.map((c) => [c.name, c] as const))('engine and model agree: %s', (_, c) => {
-    expectAgreement(c, outcomes.get(c.name)!, model(flavour, c));
+    expectAgreement(flavour, c, outcomes.get(c.name)!, model(flavour, c));
   });
 
   test.each(cases.map((c) => [c.name, c] as const))('the engine does what the case requires: %s', (_, c) => {

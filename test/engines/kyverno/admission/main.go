@@ -16,7 +16,7 @@
 // What stands in for the cluster: the API server's namespaces (a fake
 // clientset and a lister over the same objects, for the engine's
 // GetNamespace and the handlers' namespace lister), the policy cache's
-// discovery (pods only), and the webhook server in front of the handlers
+// discovery (pods and claims only), and the webhook server in front of the handlers
 // (TLS, decoding, resource filters: Kyverno's default configuration has none
 // without its ConfigMap, roles: none are looked up). The policies are loaded
 // by the CLI's loader (validated and defaulted with Kyverno's CRDs, as the
@@ -126,10 +126,25 @@ func (r *recorder) Validate(ctx context.Context, pc engineapi.PolicyContext) eng
 	return resp
 }
 
-var (
-	podGVK = schema.GroupVersionKind{Version: "v1", Kind: "Pod"}
-	podGVR = schema.GroupVersionResource{Version: "v1", Resource: "pods"}
-)
+// The kinds the library's Kyverno policies match, with the resource the API
+// server names them by in an admission request (and discovery serves).
+var resources = map[string]schema.GroupVersionResource{
+	"Pod":                   {Version: "v1", Resource: "pods"},
+	"PersistentVolumeClaim": {Version: "v1", Resource: "persistentvolumeclaims"},
+}
+
+// kindOf reads the request object's kind: the cases give pods and claims.
+func kindOf(object json.RawMessage) (schema.GroupVersionKind, schema.GroupVersionResource, error) {
+	var typ struct {
+		Kind string `json:"kind"`
+	}
+	_ = json.Unmarshal(object, &typ)
+	gvr, ok := resources[typ.Kind]
+	if !ok {
+		return schema.GroupVersionKind{}, schema.GroupVersionResource{}, fmt.Errorf("kind %q: only Pod and PersistentVolumeClaim are run here", typ.Kind)
+	}
+	return schema.GroupVersionKind{Version: "v1", Kind: typ.Kind}, gvr, nil
+}
 
 func main() {
 	if err := run(); err != nil {
@@ -169,7 +184,11 @@ func run() error {
 	}
 	nsLister := corev1listers.NewNamespaceLister(indexer)
 	kube := kubefake.NewSimpleClientset(objects...)
-	discovery := dclient.NewFakeDiscoveryClient([]schema.GroupVersionResource{podGVR})
+	served := make([]schema.GroupVersionResource, 0, len(resources))
+	for _, gvr := range resources {
+		served = append(served, gvr)
+	}
+	discovery := dclient.NewFakeDiscoveryClient(served)
 	client := dclient.NewFakeClientWithDisco(dynamicfake.NewSimpleDynamicClient(runtime.NewScheme()), kube, discovery)
 
 	// The engine as cmd/internal/engine.go builds it for the admission
@@ -226,11 +245,15 @@ func run() error {
 		}
 		eng.responses = nil
 		o := outcome{ID: r.ID, Mutated: r.Pod}
-		req := admissionRequest(r, i)
+		gvk, gvr, err := kindOf(r.Pod)
+		if err != nil {
+			return fmt.Errorf("request %s: %w", r.ID, err)
+		}
+		req := admissionRequest(r, i, gvk, gvr)
 
 		// The mutating webhook (resourceHandlers.Mutate, with the policies of the
 		// `failurePolicy: Fail` webhook, which check makes all of them).
-		if mutatePolicies := pCache.GetPolicies(policycache.Mutate, podGVR, "", ns); len(mutatePolicies) > 0 {
+		if mutatePolicies := pCache.GetPolicies(policycache.Mutate, gvr, "", ns); len(mutatePolicies) > 0 {
 			pc, err := pcBuilder.Build(req.AdmissionRequest, req.Roles, req.ClusterRoles, req.GroupVersionKind)
 			if err != nil {
 				return fmt.Errorf("request %s: %w", r.ID, err)
@@ -254,8 +277,8 @@ func run() error {
 		// The validating webhook (resourceHandlers.Validate) sees the mutated pod.
 		if !o.Refused {
 			req.Object = runtime.RawExtension{Raw: o.Mutated}
-			enforce := pCache.GetPolicies(policycache.ValidateEnforce, podGVR, "", ns)
-			auditWarn := pCache.GetPolicies(policycache.ValidateAuditWarn, podGVR, "", ns)
+			enforce := pCache.GetPolicies(policycache.ValidateEnforce, gvr, "", ns)
+			auditWarn := pCache.GetPolicies(policycache.ValidateAuditWarn, gvr, "", ns)
 			ok, msg, _, _ := vh.HandleValidationEnforce(ctx, req, enforce, auditWarn, time.Now())
 			o.Refused, o.Message = !ok, msg
 		}
@@ -293,17 +316,17 @@ func check(p kyvernov1.PolicyInterface) error {
 	return nil
 }
 
-// admissionRequest is the request the API server sends the webhook for a pod.
-// UPDATE gives oldObject the same pod (as the CLI runs it: the cases judge
-// the pod, not a change to it).
-func admissionRequest(r request, i int) handlers.AdmissionRequest {
+// admissionRequest is the request the API server sends the webhook for the
+// object (a pod or a claim). UPDATE gives oldObject the same object (as the
+// CLI runs it: the cases judge the object, not a change to it).
+func admissionRequest(r request, i int, gvk schema.GroupVersionKind, gvr schema.GroupVersionResource) handlers.AdmissionRequest {
 	dryRun := false
 	req := admissionv1.AdmissionRequest{
 		UID:             types.UID(fmt.Sprintf("request-%d", i)),
-		Kind:            metav1.GroupVersionKind(podGVK),
-		Resource:        metav1.GroupVersionResource(podGVR),
-		RequestKind:     &metav1.GroupVersionKind{Version: "v1", Kind: "Pod"},
-		RequestResource: &metav1.GroupVersionResource{Version: "v1", Resource: "pods"},
+		Kind:            metav1.GroupVersionKind(gvk),
+		Resource:        metav1.GroupVersionResource(gvr),
+		RequestKind:     &metav1.GroupVersionKind{Version: gvk.Version, Kind: gvk.Kind},
+		RequestResource: &metav1.GroupVersionResource{Version: gvr.Version, Resource: gvr.Resource},
 		Name:            podName(r.Pod),
 		Namespace:       r.Namespace,
 		Operation:       admissionv1.Operation(r.Operation),
@@ -314,7 +337,7 @@ func admissionRequest(r request, i int) handlers.AdmissionRequest {
 	if r.Operation == "UPDATE" {
 		req.OldObject = runtime.RawExtension{Raw: r.Pod}
 	}
-	return handlers.AdmissionRequest{AdmissionRequest: req, GroupVersionKind: podGVK}
+	return handlers.AdmissionRequest{AdmissionRequest: req, GroupVersionKind: gvk}
 }
 
 func podName(pod json.RawMessage) string {
