@@ -2,7 +2,7 @@ import { App, Chart } from 'cdk8s';
 import { admit, AdmissionRequest, kyvernoAdmit } from './helpers/admission';
 import { gatekeeperWebhook } from './helpers/gatekeeper';
 import { CliOutcome, kyvernoApply } from './helpers/kyverno-cli';
-import { find, K8sObject, ofKind, synthObjects } from './helpers/manifests';
+import { find, ofKind, synthObjects } from './helpers/manifests';
 import { releaseOf, renderVClusterRelease, validateVClusterValues } from './helpers/vcluster-chart';
 import { controlPlaneConfig, syncedPod } from './helpers/vcluster-synced-pod';
 import {
