@@ -298,6 +298,15 @@ describe('a virtual cluster on a tenant with dedicated nodes (TenantPlacement)',
     });
   });
 
+  test('a placed tenant with its virtual cluster passes the audit', () => {
+    const { app, add } = placedApp(PlacementEngine.kyverno(), 'placement first');
+    add();
+    const report = TenancyAudit.auditObjects(synthObjects(app));
+    expect(report.problems).toEqual([]);
+    expect(report.tenants.flatMap((t) => t.checks).filter((c) => c.status === 'fail')).toEqual([]);
+    expect(report.tenants.flatMap((t) => t.checks).filter((c) => c.id === 'vcluster.values').map((c) => c.status)).toEqual(['pass']);
+  });
+
   test('a NoExecute placement: the effect follows into both', () => {
     const app = new App();
     const platform = new TenancyPlatform(app, 'platform', { placementEngine: PlacementEngine.kyverno() });
