@@ -12,6 +12,8 @@ import { PLACEMENT_POLICY_NAME } from '../../src/placement/internal/rules';
 import { SANDBOX_POLICY_NAME } from '../../src/sandbox/guard';
 import { STORAGE_POLICY_NAME } from '../../src/storage/storage-guard';
 import { parsePodSecurityVersion, podSecurityViolations } from '../../src/tenant/internal/pod-security-standards';
+import { gatekeeperWebhook } from '../helpers/gatekeeper';
+import { kyvernoApply } from '../helpers/kyverno-cli';
 import { find, K8sObject, synthObjects } from '../helpers/manifests';
 import { releaseOf, renderVClusterRelease } from '../helpers/vcluster-chart';
 import { controlPlaneConfig, syncedPod as syncerPod } from '../helpers/vcluster-synced-pod';
@@ -75,21 +77,23 @@ placed.addExtension(TenantPlacement.forTenant('placed'));
 
 /**
  * The release the same tenant gets with a virtual cluster: only on a
- * platform with a mutating placement engine (Kyverno here; with this
+ * platform with a mutating placement engine (Kyverno or Gatekeeper; with this
  * cluster's ValidatingAdmissionPolicy engine the library refuses it at
  * synth, test/virtual-cluster.test.ts). Applied into the placed tenant's
  * namespace, under this cluster's ValidatingAdmissionPolicy guard: the same
  * rules the mutating engines validate with, without their mutation.
  */
-const PLACED_RELEASE = (() => {
+function placedRelease(engine: PlacementEngine) {
   const other = new App();
-  const platform = new TenancyPlatform(other, 'platform', { placementEngine: PlacementEngine.kyverno() });
+  const platform = new TenancyPlatform(other, 'platform', { placementEngine: engine });
   const t = new SoftTenant(new Chart(other, 'placed'), 'Placed', { name: 'placed', admins: [TenantMember.group('placed-admins')], platform });
   t.addExtension(TenantPlacement.forTenant('placed'));
   t.addExtension(VirtualTenantCluster.forTenant({ delivery: VirtualClusterDelivery.argoCd(), apiServerCidrs: API_SERVER_CIDRS }));
   const out = synthObjects(other);
-  return { release: releaseOf(out.find((o) => o.kind === 'Application')!), namespace: out.find((o) => o.kind === 'Namespace' && o.metadata.name === 'placed')! };
-})();
+  return { objects: out, release: releaseOf(out.find((o) => o.kind === 'Application')!), namespace: out.find((o) => o.kind === 'Namespace' && o.metadata.name === 'placed')! };
+}
+const PLACED_RELEASE = placedRelease(PlacementEngine.kyverno());
+const GATEKEEPER_PLATFORM = placedRelease(PlacementEngine.gatekeeper());
 // A sandboxed tenant with a default priority class: both guards bind the control plane and every pod it syncs.
 const sandboxed = new SoftTenant(new Chart(app, 'sandboxed'), 'Sandboxed', {
   name: 'sandboxed',
@@ -522,7 +526,7 @@ describe('a virtual cluster on the placed tenant\'s dedicated nodes (its release
   const { release } = PLACED_RELEASE;
   let chart: K8sObject[];
   const rbac = () => [...objects, ...chart, ...BOOTSTRAP_RBAC];
-  /** The toleration and node affinity the tenant's placement requires, which the mutating engine adds (test/vcluster-placement.test.ts, by the real engines). */
+  /** The toleration and node affinity the tenant's placement requires. */
   const TOLERATION = { key: TENANT_LABEL, operator: 'Equal', value: 'placed', effect: 'NoSchedule' };
   const AFFINITY = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: NODE_RESTRICTION_TENANT_LABEL, operator: 'In', values: ['placed'] }] }] } } };
 
@@ -547,7 +551,7 @@ describe('a virtual cluster on the placed tenant\'s dedicated nodes (its release
     await judgeCase({ name: 'the placed control plane\'s pod', as: statefulSetController, operation: 'CREATE', object: pod, expect: ALLOWED }, objects, rbac(), client);
   });
 
-  test('the pod the syncer creates is refused by the placement guard without the mutation (why the library refuses the ValidatingAdmissionPolicy engine), and admitted as the mutation leaves it', async () => {
+  test('the pod the syncer creates is refused by the placement guard without the mutation (why the library refuses the ValidatingAdmissionPolicy engine), and admitted as each real engine\'s mutation leaves it', async () => {
     const { client } = cluster();
     const syncer = syncerOf(chart);
     expect(syncer.username).toBe('system:serviceaccount:placed:vc-placed');
@@ -555,7 +559,16 @@ describe('a virtual cluster on the placed tenant\'s dedicated nodes (its release
     // The syncer's own work: the enforced toleration, no affinity.
     expect([pod.spec.tolerations, pod.spec.affinity]).toEqual([[TOLERATION], undefined]);
     await judgeCase({ name: 'the syncer creates a placed tenant\'s pod as vcluster translates it', as: syncer, operation: 'CREATE', object: pod, expect: policy(PLACEMENT_POLICY_NAME) }, objects, rbac(), client);
-    const mutated = { ...pod, metadata: { ...pod.metadata, name: 'web-x-default-x-placed-m' }, spec: { ...pod.spec, affinity: AFFINITY } };
-    await judgeCase({ name: 'the same pod with the affinity the mutating engine adds', as: syncer, operation: 'CREATE', object: mutated, expect: ALLOWED }, objects, rbac(), client);
+    // The pod as each real engine's mutation leaves it (the Kyverno CLI; Gatekeeper's webhook code), then created on this server.
+    const kyvernoPolicies = PLACED_RELEASE.objects.filter((o) => o.apiVersion === 'policies.kyverno.io/v1');
+    const [[, byKyverno]] = [...kyvernoApply(kyvernoPolicies, [{ id: 'synced', pod, namespace: PLACED_RELEASE.namespace, operation: 'CREATE', userInfo: { username: syncer.username } }])];
+    const [byGatekeeper] = gatekeeperWebhook(GATEKEEPER_PLATFORM.objects.filter((o) => /gatekeeper\.sh\//.test(o.apiVersion)),
+      [{ name: 'synced', operation: 'CREATE', namespace: GATEKEEPER_PLATFORM.namespace, object: pod, username: syncer.username, mutate: true }]);
+    expect([byKyverno.refused, byGatekeeper.error, byGatekeeper.denials]).toEqual([false, undefined, []]);
+    for (const [engine, mutated] of [['Kyverno', byKyverno.mutated], ['Gatekeeper', byGatekeeper.object!]] as const) {
+      expect([engine, mutated.spec.tolerations, mutated.spec.affinity]).toEqual([engine, [TOLERATION], AFFINITY]);
+      const renamed = { ...mutated, metadata: { ...mutated.metadata, name: `web-x-default-x-placed-${engine.toLowerCase()}` } };
+      await judgeCase({ name: `the same pod as ${engine}'s mutation leaves it`, as: syncer, operation: 'CREATE', object: renamed, expect: ALLOWED }, objects, rbac(), client);
+    }
   });
 });
