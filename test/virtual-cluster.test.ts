@@ -331,16 +331,20 @@ describe('a virtual cluster on a tenant with dedicated nodes (TenantPlacement)',
     const message = new RegExp('team-a/A: invalid placementEngine \'ValidatingAdmissionPolicy\': cannot place a virtual cluster\'s pods: tenant \'team-a\' has dedicated nodes \\(TenantPlacement\\) and a VirtualTenantCluster'
       + '.*Use a mutating engine, which adds the affinity: TenancyPlatformProps.placementEngine PlacementEngine.kyverno\\(\\) or PlacementEngine.gatekeeper\\(\\)');
     test.each(['placement first', 'vcluster first'] as const)('%s: refused, and the second extension emits nothing', (order) => {
-      const { t, add } = placedApp(PlacementEngine.validatingAdmissionPolicy(), order);
+      const { app, t, add } = placedApp(PlacementEngine.validatingAdmissionPolicy(), order);
       expect(add).toThrow(message);
+      const objects = synthObjects(app);
+      const placementGuard = objects.filter((o) => o.metadata.name?.startsWith('cdk8s-tenancy-placement')).map((o) => o.kind).sort();
+      const dedicated = find(objects, 'Namespace', 'team-a').metadata.labels?.['cdk8s-tenancy.io/dedicated-nodes'];
+      const vcluster = objects.filter((o) => o.kind === 'Application' || o.metadata.name?.startsWith('vcluster-')).map((o) => `${o.kind} ${o.metadata.name}`);
       if (order === 'placement first') {
-        // The virtual cluster emitted nothing: no release, no Role, no NetworkPolicy.
-        expect(t.node.tryFindChild('VirtualCluster')).toBeUndefined();
-        expect(t._placement).toBeDefined();
+        // The virtual cluster emitted nothing: no release, no kubeconfig Role, no NetworkPolicy; the placement stands.
+        expect([vcluster, t.node.tryFindChild('VirtualCluster')]).toEqual([[], undefined]);
+        expect([placementGuard, dedicated]).toEqual([['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding'], 'node-restriction']);
       } else {
-        // The placement emitted nothing: no dedicated-nodes namespace label, no guard registered, not recorded on the tenant.
-        expect(t._placement).toBeUndefined();
-        expect(t.node.tryFindChild('VirtualCluster')).toBeDefined();
+        // The placement emitted nothing: no guard, no dedicated-nodes namespace label, not recorded on the tenant; the virtual cluster stands.
+        expect([placementGuard, dedicated, t._placement]).toEqual([[], undefined, undefined]);
+        expect(vcluster).toEqual(expect.arrayContaining(['Application vcluster-team-a']));
       }
     });
 
