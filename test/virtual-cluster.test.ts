@@ -1,10 +1,11 @@
 import { App, Chart } from 'cdk8s';
+import { TaintEffect } from 'cdk8s-plus-27';
 import { find, K8sObject, ofKind, synthObjects } from './helpers/manifests';
 import { can } from './helpers/rbac';
 import { validateAll, validateObject } from './helpers/schema';
 import {
-  PodSecurityLevel, SoftTenant, TenancyAudit, TenantMember, TenantPriorityClass, TenantRuntimeClasses, TenantSandbox, VCLUSTER_CHART_VERSION,
-  VirtualClusterDelivery, VirtualTenantCluster,
+  PlacementEngine, PodSecurityLevel, SoftTenant, TenancyAudit, TenancyPlatform, TenantMember, TenantPlacement, TenantPriorityClass,
+  TenantRuntimeClasses, TenantSandbox, VCLUSTER_CHART_VERSION, VirtualClusterDelivery, VirtualTenantCluster,
 } from 'cdk8s-tenancy';
 
 const API = ['10.0.0.0/16'];
@@ -261,5 +262,97 @@ describe('the tenant\'s pod classes in the values (the sandbox and pod classes g
   test('user values naming a class are merged over the tenant\'s (the guards judge them like any pod)', () => {
     const v = release({}, (t) => t.addExtension(TenantSandbox.gvisor()), undefined, { values: { sync: { toHost: { pods: { runtimeClassName: 'runc' } } } } });
     expect(classes(v)).toEqual({ statefulSet: ['gvisor', undefined], synced: ['runc', undefined] });
+  });
+});
+
+describe('a virtual cluster on a tenant with dedicated nodes (TenantPlacement)', () => {
+  /** The app of one placed tenant with a virtual cluster, the placement applied `before` or after it, on a platform with `engine`. */
+  function placedApp(engine: PlacementEngine, order: 'placement first' | 'vcluster first', values: any = {}) {
+    const app = new App();
+    const platform = new TenancyPlatform(app, 'platform', { placementEngine: engine });
+    const t = new SoftTenant(new Chart(app, 'team-a'), 'A', { name: 'team-a', platform });
+    const vcluster = VirtualTenantCluster.forTenant({ delivery: VirtualClusterDelivery.argoCd(), apiServerCidrs: API, values });
+    const placement = TenantPlacement.forTenant('team-a');
+    const extensions = order === 'placement first' ? [placement, vcluster] : [vcluster, placement];
+    return { app, t, placement, add: () => extensions.forEach((e) => t.addExtension(e)) };
+  }
+
+  describe.each([
+    ['Kyverno', () => PlacementEngine.kyverno()],
+    ['Kyverno legacy', () => PlacementEngine.kyvernoLegacyClusterPolicy()],
+    ['Gatekeeper', () => PlacementEngine.gatekeeper()],
+  ])('with the mutating engine %s', (_, engine) => {
+    test.each(['placement first', 'vcluster first'] as const)('%s: the control plane tolerates and requires the tenant\'s nodes, every synced pod gets the toleration', (order) => {
+      const { app, placement, add } = placedApp(engine(), order);
+      add();
+      const values = valuesOf(ofKind(synthObjects(app), 'Application')[0]);
+      expect(values.controlPlane.statefulSet.scheduling).toEqual({
+        tolerations: [{ key: 'cdk8s-tenancy.io/tenant', operator: 'Equal', value: 'team-a', effect: 'NoSchedule' }],
+        affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [placement.nodeSelectorTerm] } } },
+      });
+      expect(placement.nodeSelectorTerm).toEqual({ matchExpressions: [{ key: 'node-restriction.kubernetes.io/cdk8s-tenancy-tenant', operator: 'In', values: ['team-a'] }] });
+      // vcluster's toleration syntax (pkg/util/toleration: key=value:effect gives operator Equal).
+      expect(values.sync.toHost.pods.enforceTolerations).toEqual(['cdk8s-tenancy.io/tenant=team-a:NoSchedule']);
+      // The locked isolation is unchanged: no nodes sync, no hybrid scheduling.
+      expect([values.sync.fromHost.nodes, values.sync.toHost.pods.hybridScheduling]).toEqual([{ enabled: false }, { enabled: false }]);
+    });
+  });
+
+  test('a placed tenant with its virtual cluster passes the audit', () => {
+    const { app, add } = placedApp(PlacementEngine.kyverno(), 'placement first');
+    add();
+    const report = TenancyAudit.auditObjects(synthObjects(app));
+    expect(report.problems).toEqual([]);
+    expect(report.tenants.flatMap((t) => t.checks).filter((c) => c.status === 'fail')).toEqual([]);
+    expect(report.tenants.flatMap((t) => t.checks).filter((c) => c.id === 'vcluster.values').map((c) => c.status)).toEqual(['pass']);
+  });
+
+  test('a NoExecute placement: the effect follows into both', () => {
+    const app = new App();
+    const platform = new TenancyPlatform(app, 'platform', { placementEngine: PlacementEngine.kyverno() });
+    const t = new SoftTenant(new Chart(app, 'team-a'), 'A', { name: 'team-a', platform });
+    t.addExtension(TenantPlacement.forTenant('team-a', { effect: TaintEffect.NO_EXECUTE }));
+    t.addExtension(VirtualTenantCluster.forTenant({ delivery: VirtualClusterDelivery.flux(), apiServerCidrs: API }));
+    const values = valuesOf(ofKind(synthObjects(app), 'HelmRelease')[0]);
+    expect(values.sync.toHost.pods.enforceTolerations).toEqual(['cdk8s-tenancy.io/tenant=team-a:NoExecute']);
+    expect(values.controlPlane.statefulSet.scheduling.tolerations[0].effect).toBe('NoExecute');
+  });
+
+  test('without a placement, no scheduling and no enforced toleration', () => {
+    const app = new App();
+    const platform = new TenancyPlatform(app, 'platform', { placementEngine: PlacementEngine.kyverno() });
+    const t = new SoftTenant(new Chart(app, 'team-a'), 'A', { name: 'team-a', platform });
+    t.addExtension(VirtualTenantCluster.forTenant({ delivery: VirtualClusterDelivery.argoCd(), apiServerCidrs: API }));
+    const values = valuesOf(ofKind(synthObjects(app), 'Application')[0]);
+    expect([values.controlPlane.statefulSet.scheduling, values.sync.toHost.pods.enforceTolerations]).toEqual([undefined, undefined]);
+  });
+
+  describe('bad input: the ValidatingAdmissionPolicy engine cannot give synced pods the node affinity', () => {
+    const message = new RegExp('team-a/A: invalid placementEngine \'ValidatingAdmissionPolicy\': cannot place a virtual cluster\'s pods: tenant \'team-a\' has dedicated nodes \\(TenantPlacement\\) and a VirtualTenantCluster'
+      + '.*Use a mutating engine, which adds the affinity: TenancyPlatformProps.placementEngine PlacementEngine.kyverno\\(\\) or PlacementEngine.gatekeeper\\(\\)');
+    test.each(['placement first', 'vcluster first'] as const)('%s: refused, and the second extension emits nothing', (order) => {
+      const { app, t, add } = placedApp(PlacementEngine.validatingAdmissionPolicy(), order);
+      expect(add).toThrow(message);
+      const objects = synthObjects(app);
+      const placementGuard = objects.filter((o) => o.metadata.name?.startsWith('cdk8s-tenancy-placement')).map((o) => o.kind).sort();
+      const dedicated = find(objects, 'Namespace', 'team-a').metadata.labels?.['cdk8s-tenancy.io/dedicated-nodes'];
+      const vcluster = objects.filter((o) => o.kind === 'Application' || o.metadata.name?.startsWith('vcluster-')).map((o) => `${o.kind} ${o.metadata.name}`);
+      if (order === 'placement first') {
+        // The virtual cluster emitted nothing: no release, no kubeconfig Role, no NetworkPolicy; the placement stands.
+        expect([vcluster, t.node.tryFindChild('VirtualCluster')]).toEqual([[], undefined]);
+        expect([placementGuard, dedicated]).toEqual([['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding'], 'node-restriction']);
+      } else {
+        // The placement emitted nothing: no guard, no dedicated-nodes namespace label, not recorded on the tenant; the virtual cluster stands.
+        expect([placementGuard, dedicated, t._placement]).toEqual([[], undefined, undefined]);
+        expect(vcluster).toEqual(expect.arrayContaining(['Application vcluster-team-a']));
+      }
+    });
+
+    test('the default platform is the ValidatingAdmissionPolicy engine: refused too', () => {
+      const t = new SoftTenant(new Chart(new App(), 'team-a'), 'A', { name: 'team-a' });
+      t.addExtension(TenantPlacement.forTenant('team-a'));
+      expect(() => t.addExtension(VirtualTenantCluster.forTenant({ delivery: VirtualClusterDelivery.argoCd(), apiServerCidrs: API })))
+        .toThrow(/invalid placementEngine 'ValidatingAdmissionPolicy': cannot place a virtual cluster's pods/);
+    });
   });
 });

@@ -297,6 +297,8 @@ export class TenantPlacement implements ITenantExtension {
         `Use TenantPlacement.forTenant('${tenant.name}').`);
     }
     const platform = tenant.platform;
+    // First, so that an extension that cannot run on dedicated nodes refuses before anything is added.
+    tenant._setPlacement(this);
     // One guard for every tenant with a placement, in the platform's chart.
     platform._registry.addGuard(PLACEMENT_POLICY_NAME, (scope) => {
       platform._placementExemptNamespaces.forEach((ns, i) => checkDnsLabel(scope, `placementExemptNamespaces[${i}]`, ns));

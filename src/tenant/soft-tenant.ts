@@ -31,6 +31,7 @@ import { addLifecycleGuards } from '../lifecycle/guard';
 import { TenantLifecycle } from '../lifecycle/tenant-lifecycle';
 import { serviceGuard, SERVICE_POLICY_NAME, TenantServiceRules } from '../network/service-guard';
 import { TenantAddresses, TenantExternalNames, TenantServiceOptions } from '../network/tenant-services';
+import type { PlacementTerms } from '../placement/internal/terms';
 import { notThePlatform } from '../platform/guardrails';
 import { TenancyPlatform } from '../platform/tenancy-platform';
 import { TenantRuntimeClasses } from '../sandbox/tenant-runtime-classes';
@@ -320,6 +321,8 @@ export class SoftTenant extends Construct {
   private readonly allowMetadataEndpoint: boolean;
   private readonly extensionKinds = new Set<string>();
   private readonly extraBindings: string[] = [];
+  private placementTerms?: PlacementTerms;
+  private readonly placementListeners: ((placement: PlacementTerms) => void)[] = [];
   /** @internal */
   public _adminSubjects: RbacSubject[] = [];
   /** The enforced Pod Security level (`restricted`, `baseline`, `privileged`). @internal */
@@ -705,6 +708,40 @@ export class SoftTenant extends Construct {
     }
     this.extensionKinds.add(extension.extensionKind);
     extension.applyToTenant(this);
+  }
+
+  /**
+   * The tenant's dedicated nodes (its TenantPlacement), once applied: for
+   * extensions whose pod specs the library does not construct (a chart's
+   * values). Call at synth, once every extension has applied.
+   *
+   * @internal
+   */
+  public get _placement(): PlacementTerms | undefined {
+    return this.placementTerms;
+  }
+
+  /**
+   * Records the tenant's dedicated nodes, after every listener accepted
+   * them (a listener refuses by throwing). Extensions compose through the
+   * tenant, not by importing each other.
+   *
+   * @internal
+   */
+  public _setPlacement(placement: PlacementTerms): void {
+    this.placementListeners.forEach((listener) => listener(placement));
+    this.placementTerms = placement;
+  }
+
+  /**
+   * Calls `listener` with the tenant's dedicated nodes: now if they are
+   * applied, else when they are, whichever extension comes first.
+   *
+   * @internal
+   */
+  public _whenPlaced(listener: (placement: PlacementTerms) => void): void {
+    if (this.placementTerms) listener(this.placementTerms);
+    else this.placementListeners.push(listener);
   }
 
   private addIngressRule(rule: NetworkPolicyRule): void {

@@ -5,6 +5,7 @@ import { invalidProp } from '../core/errors';
 import { CONTROL_PLANE_OF_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../core/labels';
 import { checkDnsLabel } from '../core/names';
 import { SUPPORTED_VCLUSTER_CHART_MINORS, VCLUSTER_CHART_VERSION } from '../core/versions';
+import { checkVirtualClusterPlacement, placementValues } from './internal/placement';
 import { findLockedPath, LOCKED_VALUE_PATHS, mergeValues, podClassValues, secureValues, VCLUSTER_CHART } from './internal/vcluster-values';
 import { PLATFORM_PROJECT } from '../gitops/internal/delivery';
 import { policyPorts } from '../tenant/internal/network';
@@ -129,6 +130,13 @@ export interface VirtualTenantClusterOptions {
  * Service without a selector inside the virtual cluster gets no backends on
  * the host.
  *
+ * On a tenant with dedicated nodes (`TenantPlacement`) the control plane
+ * tolerates and requires the tenant's nodes, every synced pod gets the
+ * tenant's toleration, and the platform's placement engine must be a
+ * mutating one (`PlacementEngine.kyverno()` or `gatekeeper()`), which adds
+ * the node affinity vcluster cannot write to the synced pods: with the
+ * ValidatingAdmissionPolicy engine the combination is refused.
+ *
  * It is a tenant extension: `tenant.addExtension(vcluster)`.
  *
  * @example
@@ -172,6 +180,8 @@ export class VirtualTenantCluster implements ITenantExtension {
     if (!/^\d+\.\d+\.\d+$/.test(version) || !SUPPORTED_VCLUSTER_CHART_MINORS.includes(version.split('.').slice(0, 2).join('.'))) {
       throw invalidProp(tenant, 'vcluster chartVersion', version, `must be a vcluster chart release of ${SUPPORTED_VCLUSTER_CHART_MINORS.join(', ')}, e.g. '${VCLUSTER_CHART_VERSION}'.`);
     }
+    // Dedicated nodes, applied before or after: only a mutating placement engine gives synced pods the node affinity (internal/placement.ts).
+    tenant._whenPlaced(() => checkVirtualClusterPlacement(tenant, tenant.name, tenant.platform.placementEngine));
     const userValues = this.options.values ?? {};
     const locked = findLockedPath(userValues);
     if (locked) {
@@ -191,7 +201,8 @@ export class VirtualTenantCluster implements ITenantExtension {
     const values = Lazy.any({
       produce: () => {
         const secure = secureValues(tenant._podSecurityLevel) as unknown as Record<string, unknown>;
-        return mergeValues(mergeValues(secure, podClassValues(tenant._podClassDefaults())), userValues);
+        const library = mergeValues(mergeValues(secure, podClassValues(tenant._podClassDefaults())), placementValues(tenant._placement));
+        return mergeValues(library, userValues);
       },
     });
     const scope = new Construct(tenant, 'VirtualCluster');

@@ -1,5 +1,4 @@
 import { App, Chart } from 'cdk8s';
-import * as YAML from 'yaml';
 import { describeResult, Identity } from './client';
 import { ALLOWED, Case, judgeCase, POD_SECURITY, policy, RBAC } from './differential';
 import { podsOf } from './example-suite';
@@ -13,11 +12,14 @@ import { PLACEMENT_POLICY_NAME } from '../../src/placement/internal/rules';
 import { SANDBOX_POLICY_NAME } from '../../src/sandbox/guard';
 import { STORAGE_POLICY_NAME } from '../../src/storage/storage-guard';
 import { parsePodSecurityVersion, podSecurityViolations } from '../../src/tenant/internal/pod-security-standards';
+import { gatekeeperWebhook } from '../helpers/gatekeeper';
+import { kyvernoApply } from '../helpers/kyverno-cli';
 import { find, K8sObject, synthObjects } from '../helpers/manifests';
 import { releaseOf, renderVClusterRelease } from '../helpers/vcluster-chart';
+import { controlPlaneConfig, syncedPod as syncerPod } from '../helpers/vcluster-synced-pod';
 import {
-  NODE_RESTRICTION_TENANT_LABEL, PodSecurityLevel, SoftTenant, TENANT_LABEL, TenantMember, TenantPlacement, TenantPriorityClass, TenantRegistries,
-  TenantSandbox, TenantStorageClasses, VirtualClusterDelivery, VirtualTenantCluster,
+  NODE_RESTRICTION_TENANT_LABEL, PlacementEngine, PodSecurityLevel, SoftTenant, TenancyPlatform, TENANT_LABEL, TenantMember, TenantPlacement,
+  TenantPriorityClass, TenantRegistries, TenantSandbox, TenantStorageClasses, VirtualClusterDelivery, VirtualTenantCluster,
 } from 'cdk8s-tenancy';
 
 /*
@@ -33,7 +35,12 @@ import {
  * guards). Then the pods the chart's workloads become, the claims its
  * StatefulSet makes, and the requests the control plane's syncer makes with
  * the Role the chart gives it, are admitted or refused by the real layers,
- * next to the models' verdict. What is not proven here: NetworkPolicy
+ * next to the models' verdict. A tenant on dedicated nodes gets its virtual
+ * cluster only with a mutating placement engine: its release (from a Kyverno
+ * platform) is applied here under this server's ValidatingAdmissionPolicy
+ * guard, which refuses the syncer's pod until the mutation's affinity is
+ * added (the engines' mutation itself: test/vcluster-placement.test.ts).
+ * What is not proven here: NetworkPolicy
  * enforcement (no CNI; the reachability evaluator's), and the syncer itself
  * (not run: its requests are stand-ins of the shape it makes).
  */
@@ -67,6 +74,26 @@ legacy.addExtension(VirtualTenantCluster.forTenant({
 // A tenant on dedicated nodes, without a virtual cluster: its placement guard binds every namespace, the host namespaces included.
 const placed = new SoftTenant(new Chart(app, 'placed'), 'Placed', { name: 'placed', admins: [TenantMember.group('placed-admins')] });
 placed.addExtension(TenantPlacement.forTenant('placed'));
+
+/**
+ * The release the same tenant gets with a virtual cluster: only on a
+ * platform with a mutating placement engine (Kyverno or Gatekeeper; with this
+ * cluster's ValidatingAdmissionPolicy engine the library refuses it at
+ * synth, test/virtual-cluster.test.ts). Applied into the placed tenant's
+ * namespace, under this cluster's ValidatingAdmissionPolicy guard: the same
+ * rules the mutating engines validate with, without their mutation.
+ */
+function placedRelease(engine: PlacementEngine) {
+  const other = new App();
+  const platform = new TenancyPlatform(other, 'platform', { placementEngine: engine });
+  const t = new SoftTenant(new Chart(other, 'placed'), 'Placed', { name: 'placed', admins: [TenantMember.group('placed-admins')], platform });
+  t.addExtension(TenantPlacement.forTenant('placed'));
+  t.addExtension(VirtualTenantCluster.forTenant({ delivery: VirtualClusterDelivery.argoCd(), apiServerCidrs: API_SERVER_CIDRS }));
+  const out = synthObjects(other);
+  return { objects: out, release: releaseOf(out.find((o) => o.kind === 'Application')!), namespace: out.find((o) => o.kind === 'Namespace' && o.metadata.name === 'placed')! };
+}
+const PLACED_RELEASE = placedRelease(PlacementEngine.kyverno());
+const GATEKEEPER_PLATFORM = placedRelease(PlacementEngine.gatekeeper());
 // A sandboxed tenant with a default priority class: both guards bind the control plane and every pod it syncs.
 const sandboxed = new SoftTenant(new Chart(app, 'sandboxed'), 'Sandboxed', {
   name: 'sandboxed',
@@ -110,13 +137,6 @@ const statefulSetController = serviceAccount('kube-system', 'statefulset-control
 
 /** Who applies a release's rendered chart: the controller that owns the release object. */
 const installerOf = (release: K8sObject): Identity => (release.kind === 'HelmRelease' ? FLUX_HELM_CONTROLLER : ARGOCD);
-
-/** The vcluster.yaml the control plane runs with: the rendered config Secret's. */
-function controlPlaneConfig(rendered: K8sObject[]): any {
-  const secret = rendered.find((o) => o.kind === 'Secret' && o.data?.['config.yaml']);
-  if (!secret) throw new Error('the rendered chart holds no config Secret');
-  return YAML.parse(Buffer.from(secret.data['config.yaml'], 'base64').toString('utf8'));
-}
 
 /** The service account the control plane (and its syncer) runs as: the subject of the chart's RoleBinding. */
 function syncerOf(rendered: K8sObject[]): Identity {
@@ -499,5 +519,56 @@ describe.each(RELEASES.map((r) => [`${r.kind} ${releaseOf(r).releaseName} in ${r
       const { client } = cluster();
       for (const c of cases()) await judgeCase(c, objects, rbac(), client);
     });
+  });
+});
+
+describe('a virtual cluster on the placed tenant\'s dedicated nodes (its release from a Kyverno platform, this server\'s ValidatingAdmissionPolicy guard)', () => {
+  const { release } = PLACED_RELEASE;
+  let chart: K8sObject[];
+  const rbac = () => [...objects, ...chart, ...BOOTSTRAP_RBAC];
+  /** The toleration and node affinity the tenant's placement requires. */
+  const TOLERATION = { key: TENANT_LABEL, operator: 'Equal', value: 'placed', effect: 'NoSchedule' };
+  const AFFINITY = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: NODE_RESTRICTION_TENANT_LABEL, operator: 'In', values: ['placed'] }] }] } } };
+
+  beforeAll(async () => {
+    const { client, env } = cluster();
+    chart = renderVClusterRelease(release, env.version);
+    await waitForDefaultServiceAccount(client, 'placed');
+    await waitForQuotas(client, 'placed');
+    const failures = await applyAsGitOps(client, chart, ARGOCD);
+    if (failures.length > 0) throw new Error(`applying the placed release: ${failures.map((f) => `${f.object}: ${describeResult(f.result)}`).join('\n')}`);
+  });
+
+  test('the same tenant: the Kyverno platform\'s namespace carries the labels this cluster\'s placed namespace has', () => {
+    expect(PLACED_RELEASE.namespace.metadata.labels).toEqual(labelsOf('placed'));
+    expect(release.namespace).toBe('placed');
+  });
+
+  test('the control plane\'s pod (tolerating and requiring the tenant\'s nodes from the values) is admitted as the StatefulSet controller creates it', async () => {
+    const { client } = cluster();
+    const [{ pod }] = podsOf(chart);
+    expect([pod.spec.tolerations, pod.spec.affinity]).toEqual([[TOLERATION], AFFINITY]);
+    await judgeCase({ name: 'the placed control plane\'s pod', as: statefulSetController, operation: 'CREATE', object: pod, expect: ALLOWED }, objects, rbac(), client);
+  });
+
+  test('the pod the syncer creates is refused by the placement guard without the mutation (why the library refuses the ValidatingAdmissionPolicy engine), and admitted as each real engine\'s mutation leaves it', async () => {
+    const { client } = cluster();
+    const syncer = syncerOf(chart);
+    expect(syncer.username).toBe('system:serviceaccount:placed:vc-placed');
+    const pod = syncerPod('placed', 'placed', controlPlaneConfig(chart), 'web');
+    // The syncer's own work: the enforced toleration, no affinity.
+    expect([pod.spec.tolerations, pod.spec.affinity]).toEqual([[TOLERATION], undefined]);
+    await judgeCase({ name: 'the syncer creates a placed tenant\'s pod as vcluster translates it', as: syncer, operation: 'CREATE', object: pod, expect: policy(PLACEMENT_POLICY_NAME) }, objects, rbac(), client);
+    // The pod as each real engine's mutation leaves it (the Kyverno CLI; Gatekeeper's webhook code), then created on this server.
+    const kyvernoPolicies = PLACED_RELEASE.objects.filter((o) => o.apiVersion === 'policies.kyverno.io/v1');
+    const [[, byKyverno]] = [...kyvernoApply(kyvernoPolicies, [{ id: 'synced', pod, namespace: PLACED_RELEASE.namespace, operation: 'CREATE', userInfo: { username: syncer.username } }])];
+    const [byGatekeeper] = gatekeeperWebhook(GATEKEEPER_PLATFORM.objects.filter((o) => /gatekeeper\.sh\//.test(o.apiVersion)),
+      [{ name: 'synced', operation: 'CREATE', namespace: GATEKEEPER_PLATFORM.namespace, object: pod, username: syncer.username, mutate: true }]);
+    expect([byKyverno.refused, byGatekeeper.error, byGatekeeper.denials]).toEqual([false, undefined, []]);
+    for (const [engine, mutated] of [['Kyverno', byKyverno.mutated], ['Gatekeeper', byGatekeeper.object!]] as const) {
+      expect([engine, mutated.spec.tolerations, mutated.spec.affinity]).toEqual([engine, [TOLERATION], AFFINITY]);
+      const renamed = { ...mutated, metadata: { ...mutated.metadata, name: `web-x-default-x-placed-${engine.toLowerCase()}` } };
+      await judgeCase({ name: `the same pod as ${engine}'s mutation leaves it`, as: syncer, operation: 'CREATE', object: renamed, expect: ALLOWED }, objects, rbac(), client);
+    }
   });
 });
