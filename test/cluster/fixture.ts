@@ -302,6 +302,22 @@ export async function waitForQuotas(client: KubeClient, namespace: string): Prom
   });
 }
 
+/**
+ * Waits until the API server's RBAC authorizer grants `who` a verb on a
+ * resource in a namespace (a SubjectAccessReview): a Role or RoleBinding just
+ * applied reaches the authorizer through an informer, a moment later.
+ */
+export async function waitForAccess(client: KubeClient, who: Identity, namespace: string, verb: string, resource: string, group = ''): Promise<void> {
+  await client.waitFor(`RBAC to grant ${who.username} ${verb} ${resource} in ${namespace}`, async () => {
+    const review = await client.must('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SubjectAccessReview',
+      spec: { user: who.username, groups: who.groups, resourceAttributes: { namespace, verb, group, resource } },
+    });
+    return review.status?.allowed === true ? true : undefined;
+  });
+}
+
 /** Waits for a namespace's default ServiceAccount (ServiceAccount admission needs it for pods). */
 export async function waitForDefaultServiceAccount(client: KubeClient, namespace: string): Promise<void> {
   await client.waitFor(`the default ServiceAccount of ${namespace}`, async () =>

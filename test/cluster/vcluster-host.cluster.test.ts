@@ -4,7 +4,7 @@ import { ALLOWED, Case, judgeCase, POD_SECURITY, policy, RBAC } from './differen
 import { podsOf } from './example-suite';
 import {
   ARGOCD, applyAsGitOps, BOOTSTRAP_RBAC, installControllerNamespaces, installCrds, objectRef, serviceAccount, useCluster,
-  waitForDefaultServiceAccount, waitForPoliciesEnforced, waitForQuotas,
+  waitForAccess, waitForDefaultServiceAccount, waitForPoliciesEnforced, waitForQuotas,
 } from './fixture';
 import { vcluster } from '../../examples/vcluster/app';
 import { SERVICE_POLICY_NAME } from '../../src/network/service-guard';
@@ -338,6 +338,9 @@ test('why the endpoints sync is locked off: with the chart\'s defaults, the API 
   expect(failures.map((f) => `${f.object}: ${describeResult(f.result)}`)).toEqual([]);
   const syncer = syncerOf(unlocked);
   expect(syncer.username).toBe(`system:serviceaccount:${r.namespace}:vc-unlocked`);
+  // The Role was just applied: wait until the authorizer has it (this case once failed 1 run in 10 without).
+  await waitForAccess(client, syncer, r.namespace, 'create', 'endpoints');
+  await waitForAccess(client, syncer, r.namespace, 'create', 'endpointslices', 'discovery.k8s.io');
   const rbac = [...objects, ...rbacOnly, ...BOOTSTRAP_RBAC];
   await judgeCase({ name: 'the unlocked syncer writes Endpoints to another tenant\'s pod', as: syncer, operation: 'CREATE', object: foreignEndpoints(r.namespace), expect: ALLOWED }, objects, rbac, client);
   await judgeCase({ name: 'the unlocked syncer writes an EndpointSlice to another tenant\'s pod', as: syncer, operation: 'CREATE', object: foreignEndpointSlice(r.namespace), expect: ALLOWED }, objects, rbac, client);
