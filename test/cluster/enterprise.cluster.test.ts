@@ -4,11 +4,12 @@ import { serviceAccount } from './fixture';
 import { enterprise } from '../../examples/enterprise/app';
 import { istioInjectedPod } from '../fixtures/istio-injected-pod';
 import { synthObjects } from '../helpers/manifests';
+import { tempDir } from '../helpers/temp-dir';
 
 // The payments API Deployment: sandboxed, on dedicated nodes, under the
 // `restricted` Pod Security level of its namespace.
 exampleSuite('enterprise', {
-  objects: () => { const app = Testing.app(); enterprise(app); return synthObjects(app); },
+  objects: () => { const app = Testing.app({ outdir: tempDir('cdk8s-app-') }); enterprise(app); return synthObjects(app); },
   podTemplates: 1,
   // Issue 16: the shop runs in its own mesh under `restricted`; the pod
   // Istio's injector makes of a shop workload (the CNI plugin on, so
