@@ -107,6 +107,11 @@ const project = new cdk8s.ConstructLibraryCdk8s({
       // temporary folders the file's tests made with tempDir() are removed
       // (temp-dir; issue 19: tests left thousands of folders in /tmp).
       setupFilesAfterEnv: ['<rootDir>/test/helpers/yaml-differential.ts', '<rootDir>/test/helpers/temp-dir.ts'],
+      // Each run makes its temporary files under one root (TMPDIR for the
+      // workers and every program they run) and fails, naming them, when
+      // the tests left any there (test/helpers/run-root.ts).
+      globalSetup: '<rootDir>/test/helpers/global-setup.ts',
+      globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
       // (Their dependencies is-cidr and cidr-regex are ES modules too.)
       transformIgnorePatterns: ['^(?!.*/node_modules/(@marcbachmann/cel-js|kubernetes-models|@kubernetes-models/[^/]+|is-cidr|cidr-regex)/).*/node_modules/'],
       transform: {

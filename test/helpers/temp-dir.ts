@@ -7,8 +7,9 @@ import * as path from 'path';
  * 19). Loaded before every test file (jest setupFilesAfterEnv), so its
  * hooks run around every test; test files and helpers import `tempDir`.
  *
- * A folder made here is removed after the test that made it, or, when made
- * outside a test (at file scope, in beforeAll), after the file.
+ * os.tmpdir() is the run's root (run-root.ts), which must be empty when the
+ * run ends: a folder made here is removed after the test that made it, or,
+ * when made outside a test (at file scope, in beforeAll), after the file.
  */
 
 const perTest: string[] = [];
