@@ -103,10 +103,15 @@ const project = new cdk8s.ConstructLibraryCdk8s({
       resolver: '<rootDir>/test/helpers/esm-only-resolver.js',
       // After each test file: every object its tests synthesized is written
       // with the library's YAML serializer and with cdk8s's Yaml.stringify,
-      // and the two must agree byte for byte (yaml-differential); AWS CDK
-      // Apps without `outdir` write into one folder per test file, removed
-      // after it (cdk-outdir; issue 19: tests left /tmp/cdk.out* behind).
-      setupFilesAfterEnv: ['<rootDir>/test/helpers/yaml-differential.ts', '<rootDir>/test/helpers/cdk-outdir.ts'],
+      // and the two must agree byte for byte (yaml-differential); the
+      // temporary folders the file's tests made with tempDir() are removed
+      // (temp-dir; issue 19: tests left thousands of folders in /tmp).
+      setupFilesAfterEnv: ['<rootDir>/test/helpers/yaml-differential.ts', '<rootDir>/test/helpers/temp-dir.ts'],
+      // Each run makes its temporary files under one root (TMPDIR for the
+      // workers and every program they run) and fails, naming them, when
+      // the tests left any there (test/helpers/run-root.ts).
+      globalSetup: '<rootDir>/test/helpers/global-setup.ts',
+      globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
       // (Their dependencies is-cidr and cidr-regex are ES modules too.)
       transformIgnorePatterns: ['^(?!.*/node_modules/(@marcbachmann/cel-js|kubernetes-models|@kubernetes-models/[^/]+|is-cidr|cidr-regex)/).*/node_modules/'],
       transform: {

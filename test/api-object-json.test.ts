@@ -1,11 +1,11 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { ApiObject, App, Chart, JsonPatch, Lazy, ResolutionContext } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import * as fc from 'fast-check';
 import { withCdk8sToJson } from './helpers/cdk8s-to-json';
 import { jsonDifference } from './helpers/same-json';
+import { tempDir } from './helpers/temp-dir';
 import { ISTIO_DEFAULT_VERSION } from '../src/core/versions';
 import { apiObjectsJson, fastApiObjectJson, READ_CODE_DIGEST, reproducedCodeDigest } from '../src/gitops/internal/api-object-json';
 import {
@@ -278,7 +278,7 @@ describe('what sends an object to toJson()', () => {
 describe('the writer', () => {
   test('writes the same files by the fast path as by toJson()', () => {
     const write = () => {
-      const out = fs.mkdtempSync(path.join(os.tmpdir(), 'api-object-json-'));
+      const out = tempDir('api-object-json-');
       const app = new App();
       const writer = TenancyGitOpsWriter.open(app, { outdir: out, progress: false });
       writer.add(configuredTenant(app, 'team-b'));

@@ -1,11 +1,11 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { App, Chart, Testing } from 'cdk8s';
 import * as YAML from 'yaml';
 import { buildGoTool } from './helpers/go-tool';
 import { K8sObject, synthObjects } from './helpers/manifests';
+import { tempDir } from './helpers/temp-dir';
 import { enterprise } from '../examples/enterprise/app';
 import { quickstart } from '../examples/quickstart/app';
 import { writeSaas } from '../examples/saas/app';
@@ -284,7 +284,7 @@ function syncedBy(tree: Map<string, K8sObject[]>, a: { app: K8sObject; dir: stri
 }
 
 describe('tenants\' projects and the platform\'s, judged by Argo CD v3\'s own code', () => {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'argocd-project-'));
+  const outdir = tempDir('argocd-project-');
   const app = new App();
   const teamA = new SoftTenant(new Chart(app, 'team-a'), 'TeamA', {
     name: 'team-a',
@@ -302,7 +302,6 @@ describe('tenants\' projects and the platform\'s, judged by Argo CD v3\'s own co
   const tree = readTree(outdir);
   const projects = tenantProjects('fixture', tree, (t) => (t === 'team-b' ? PROD_EU : IN_CLUSTER));
   const platformProject = tree.get('argocd/applications.yaml')!.find((o) => o.kind === 'AppProject')!;
-  afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
 
   test('every tenant with Argo CD has its project, and the tenants without none', () => {
     expect(projects.map((p) => [p.tenant, p.project.metadata.name, p.namespaces])).toEqual([
@@ -354,9 +353,8 @@ describe('tenants\' projects and the platform\'s, judged by Argo CD v3\'s own co
 });
 
 describe('examples/saas (Argo CD: the platform\'s project and its ApplicationSet over 5 customers)', () => {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'argocd-saas-'));
+  const outdir = tempDir('argocd-saas-');
   writeSaas(outdir, 5);
-  afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
 
   test('each customer\'s baseline syncs in the platform\'s project, as the controller\'s own account', () => {
     const tree = readTree(outdir);
@@ -392,7 +390,7 @@ describe.each([
   ['enterprise', enterprise], ['quickstart', quickstart], ['selfservice', selfservice], ['vcluster', vcluster],
 ] as const)('examples/%s', (name, build) => {
   test('no Application in Argo CD\'s default project; every tenant\'s own project judged by Argo CD', () => {
-    const app = Testing.app();
+    const app = Testing.app({ outdir: tempDir('cdk8s-app-') });
     build(app);
     const objects = synthObjects(app);
     const inDefault = objects.filter((o) => o.kind === 'Application' && (o.spec.project ?? 'default') === 'default');

@@ -1,10 +1,10 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import * as YAML from 'yaml';
 import { K8sObject, synthObjects } from './helpers/manifests';
+import { tempDir } from './helpers/temp-dir';
 import { EXIT_FAILED, EXIT_PASSED, main } from '../src/audit/cli';
 import { listFiles, readFile } from '../src/audit/kit/loader';
 import { Manifests } from '../src/audit/kit/model';
@@ -34,7 +34,6 @@ const objectsOf = (dir: string) => listFiles([dir], []).flatMap((f) => readFile(
 /** The repository's namespace, labelled as a tenant of ours (in memory only). */
 const asTenant = (objects: any[], namespace: string, tenant: string) => objects.map((o) => (o.kind === 'Namespace' && o.metadata.name === namespace
   ? { ...o, metadata: { ...o.metadata, labels: { ...o.metadata.labels, [TENANT_LABEL]: tenant } } } : o));
-const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 const write = (dir: string, file: string, text: string) => {
   fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
   fs.writeFileSync(path.join(dir, file), text);
@@ -172,7 +171,7 @@ describe('fluxcd/flux2-kustomize-helm-example', () => {
 
 describe('what repositories hold besides manifests', () => {
   test('a Helm chart (Chart.yaml, values, templates, subcharts), Kustomize files with or without apiVersion, project files: counted, not problems', () => {
-    const d = tmp('audit-repo-');
+    const d = tempDir('audit-repo-');
     write(d, 'chart/Chart.yaml', 'apiVersion: v2\nname: guestbook\nversion: 0.1.0\n');
     write(d, 'chart/values.yaml', 'replicaCount: 1\nimage:\n  repository: gcr.io/heptio-images/ks-guestbook-demo\n');
     write(d, 'chart/values-production.yaml', 'replicaCount: 3\n');
@@ -211,7 +210,7 @@ describe('what repositories hold besides manifests', () => {
   });
 
   test('invalid YAML is still a problem, with file and line, once per file however many documents are wrong', () => {
-    const d = tmp('audit-bad-');
+    const d = tempDir('audit-bad-');
     write(d, 'bad.yaml', 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: [x\n---\nkey: : :\n  - bad\n');
     write(d, 'scalars.yaml', 'one\n---\ntwo\n');
     const report = TenancyAudit.auditPaths([d, path.join(d, 'bad.yaml'), d]);
@@ -224,7 +223,7 @@ describe('what repositories hold besides manifests', () => {
   });
 
   test('a Go template outside a chart is a problem that says to render it first, whether YAML reads it or not', () => {
-    const d = tmp('audit-tpl-');
+    const d = tempDir('audit-tpl-');
     write(d, 'parses.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  name: {{ .Values.name }}\n');
     write(d, 'fails.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n{{- if .Values.labels }}\n  labels: {}\n{{- end }}\n');
     // values beside an Application, outside a chart: not manifests; a values-named file of manifests is read
@@ -243,7 +242,7 @@ describe('what repositories hold besides manifests', () => {
   });
 
   test('the same file named twice, directly and through its directory or a link, is read once', () => {
-    const d = tmp('audit-twice-');
+    const d = tempDir('audit-twice-');
     write(d, 'ns.yaml', `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team-a\n  labels:\n    ${TENANT_LABEL}: team-a\n`);
     fs.symlinkSync(path.join(d, 'ns.yaml'), path.join(d, 'link.yaml'));
     const report = TenancyAudit.auditPaths([d, path.join(d, 'ns.yaml'), path.join(d, 'link.yaml')]);
@@ -297,14 +296,14 @@ describe('at scale', () => {
 
   test('beyond a screen of tenants, the table lists the connections that exist and the pairs checked', () => {
     const objects = tenants(names, [['t-01', 't-02']]);
-    const d = tmp('audit-many-');
+    const d = tempDir('audit-many-');
     fs.writeFileSync(path.join(d, 'all.yaml'), objects.map((o) => YAML.stringify(o)).join('---\n'));
     const { code, stdout } = run(['audit', d]);
     expect(code).toBe(EXIT_PASSED);
     expect(stdout).not.toMatch(/^reachability \(row reaches column/m);
     expect(stdout).toMatch(/^reachability: 1 of 182 ordered tenant pairs connect; every other pair is denied\n {2}t-01 -> t-02: TCP\/8080, declared on both sides$/m);
     // With twelve it is a matrix again.
-    const few = tmp('audit-few-');
+    const few = tempDir('audit-few-');
     fs.writeFileSync(path.join(few, 'all.yaml'), tenants(names.slice(0, 12)).map((o) => YAML.stringify(o)).join('---\n'));
     expect(run(['audit', few]).stdout).toMatch(/^reachability \(row reaches column/m);
   });
@@ -326,7 +325,7 @@ describe('at scale', () => {
 
 describe('verdicts and words', () => {
   test('counts read "1 tenant"; a check that does not apply prints no findings', () => {
-    const d = tmp('audit-one-');
+    const d = tempDir('audit-one-');
     fs.writeFileSync(path.join(d, 'all.yaml'), tenants(['solo']).map((o) => YAML.stringify(o)).join('---\n'));
     const { stdout } = run(['audit', d]);
     expect(stdout).toMatch(/; \d+ objects, 1 tenant\n$/);

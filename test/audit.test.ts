@@ -1,11 +1,11 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import { Deployment } from 'cdk8s-plus-27';
 import * as YAML from 'yaml';
 import { K8sObject, synthObjects } from './helpers/manifests';
+import { tempDir } from './helpers/temp-dir';
 import { quickstart } from '../examples/quickstart/app';
 import { EXIT_FAILED, EXIT_PASSED, EXIT_USAGE, main } from '../src/audit/cli';
 import {
@@ -669,7 +669,7 @@ describe('vcluster.values', () => {
 });
 
 describe('input', () => {
-  const dir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'audit-'));
+  const dir = () => tempDir('audit-');
   const write = (d: string, name: string, text: string) => fs.writeFileSync(path.join(d, name), text);
 
   test('multi-document YAML, JSON Lists, nested directories; unknown kinds and unlabelled namespaces are reported', () => {
@@ -727,7 +727,7 @@ describe('the CLI', () => {
     return { code, stdout, stderr };
   };
   const fixture = (objects: any[]) => {
-    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'audit-cli-'));
+    const d = tempDir('audit-cli-');
     objects.forEach((o, i) => fs.writeFileSync(path.join(d, `${String(i).padStart(3, '0')}.yaml`), YAML.stringify(o)));
     return d;
   };
@@ -775,7 +775,7 @@ describe('the CLI', () => {
   });
 
   test('no manifests at all: exit 2', () => {
-    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'audit-empty-'));
+    const d = tempDir('audit-empty-');
     expect(run(['audit', d])).toMatchObject({ code: EXIT_USAGE, stderr: expect.stringMatching(/error: no Kubernetes objects found/) });
   });
 
@@ -786,7 +786,7 @@ describe('the CLI', () => {
 });
 
 test('the compiled CLI runs as a program, with its exit codes', () => {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'audit-bin-'));
+  const d = tempDir('audit-bin-');
   const objects = twoTenants();
   fs.writeFileSync(path.join(d, 'ok.yaml'), objects.map((o) => YAML.stringify(o)).join('---\n'));
   const cli = path.join(__dirname, '..', 'lib', 'audit', 'cli.js');
@@ -801,7 +801,7 @@ test('the compiled CLI runs as a program, with its exit codes', () => {
 test('manifests are read as Kubernetes reads them: YAML 1.1', () => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { readFile } = require('../src/audit/kit/loader');
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'yaml11-')), 'cm.yaml');
+  const file = path.join(tempDir('yaml11-'), 'cm.yaml');
   fs.writeFileSync(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n  labels:\n    paged: yes\ndata:\n  mode: on\n  quoted: "on"\n');
   const [{ object }] = readFile(file, []);
   expect(object.metadata.labels.paged).toBe(true);

@@ -7,10 +7,11 @@ import * as plus27 from 'cdk8s-plus-27';
 import * as plus34 from 'cdk8s-plus-34';
 import { K8sObject, ofKind, synthObjects } from './helpers/manifests';
 import { validateAll } from './helpers/schema';
+import { tempDir } from './helpers/temp-dir';
 import { SoftTenant, TenancyAudit, TenantMember, TenantPlacement } from 'cdk8s-tenancy';
 
 function app() {
-  const a = Testing.app();
+  const a = Testing.app({ outdir: tempDir('cdk8s-app-') });
   const chart = new Chart(a, 'team-a');
   const tenant = new SoftTenant(chart, 'TeamA', {
     name: 'team-a',

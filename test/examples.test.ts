@@ -1,5 +1,4 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { App as CdkApp, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -10,6 +9,7 @@ import { kyvernoApply } from './helpers/kyverno-cli';
 import { K8sObject, ofKind, synthObjects } from './helpers/manifests';
 import { kyvernoCelMutate } from './helpers/mutation';
 import { validateAll } from './helpers/schema';
+import { tempDir } from './helpers/temp-dir';
 import { enterprise } from '../examples/enterprise/app';
 import { kaas } from '../examples/kaas/app';
 import { quickstart } from '../examples/quickstart/app';
@@ -21,7 +21,7 @@ import { TenancyAudit } from 'cdk8s-tenancy';
 const ROOT = path.join(__dirname, '..');
 
 describe('examples/quickstart', () => {
-  const app = Testing.app();
+  const app = Testing.app({ outdir: tempDir('cdk8s-app-') });
   quickstart(app);
   const objects = synthObjects(app);
 
@@ -37,12 +37,11 @@ describe('examples/quickstart', () => {
   });
 
   test('writes one file per chart, the platform apart from the tenant', () => {
-    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'quickstart-'));
+    const outdir = tempDir('quickstart-');
     const out = new App({ outdir });
     quickstart(out);
     out.synth();
     expect(fs.readdirSync(outdir).sort()).toEqual(['platform.k8s.yaml', 'team-a.k8s.yaml']);
-    fs.rmSync(outdir, { recursive: true });
   });
 
   test('the tenant has two namespaces, its members and the platform priority class', () => {
@@ -53,7 +52,7 @@ describe('examples/quickstart', () => {
 });
 
 describe('examples/enterprise', () => {
-  const app = Testing.app();
+  const app = Testing.app({ outdir: tempDir('cdk8s-app-') });
   enterprise(app);
   const objects = synthObjects(app);
   const report = TenancyAudit.auditObjects(objects);
@@ -148,7 +147,7 @@ describe('examples/enterprise', () => {
 });
 
 describe('examples/saas', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'saas-'));
+  const dir = tempDir('saas-');
   const result = writeSaas(dir, 50);
 
   test('one directory per customer, plus the platform and Argo CD', () => {
@@ -187,7 +186,7 @@ describe('examples/saas', () => {
 });
 
 describe('examples/saas: the premium plan\'s default StorageClass (issue #20 item 5)', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'saas-premium-'));
+  const dir = tempDir('saas-premium-');
   const result = writeSaas(dir, 300);
   const read = (f: string): K8sObject[] => YAML.parseAllDocuments(fs.readFileSync(path.join(dir, f), 'utf8'), { version: '1.1' }).map((d: any) => d.toJS());
   const objects = result.files.flatMap(read);
@@ -250,7 +249,7 @@ describe('examples/saas as a command: removing customers', () => {
     const code = saasMain(argv, { stdout: (t) => out.push(t), stderr: (t) => err.push(t) });
     return { code, out: out.join(''), err: err.join('') };
   };
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'saas-cli-'));
+  const dir = tempDir('saas-cli-');
 
   test('dropping customers from the list stops the run, naming them; a dry run lists them; naming them lets them go', () => {
     expect(run(['--outdir', dir, '--count', '4'])).toMatchObject({ code: 0, err: '' });
@@ -303,7 +302,7 @@ describe('examples/kaas', () => {
 });
 
 describe('examples/vcluster', () => {
-  const app = Testing.app();
+  const app = Testing.app({ outdir: tempDir('cdk8s-app-') });
   vcluster(app);
   const objects = synthObjects(app);
 
@@ -359,7 +358,7 @@ function compileSnippets(snippets: { [name: string]: string }): { [name: string]
 }
 
 describe('examples/selfservice', () => {
-  const app = Testing.app();
+  const app = Testing.app({ outdir: tempDir('cdk8s-app-') });
   selfservice(app);
   const objects = synthObjects(app);
   const hnc = objects.filter((o) => o.apiVersion === 'hnc.x-k8s.io/v1alpha2');

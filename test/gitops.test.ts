@@ -1,15 +1,15 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { App, Chart, Lazy, Yaml } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import * as YAML from 'yaml';
 import { K8sObject, synthObjects } from './helpers/manifests';
 import { validateAll, validateObject } from './helpers/schema';
+import { tempDir } from './helpers/temp-dir';
 import { GitOpsRetention, SoftTenant, TenancyAudit, TenancyGitOps, TenancyGitOpsWriter, TenancyPlatform, TenantPeer } from 'cdk8s-tenancy';
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-'));
+const tmp = () => tempDir('gitops-');
 /** Every file under `dir` (relative path to content), the library's own included. */
 function snapshotDir(dir: string): Record<string, string> {
   const files: Record<string, string> = {};
@@ -299,8 +299,10 @@ describe('never touching what the library did not write', () => {
   });
 
   test('a tampered record cannot make it delete outside the output directory', () => {
-    const dir = tmp();
-    const outside = path.join(path.dirname(dir), `keep-${path.basename(dir)}.txt`);
+    const parent = tmp();
+    const dir = path.join(parent, 'out');
+    fs.mkdirSync(dir);
+    const outside = path.join(parent, 'keep.txt');
     fs.writeFileSync(outside, 'keep');
     fs.writeFileSync(path.join(dir, '.cdk8s-tenancy-files.json'), JSON.stringify({ files: [`../${path.basename(outside)}`, '/etc/hostname'] }));
     TenancyGitOps.write(tenants(['team-a']), { outdir: dir, progress: false });

@@ -1,5 +1,4 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { App as CdkApp, NestedStack, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -7,6 +6,7 @@ import { App, Testing } from 'cdk8s';
 import * as YAML from 'yaml';
 import { cfnIdentity, identityDrift, k8sIdentity, readPin, UPDATE_HINT, writePin } from './helpers/identities';
 import { K8sObject, synthObjects } from './helpers/manifests';
+import { tempDir } from './helpers/temp-dir';
 import { enterprise } from '../examples/enterprise/app';
 import { kaas } from '../examples/kaas/app';
 import { quickstart } from '../examples/quickstart/app';
@@ -22,13 +22,13 @@ import { vcluster } from '../examples/vcluster/app';
  */
 
 const cdk8sApp = (build: (app: App) => unknown) => () => {
-  const app = Testing.app();
+  const app = Testing.app({ outdir: tempDir('cdk8s-app-') });
   build(app);
   return synthObjects(app).map(k8sIdentity);
 };
 
 function saasIdentities(): string[] {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'identities-saas-'));
+  const dir = tempDir('identities-saas-');
   const result = writeSaas(dir, 3);
   return result.files.flatMap((f) => YAML.parseAllDocuments(fs.readFileSync(path.join(dir, f), 'utf8'), { version: '1.1' })
     .map((d) => k8sIdentity(d.toJS() as K8sObject)));
@@ -66,7 +66,7 @@ describe.each(EXAMPLES)('examples/%s', (example, identities) => {
 });
 
 describe('the pin fails on a renamed object, naming it as a migration', () => {
-  const app = Testing.app();
+  const app = Testing.app({ outdir: tempDir('cdk8s-app-') });
   quickstart(app);
   const objects = synthObjects(app);
   let pinned: string[];

@@ -5,9 +5,9 @@
 // for that reason (the prepack build would only repeat it).
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
+import { tempDir } from './helpers/temp-dir';
 import { quickstart } from '../examples/quickstart/app';
 
 const ROOT = path.join(__dirname, '..');
@@ -43,8 +43,7 @@ function readTree(dir: string): Record<string, string> {
   return Object.fromEntries(fs.readdirSync(dir).sort().map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
 }
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-tenancy-pack-'));
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const tmp = tempDir('cdk8s-tenancy-pack-');
 
 let packed: { filename: string; size: number; unpackedSize: number; files: { path: string }[] };
 const app = path.join(tmp, 'app');

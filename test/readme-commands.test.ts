@@ -13,7 +13,6 @@
 // Needs lib/ built (`npm test` compiles first): the CLI runs as users run it.
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import { quickstart } from '../examples/quickstart/app';
@@ -22,6 +21,7 @@ import { SoftTenant, TENANT_LABEL, TenancyGitOps, TenantLifecycle, TenantMember 
 import { admit, AuthorizerCheck } from './helpers/admission';
 import { find, K8sObject, ofKind, synthObjects } from './helpers/manifests';
 import { can } from './helpers/rbac';
+import { tempDir } from './helpers/temp-dir';
 
 const ROOT = path.join(__dirname, '..');
 const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
@@ -313,8 +313,7 @@ describe('the audit block, line by line, on a GitOps repository written by Tenan
     expect(found).toBeDefined();
     return found!;
   };
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-tenancy-readme-'));
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir('cdk8s-tenancy-readme-');
 
   beforeAll(() => {
     // The user's repository: the quick start written as the README's GitOps

@@ -1,5 +1,4 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
@@ -7,6 +6,7 @@ import * as YAML from 'yaml';
 import { find, K8sObject, ofKind, synthObjects } from './helpers/manifests';
 import { can } from './helpers/rbac';
 import { validateAll } from './helpers/schema';
+import { tempDir } from './helpers/temp-dir';
 import { SoftTenant, SoftTenantProps, TenancyAudit, TenancyGitOps, TenantGitOps, VirtualClusterDelivery, VirtualTenantCluster } from 'cdk8s-tenancy';
 
 /*
@@ -141,7 +141,7 @@ test('written for GitOps, the tenants with their own GitOps pass the audit', () 
   const app = new App();
   new SoftTenant(new Chart(app, 'team-a'), 'T', { name: 'team-a', namespaces: ['team-a', 'team-a-batch'], gitOps: TenantGitOps.argoCd({ sourceRepos: [REPO] }) });
   new SoftTenant(new Chart(app, 'team-b'), 'T', { name: 'team-b', gitOps: TenantGitOps.flux({ url: 'ssh://git@git.example.com/team-b/apps.git' }) });
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tenant-gitops-'));
+  const dir = tempDir('tenant-gitops-');
   TenancyGitOps.write(app, { outdir: dir, progress: false, argoCd: { repoUrl: 'https://git.example.com/platform/gitops.git' } });
   const report = TenancyAudit.auditPaths([dir]);
   expect(report.problems).toEqual([]);
@@ -155,7 +155,7 @@ describe('the platform\'s own Applications leave Argo CD\'s default project', ()
   const write = (argoCd: any) => {
     const app = new App();
     new SoftTenant(new Chart(app, 'team-a'), 'T', { name: 'team-a' });
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'platform-project-'));
+    const dir = tempDir('platform-project-');
     TenancyGitOps.write(app, { outdir: dir, progress: false, argoCd });
     return YAML.parseAllDocuments(fs.readFileSync(path.join(dir, 'argocd/applications.yaml'), 'utf8')).map((d) => d.toJS()) as K8sObject[];
   };
@@ -199,7 +199,7 @@ describe('the platform\'s own Applications leave Argo CD\'s default project', ()
     ['default', /invalid argoCd.project 'default': must name an Argo CD AppProject of yours \(a DNS-1123 label\), not 'default', which takes any repository. Leave it out/],
     ['Platform Apps', /invalid argoCd.project 'Platform Apps': must name an Argo CD AppProject of yours/],
   ])('project %s is refused, nothing written', (project, message) => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'platform-project-'));
+    const dir = tempDir('platform-project-');
     const app = new App();
     new SoftTenant(new Chart(app, 'team-a'), 'T', { name: 'team-a' });
     expect(() => TenancyGitOps.write(app, { outdir: dir, progress: false, argoCd: { repoUrl: 'https://git.example.com/x.git', project } })).toThrow(message);
@@ -243,7 +243,7 @@ test('the README\'s replication example: the object in every namespace of every 
       });
     }
   }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'replicate-'));
+  const dir = tempDir('replicate-');
   TenancyGitOps.write(app, { outdir: dir, progress: false });
   for (const [name, namespaces] of [['team-a', ['team-a']], ['team-b', ['team-b']], ['team-c', ['team-c', 'team-c-ml']]] as const) {
     const file = YAML.parseAllDocuments(fs.readFileSync(path.join(dir, `tenants/${name}/manifests.yaml`), 'utf8')).map((d) => d.toJS()) as K8sObject[];
@@ -259,7 +259,7 @@ test('a vcluster\'s Application is the platform\'s too: in its project, which ta
   const app = new App();
   const t = new SoftTenant(new Chart(app, 'team-a'), 'T', { name: 'team-a' });
   t.addExtension(VirtualTenantCluster.forTenant({ delivery: VirtualClusterDelivery.argoCd(), apiServerCidrs: ['10.0.0.1/32'] }));
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vcluster-project-'));
+  const dir = tempDir('vcluster-project-');
   TenancyGitOps.write(app, { outdir: dir, progress: false, argoCd: { repoUrl: 'https://git.example.com/platform/gitops.git' } });
   const vcluster = (YAML.parseAllDocuments(fs.readFileSync(path.join(dir, 'tenants/team-a/manifests.yaml'), 'utf8')).map((d) => d.toJS()) as K8sObject[])
     .find((o) => o.kind === 'Application')!;

@@ -4,6 +4,7 @@ import { serviceAccount } from './fixture';
 import { enterprise } from '../../examples/enterprise/app';
 import { istioInjectedPod } from '../fixtures/istio-injected-pod';
 import { synthObjects } from '../helpers/manifests';
+import { tempDir } from '../helpers/temp-dir';
 
 // The payments API Deployment: sandboxed, on dedicated nodes, under the
 // `restricted` Pod Security level of its namespace; data's metastore
@@ -11,7 +12,7 @@ import { synthObjects } from '../helpers/manifests';
 // whose RuntimeClass the platform declares), which the pod classes guard
 // requires.
 exampleSuite('enterprise', {
-  objects: () => { const app = Testing.app(); enterprise(app); return synthObjects(app); },
+  objects: () => { const app = Testing.app({ outdir: tempDir('cdk8s-app-') }); enterprise(app); return synthObjects(app); },
   podTemplates: 2,
   // Issue 16: the shop runs in its own mesh under `restricted`; the pod
   // Istio's injector makes of a shop workload (the CNI plugin on, so

@@ -1,7 +1,15 @@
 import { buildTestenv, kubeMinor } from './harness';
+import { createRunRoot } from '../helpers/run-root';
 
-/** Builds (or finds cached) the control plane of the selected minor before any test file runs. */
+/**
+ * The run's temporary root first, as in the unit tier (the globalTeardown
+ * both tiers share fails the run naming anything left in it); then builds
+ * (or finds cached) the control plane of the selected minor before any test
+ * file runs. The control planes' state and logs are not temporary: they are
+ * kept in .ci/tmp/cluster/<minor>/<file>/ (fixture.ts).
+ */
 export default function globalSetup(): void {
+  createRunRoot();
   const minor = kubeMinor();
   const started = Date.now();
   process.env.CLUSTER_TESTENV_BIN = buildTestenv(minor, (line) => process.stderr.write(`[cluster ${minor}] ${line}\n`));

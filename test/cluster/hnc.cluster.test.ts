@@ -10,6 +10,7 @@ import {
 import { selfservice } from '../../examples/selfservice/app';
 import { HNC_V1_1_0_RBAC } from '../fixtures/hnc-v1.1.0-rbac';
 import { synthObjects } from '../helpers/manifests';
+import { tempDir } from '../helpers/temp-dir';
 import { SoftTenant, TENANT_LABEL, TenantMember, TenantPlacement, TenantSandbox, TenantSelfService } from 'cdk8s-tenancy';
 
 /*
@@ -39,7 +40,7 @@ const NAMESPACE_WEBHOOK = 'webhook namespaces.hnc.x-k8s.io';
 const OBJECTS_WEBHOOK = 'webhook objects.hnc.x-k8s.io';
 const HNC_API = 'hnc.x-k8s.io/v1alpha2';
 
-const app = Testing.app();
+const app = Testing.app({ outdir: tempDir('cdk8s-app-') });
 selfservice(app);
 const ops = new SoftTenant(new Chart(app, 'ops'), 'Ops', { name: 'ops', admins: [TenantMember.group('ops-leads')] });
 ops.addExtension(TenantSandbox.gvisor());

@@ -11,8 +11,10 @@ module.exports = {
   testMatch: ['<rootDir>/test/cluster/**/*.cluster.test.ts'],
   testPathIgnorePatterns: ['/node_modules/'],
   collectCoverage: false,
-  // Builds testenv once per run (minutes cold, nothing warm); fails naming
-  // what the tier needs when Go is missing.
+  // Makes the run's temporary root (the unit tier's globalTeardown, kept
+  // from the base, fails the run on leftovers in it), then builds testenv
+  // once per run (minutes cold, nothing warm); fails naming what the tier
+  // needs when Go is missing.
   globalSetup: '<rootDir>/test/cluster/global-setup.ts',
   // Prints where a failed file's control-plane logs are, with their tail.
   reporters: ['default', '<rootDir>/test/cluster/log-reporter.js'],

@@ -1,5 +1,4 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import * as YAML from 'yaml';
@@ -8,6 +7,7 @@ import { exampleSuite } from './example-suite';
 import { applyAsGitOps, policyStatus, serviceAccount, waitForPoliciesEnforced, waitForQuotas } from './fixture';
 import { customer, customers, planOf, platform, writeSaas } from '../../examples/saas/app';
 import { K8sObject, synthObjects } from '../helpers/manifests';
+import { tempDir } from '../helpers/temp-dir';
 
 // Three customers of the SaaS example, as the GitOps writer writes them
 // (every customer's files have the same kinds; the platform and Argo CD
@@ -16,7 +16,7 @@ import { K8sObject, synthObjects } from '../helpers/manifests';
 // one pod template.
 const cluster = exampleSuite('saas', {
   objects: () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'saas-cluster-'));
+    const dir = tempDir('saas-cluster-');
     try {
       const result = writeSaas(dir, 3);
       const objects = result.files.flatMap((f) => YAML.parseAllDocuments(fs.readFileSync(path.join(dir, f), 'utf8'), { version: '1.1' }).map((d: any) => d.toJS() as K8sObject));

@@ -1,10 +1,10 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import * as YAML from 'yaml';
 import { buildGoTool } from './go-tool';
 import { K8sObject } from './manifests';
+import { tempDir } from './temp-dir';
 
 /*
  * OPA Gatekeeper itself, built from its Go module at the release the
@@ -101,7 +101,7 @@ const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
  * template.
  */
 export function gatorVerify(template: K8sObject, constraint: K8sObject, cases: GatorCase[], invalidConstraints: K8sObject[] = []): GatorResult {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gator-verify-'));
+  const dir = tempDir('gator-verify-');
   try {
     const write = (file: string, doc: unknown) => fs.writeFileSync(path.join(dir, file), YAML.stringify(doc));
     write('template.yaml', template);

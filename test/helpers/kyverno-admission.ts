@@ -1,11 +1,11 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import * as YAML from 'yaml';
 import { buildGoTool } from './go-tool';
 import { CliOutcome, CliRequest, CliRuleResult } from './kyverno-cli';
 import { K8sObject } from './manifests';
+import { tempDir } from './temp-dir';
 
 /*
  * Kyverno's admission path for ClusterPolicies, with the namespace's labels:
@@ -60,7 +60,7 @@ export function kyvernoAdmissionBinary(): string {
  */
 export function kyvernoAdmission(policies: K8sObject[], requests: CliRequest[]): Map<string, CliOutcome> {
   if (new Set(requests.map((r) => r.id)).size !== requests.length) throw new Error('request ids must be unique');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kyverno-admission-'));
+  const dir = tempDir('kyverno-admission-');
   let judged = false;
   try {
     const policiesFile = path.join(dir, 'policies.yaml');

@@ -1,10 +1,10 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import * as YAML from 'yaml';
 import { buildGoTool } from './go-tool';
 import { K8sObject } from './manifests';
+import { tempDir } from './temp-dir';
 
 /*
  * The real Kyverno engine, as its CLI (`kubectl-kyverno`, pinned in
@@ -112,7 +112,7 @@ function reportOf(stdout: string, status: number | null): any {
  */
 function applyBatch(policies: K8sObject[], batch: CliRequest[]): Map<string, CliOutcome> {
   const { operation, userInfo } = batch[0];
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kyverno-cli-'));
+  const dir = tempDir('kyverno-cli-');
   let judged = false;
   try {
     const yaml = (docs: unknown[]) => docs.map((d) => YAML.stringify(d)).join('---\n');

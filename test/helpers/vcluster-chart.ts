@@ -1,12 +1,12 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import Ajv2020, { ValidateFunction } from 'ajv/dist/2020';
 import * as YAML from 'yaml';
 import { SHARED } from './crd-schema';
 import { buildGoTool } from './go-tool';
 import { K8sObject } from './manifests';
+import { tempDir } from './temp-dir';
 import { VCLUSTER_CHART_VERSION } from 'cdk8s-tenancy';
 
 /*
@@ -69,7 +69,7 @@ export function releaseOf(o: K8sObject): ChartRelease {
  * refuses the values.
  */
 export function renderVClusterRelease(release: ChartRelease, kubeVersion = RENDER_KUBE_VERSION): K8sObject[] {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vcluster-render-'));
+  const dir = tempDir('vcluster-render-');
   try {
     const valuesFile = path.join(dir, 'values.json');
     fs.writeFileSync(valuesFile, JSON.stringify(release.values));

@@ -255,7 +255,7 @@ const runners = {
     const cp = path.join(dir, 'classpath.txt');
     sh('mvn', [...q, 'compile', 'dependency:build-classpath', `-Dmdep.outputFile=${cp}`], dir);
     const classpath = `${path.join(dir, 'target', 'classes')}:${fs.readFileSync(cp, 'utf8').trim()}`;
-    return timedRun('java: run', () => sh('java', ['-cp', classpath, 'Main'], dir), dir);
+    return timedRun('java: run', () => sh('java', [`-Djava.io.tmpdir=${process.env.TMPDIR}`, '-cp', classpath, 'Main'], dir), dir);
   },
 
   go(tmp, gen, program) {
@@ -281,6 +281,14 @@ function timedRun(label, fn, dir) {
 
 function main() {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-tenancy-languages-'));
+  // The programs this runs (npm, jsii-pacmak, pip, Maven, go, and the jsii
+  // runtime each language starts) make their temporary files in tmp/tmpdir,
+  // removed with tmp: none of them stays in the system's temporary folder.
+  // Java takes its temporary folder from java.io.tmpdir, not TMPDIR.
+  const tmpdir = path.join(tmp, 'tmpdir');
+  fs.mkdirSync(tmpdir);
+  process.env.TMPDIR = tmpdir;
+  process.env.MAVEN_OPTS = [process.env.MAVEN_OPTS, `-Djava.io.tmpdir=${tmpdir}`].filter(Boolean).join(' ');
   fs.mkdirSync(CACHE, { recursive: true });
   let failed = false;
   const verdicts = [];
@@ -325,6 +333,9 @@ function main() {
       ? `not run: NuGet is not among the registries this project reaches (dotnet ${dotnet.out.trim()} is installed); generated and checked by check:languages only`
       : 'not run: no .NET SDK here (`dotnet` is not on the PATH) and NuGet is not among the registries this project reaches; generated and checked by check:languages only']);
   } finally {
+    // What the programs left (they are not ours to fix; removed with tmp).
+    const left = fs.readdirSync(tmpdir);
+    if (left.length) console.log(`\nthe programs run left ${left.length} temporary ${left.length === 1 ? 'entry' : 'entries'}, removed with ${tmp}: ${left.slice(0, 10).join(', ')}${left.length > 10 ? ', ...' : ''}`);
     fs.rmSync(tmp, { recursive: true, force: true });
     console.log('\nlanguage tier times (s):');
     for (const [label, s] of times) console.log(`  ${label.padEnd(32)} ${s}`);
