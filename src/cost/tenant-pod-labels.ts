@@ -4,6 +4,7 @@ import { invalidProp } from '../core/errors';
 import { isProtectedKey } from '../core/keys';
 import { TENANT_LABEL } from '../core/labels';
 import { checkLabel } from '../core/names';
+import { CelMutation, kyvernoMutatingPolicy, mutatingAdmissionPolicy } from '../placement/internal/cel-mutations';
 import { boundedName } from '../placement/internal/names';
 import type { PlacementEngine } from '../placement/placement-engine';
 
@@ -74,11 +75,15 @@ export class TenantPodLabels {
       const meta = { name, labels: managed };
       switch (engine.name) {
         case 'Kyverno':
-          return engine._flavour === 'cel' ? kyvernoMutatingPolicy(chart, meta, selector, labels) : kyvernoClusterPolicy(chart, meta, selector, labels);
+          // Pods only: a rule for Deployments would rewrite templates a GitOps controller owns.
+          return engine._flavour === 'cel'
+            ? kyvernoMutatingPolicy(chart, cel(meta, selector, labels), { autogen: { podControllers: { controllers: [] } } })
+            : kyvernoClusterPolicy(chart, meta, selector, labels);
         case 'Gatekeeper':
           return gatekeeperAssignMetadata(chart, meta, selector, labels);
         default:
-          return mutatingAdmissionPolicy(chart, meta, selector, labels);
+          // Fails closed: a pod the API server could not label would be charged to nobody.
+          return mutatingAdmissionPolicy(chart, cel(meta, selector, labels));
       }
     };
   }
@@ -104,50 +109,12 @@ const POD_RULES = { apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], o
 
 type Meta = { name: string; labels: Record<string, string> };
 
+const cel = (metadata: Meta, namespaceSelector: object, labels: Record<string, string>): CelMutation => ({
+  id: 'PodLabels', metadata, resourceRules: [POD_RULES], namespaceSelector, patch: labelPatches(labels),
+});
+
 /** Adds a tenant's pod-label mutation to its chart; `managed` labels the mutation objects themselves. */
 export type PodLabelsCreator = (chart: Construct, tenant: string, managed: Record<string, string>) => void;
-
-/**
- * Kubernetes' own mutation (GA in 1.36): run by the API server, nothing to
- * install. Fails closed: a pod the API server could not label would be
- * charged to nobody.
- */
-function mutatingAdmissionPolicy(scope: Construct, metadata: Meta, namespaceSelector: object, labels: Record<string, string>): void {
-  new ApiObject(scope, 'PodLabelsPolicy', {
-    apiVersion: 'admissionregistration.k8s.io/v1',
-    kind: 'MutatingAdmissionPolicy',
-    metadata,
-    spec: {
-      failurePolicy: 'Fail',
-      matchConstraints: { resourceRules: [POD_RULES], namespaceSelector },
-      reinvocationPolicy: 'Never',
-      mutations: [{ patchType: 'JSONPatch', jsonPatch: { expression: labelPatches(labels) } }],
-    },
-  });
-  new ApiObject(scope, 'PodLabelsPolicyBinding', {
-    apiVersion: 'admissionregistration.k8s.io/v1',
-    kind: 'MutatingAdmissionPolicyBinding',
-    metadata,
-    spec: { policyName: metadata.name },
-  });
-}
-
-function kyvernoMutatingPolicy(scope: Construct, metadata: Meta, namespaceSelector: object, labels: Record<string, string>): void {
-  new ApiObject(scope, 'PodLabelsPolicy', {
-    apiVersion: 'policies.kyverno.io/v1',
-    kind: 'MutatingPolicy',
-    metadata,
-    spec: {
-      failurePolicy: 'Fail',
-      evaluation: { background: { enabled: false } },
-      // Pods only: a rule for Deployments would rewrite templates a GitOps controller owns.
-      autogen: { podControllers: { controllers: [] } },
-      matchConstraints: { resourceRules: [POD_RULES], namespaceSelector },
-      reinvocationPolicy: 'Never',
-      mutations: [{ patchType: 'JSONPatch', jsonPatch: { expression: labelPatches(labels) } }],
-    },
-  });
-}
 
 function kyvernoClusterPolicy(scope: Construct, metadata: Meta, namespaceSelector: object, labels: Record<string, string>): void {
   // Kyverno creates missing parents on `add`, so one patch per label.

@@ -2,6 +2,7 @@ import { ApiObject, JsonPatch } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { STORAGE_CLASS_ANNOTATION } from './storage-guard';
 import { TENANT_LABEL } from '../core/labels';
+import { CelMutation, kyvernoMutatingPolicy, mutatingAdmissionPolicy } from '../placement/internal/cel-mutations';
 import { boundedName } from '../placement/internal/names';
 import type { PlacementEngine } from '../placement/placement-engine';
 
@@ -37,11 +38,13 @@ export function defaultStorageClassMutation(engine: PlacementEngine, defaultClas
     const selector = { matchLabels: { [TENANT_LABEL]: tenant } };
     switch (engine.name) {
       case 'Kyverno':
-        return engine._flavour === 'cel' ? kyvernoMutatingPolicy(chart, meta, selector, defaultClass) : kyvernoClusterPolicy(chart, meta, selector, defaultClass);
+        return engine._flavour === 'cel' ? kyvernoMutatingPolicy(chart, cel(meta, selector, defaultClass)) : kyvernoClusterPolicy(chart, meta, selector, defaultClass);
       case 'Gatekeeper':
         return gatekeeperAssign(chart, meta, selector, defaultClass);
       default:
-        return mutatingAdmissionPolicy(chart, meta, selector, defaultClass);
+        // Fails closed: a claim that could not be given its class would be
+        // refused by the storage guard anyway, with a message naming the default.
+        return mutatingAdmissionPolicy(chart, cel(meta, selector, defaultClass));
     }
   };
 }
@@ -58,47 +61,9 @@ const CLASSLESS = [{
 
 const patch = (defaultClass: string) => `[JSONPatch{op: "add", path: "/spec/storageClassName", value: ${JSON.stringify(defaultClass)}}]`;
 
-/**
- * Kubernetes' own mutation (GA in 1.36): run by the API server, nothing to
- * install. Fails closed: a claim that could not be given its class would be
- * refused by the storage guard anyway, with a message naming the default.
- */
-function mutatingAdmissionPolicy(scope: Construct, metadata: Meta, namespaceSelector: object, defaultClass: string): void {
-  new ApiObject(scope, 'DefaultStorageClassPolicy', {
-    apiVersion: 'admissionregistration.k8s.io/v1',
-    kind: 'MutatingAdmissionPolicy',
-    metadata,
-    spec: {
-      failurePolicy: 'Fail',
-      matchConstraints: { resourceRules: [CLAIM_RULES], namespaceSelector },
-      matchConditions: CLASSLESS,
-      reinvocationPolicy: 'Never',
-      mutations: [{ patchType: 'JSONPatch', jsonPatch: { expression: patch(defaultClass) } }],
-    },
-  });
-  new ApiObject(scope, 'DefaultStorageClassPolicyBinding', {
-    apiVersion: 'admissionregistration.k8s.io/v1',
-    kind: 'MutatingAdmissionPolicyBinding',
-    metadata,
-    spec: { policyName: metadata.name },
-  });
-}
-
-function kyvernoMutatingPolicy(scope: Construct, metadata: Meta, namespaceSelector: object, defaultClass: string): void {
-  new ApiObject(scope, 'DefaultStorageClassPolicy', {
-    apiVersion: 'policies.kyverno.io/v1',
-    kind: 'MutatingPolicy',
-    metadata,
-    spec: {
-      failurePolicy: 'Fail',
-      evaluation: { background: { enabled: false } },
-      matchConstraints: { resourceRules: [CLAIM_RULES], namespaceSelector },
-      matchConditions: CLASSLESS,
-      reinvocationPolicy: 'Never',
-      mutations: [{ patchType: 'JSONPatch', jsonPatch: { expression: patch(defaultClass) } }],
-    },
-  });
-}
+const cel = (metadata: Meta, namespaceSelector: object, defaultClass: string): CelMutation => ({
+  id: 'DefaultStorageClass', metadata, resourceRules: [CLAIM_RULES], namespaceSelector, matchConditions: CLASSLESS, patch: patch(defaultClass),
+});
 
 function kyvernoClusterPolicy(scope: Construct, metadata: Meta, namespaceSelector: object, defaultClass: string): void {
   // JMESPath `keys` tells an absent field from the empty class, which
