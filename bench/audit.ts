@@ -60,7 +60,7 @@ function measure(mode: Mode, n: number, dir: string) {
 }
 
 function run(mode: Mode, n: number, dir: string) {
-  const child = spawnSync(process.execPath, [...process.execArgv, __filename, '--child', mode, String(n), dir], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  const child = spawnSync(process.execPath, [__filename, '--child', mode, String(n), dir], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
   if (child.status !== 0) throw new Error(`${mode} ${n} failed: ${child.stderr}`);
   return JSON.parse(child.stdout);
 }

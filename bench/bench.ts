@@ -15,7 +15,12 @@
  * benchmark compares digests of every file) and with JSON.stringify.
  *
  * Each measurement runs in its own process, so its peak RSS is its own and
- * one run's garbage does not slow the next. Files go to /dev/shm when it
+ * one run's garbage does not slow the next. `npm run bench` first compiles
+ * bench/ and the modules of src/ it imports (bench/tsconfig.build.json,
+ * into .ci/tmp/bench), and every process is a plain `node` running that
+ * JavaScript, as the package's users run it: under ts-node, its TypeScript
+ * compiler stayed resident in every child (about 105 MB of a writer's peak
+ * RSS, and CPU time to transpile), which users never pay. Files go to /dev/shm when it
  * exists: on a VM disk, writeback throttling of 10,000 small files costs
  * more than the synthesis and varies from run to run; `--disk` measures
  * with os.tmpdir() instead. Wall and CPU time are both printed: CPU time
@@ -106,6 +111,11 @@ function measure(mode: Mode, n: number, variant: string, base: string, dump: str
 }
 
 function main(args: string[]) {
+  // Plain node on compiled JavaScript, parent and children alike (see the
+  // header): refuse a TypeScript loader rather than measure it.
+  if (!__filename.endsWith('.js')) {
+    throw new Error(`the benchmark runs as compiled JavaScript in plain node, not from ${path.basename(__filename)}: use npm run bench`);
+  }
   if (args.includes('--only') && args[args.indexOf('--only') + 1] === 'audit') return benchAudit(args);
   const valueOf = (flag: string) => (args.indexOf(flag) >= 0 ? args[args.indexOf(flag) + 1] : undefined);
   const variant = valueOf('--variant') ?? 'default';
@@ -120,7 +130,7 @@ function main(args: string[]) {
   const dumps = fs.mkdtempSync(path.join(base, 'bench-objects-'));
   const run = (mode: Mode, n: number) => {
     const childArgs = ['--child', mode, String(n), path.join(dumps, `${n}.jsonl`), '--variant', variant, ...(args.includes('--disk') ? ['--disk'] : [])];
-    const child = spawnSync(process.execPath, [...process.execArgv, __filename, ...childArgs], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+    const child = spawnSync(process.execPath, [__filename, ...childArgs], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
     if (child.status !== 0) {
       console.error(child.stderr);
       process.exit(1);

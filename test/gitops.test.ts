@@ -440,21 +440,61 @@ describe('bad options', () => {
   });
 });
 
-test('the benchmark runs (small N) and prints its ratios', () => {
-  const result = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(__dirname, '..', 'bench', 'bench.ts'), '10', '20'], {
-    cwd: path.join(__dirname, '..'), encoding: 'utf8', env: { ...process.env, TS_NODE_PROJECT: 'test/tsconfig.json' },
+describe('the benchmark', () => {
+  const root = path.join(__dirname, '..');
+  // `npm run bench`'s steps (.projenrc.ts), into a directory of this test's
+  // own: the compile, then plain node on the compiled bench.js.
+  const tasks = JSON.parse(fs.readFileSync(path.join(root, '.projen', 'tasks.json'), 'utf8')).tasks;
+  // Under the package, where node resolves its dependencies (cdk8s, yaml).
+  fs.mkdirSync(path.join(root, '.ci', 'tmp'), { recursive: true });
+  const out = fs.mkdtempSync(path.join(root, '.ci', 'tmp', 'bench-test-'));
+  let compiled: ReturnType<typeof spawnSync>;
+  beforeAll(() => {
+    compiled = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'bench/tsconfig.build.json', '--outDir', out], { cwd: root, encoding: 'utf8' });
   });
-  expect(result.stderr).toBe('');
-  expect(result.status).toBe(0);
-  const rows = result.stdout.split('\n').filter((l) => /^(write|writer)\s+\d+/.test(l));
-  expect(rows).toHaveLength(4);
-  // mode, tenants, run, objects, bytes, wall, cpu, cpu/tenant, peak RSS, cpu/yaml floor, cpu/json floor, wall/yaml floor
-  expect(rows[3]).toMatch(/^writer\s+20\s+1\s+216\s+\d+\s+\d+\s+\d+\s+[\d.]+ ms\s+\d+\s+[\d.]+x\s+[\d.]+x\s+[\d.]+x$/);
-  // the library wrote the yaml floor's bytes (the benchmark exits non-zero otherwise)
-  expect(result.stdout).toMatch(/identical bytes: every library run/);
-  expect(result.stdout).toMatch(/floor-yaml\s+20\s+1\s+216\s/);
-  expect(result.stdout).toMatch(/floor-json\s+20\s+1\s+216\s/);
-  expect(result.stdout).toMatch(/writer: time per tenant at 20 \/ at 10 \(fastest runs\): wall [\d.]+x, cpu [\d.]+x/);
+  afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
+
+  test('npm run bench compiles bench/ and runs it in plain node', () => {
+    expect(tasks.bench.steps).toEqual([
+      { exec: 'tsc -p bench/tsconfig.build.json' },
+      { exec: 'node .ci/tmp/bench/bench/bench.js', receiveArgs: true },
+    ]);
+    expect(JSON.parse(fs.readFileSync(path.join(root, 'bench', 'tsconfig.build.json'), 'utf8')).compilerOptions.outDir).toBe('../.ci/tmp/bench');
+    expect(compiled.stdout).toBe('');
+    expect(compiled.status).toBe(0);
+  });
+
+  test('it refuses to run under a TypeScript loader, whose compiler would stay in every measured process', () => {
+    const result = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(root, 'bench', 'bench.ts'), '10'], {
+      cwd: root, encoding: 'utf8', env: { ...process.env, TS_NODE_PROJECT: 'bench/tsconfig.json' },
+    });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(/the benchmark runs as compiled JavaScript in plain node, not from bench\.ts: use npm run bench/);
+    expect(result.stdout).toBe('');
+  });
+
+  test('the audit benchmark runs (--only audit, small N)', () => {
+    const result = spawnSync(process.execPath, [path.join(out, 'bench', 'bench.js'), '--only', 'audit', '10'], { cwd: root, encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^\s+10\s+[\d.]+ s\s+[\d.]+ s\s+[\d.]+ ms\s+[\d.]+ s\s+[\d.]+ s\s+[\d.]+x\s+[\d.]+x\s+\d+\s+\d+$/m);
+    expect(result.stdout).toMatch(/\(116 objects, \d+ bytes; 116 documents; exit \d, \d+ characters of report\)/);
+  });
+
+  test('it runs (small N) and prints its ratios', () => {
+    const result = spawnSync(process.execPath, [path.join(out, 'bench', 'bench.js'), '10', '20'], { cwd: root, encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const rows = result.stdout.split('\n').filter((l) => /^(write|writer)\s+\d+/.test(l));
+    expect(rows).toHaveLength(4);
+    // mode, tenants, run, objects, bytes, wall, cpu, cpu/tenant, peak RSS, cpu/yaml floor, cpu/json floor, wall/yaml floor
+    expect(rows[3]).toMatch(/^writer\s+20\s+1\s+216\s+\d+\s+\d+\s+\d+\s+[\d.]+ ms\s+\d+\s+[\d.]+x\s+[\d.]+x\s+[\d.]+x$/);
+    // the library wrote the yaml floor's bytes (the benchmark exits non-zero otherwise)
+    expect(result.stdout).toMatch(/identical bytes: every library run/);
+    expect(result.stdout).toMatch(/floor-yaml\s+20\s+1\s+216\s/);
+    expect(result.stdout).toMatch(/floor-json\s+20\s+1\s+216\s/);
+    expect(result.stdout).toMatch(/writer: time per tenant at 20 \/ at 10 \(fastest runs\): wall [\d.]+x, cpu [\d.]+x/);
+  });
 });
 
 describe('progress', () => {
