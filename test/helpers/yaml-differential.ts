@@ -1,4 +1,7 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { ApiObject, Yaml } from 'cdk8s';
+import { CORPUS_DIR, corpusFile, CorpusFile, isKubernetesShaped } from './corpus';
 import { stringifyManifest } from '../../src/gitops/manifest-yaml';
 
 /*
@@ -6,12 +9,14 @@ import { stringifyManifest } from '../../src/gitops/manifest-yaml';
  * any test or example synthesizes (each ApiObject's toJson), and after the
  * file's tests checks that the library's serializer writes each of them
  * byte for byte as cdk8s's Yaml.stringify (what `cdk8s synth` writes).
+ * The Kubernetes-shaped ones are also written to the corpus
+ * (.ci/tmp/corpus/, see ./corpus.ts), which the cluster tier applies to a
+ * real API server (test/cluster/corpus.cluster.test.ts).
  */
 const seen = new Set<string>();
 const objects: any[] = [];
-const toJson = ApiObject.prototype.toJson;
-ApiObject.prototype.toJson = function (this: ApiObject) {
-  const json = toJson.call(this);
+
+function record(json: any): void {
   try {
     const key = JSON.stringify(json);
     if (!seen.has(key)) {
@@ -21,8 +26,42 @@ ApiObject.prototype.toJson = function (this: ApiObject) {
   } catch {
     objects.push(json); // not JSON (a cycle): compare it anyway
   }
-  return json;
-};
+}
+
+/** The prototype whose toJson an object's toJson() runs: its most derived class that defines one. */
+function toJsonOwner(obj: object): any {
+  let proto = Object.getPrototypeOf(obj);
+  while (proto && !Object.prototype.hasOwnProperty.call(proto, 'toJson')) proto = Object.getPrototypeOf(proto);
+  return proto;
+}
+
+const WRAPPED = Symbol('recorded toJson');
+
+/**
+ * Makes `proto`'s toJson record what it returns, but only for objects whose
+ * own toJson it is: a class that overrides toJson (every generated Kube*
+ * class: it turns Quantity and IntOrString values into what the API takes)
+ * calls ApiObject's through super, and that intermediate is not the output.
+ */
+function wrapToJson(proto: any): void {
+  const original = proto.toJson;
+  const wrapped = function (this: ApiObject) {
+    const json = original.call(this);
+    const owner = toJsonOwner(this);
+    if (owner === proto) {
+      record(json);
+    } else if (!owner.toJson[WRAPPED]) {
+      // The first object of an overriding class: record its class's
+      // output from now on, this object's included.
+      wrapToJson(owner);
+      this.toJson();
+    }
+    return json;
+  };
+  (wrapped as any)[WRAPPED] = true;
+  proto.toJson = wrapped;
+}
+wrapToJson(ApiObject.prototype);
 
 afterAll(() => {
   const differ = objects.filter((o) => stringifyManifest(o) !== Yaml.stringify(o));
@@ -30,3 +69,18 @@ afterAll(() => {
   if (differ.length > 0) expect(stringifyManifest(differ[0])).toBe(Yaml.stringify(differ[0]));
   expect(differ.length).toBe(0);
 });
+
+// The cluster tier's own files synthesize what the unit tier already
+// recorded (the examples); only the unit tier writes the corpus.
+const testPath = expect.getState().testPath;
+if (testPath && !testPath.includes(`${path.sep}test${path.sep}cluster${path.sep}`)) {
+  afterAll(() => {
+    const source = path.relative(path.join(__dirname, '..', '..'), testPath).split(path.sep).join('/');
+    const file: CorpusFile = { source, objects: objects.filter(isKubernetesShaped) };
+    fs.mkdirSync(CORPUS_DIR, { recursive: true });
+    // Written whole, then renamed: a reader never sees half a file.
+    const out = corpusFile(source);
+    fs.writeFileSync(`${out}.${process.pid}.tmp`, JSON.stringify(file));
+    fs.renameSync(`${out}.${process.pid}.tmp`, out);
+  });
+}
