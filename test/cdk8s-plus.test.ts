@@ -70,6 +70,12 @@ describe('an app using cdk8s-plus-34 beside the cdk8s-plus-27 peer', () => {
       containers: [{ image: 'registry.example/web:1.0', portNumber: 8080, securityContext: { user: 1000, group: 1000 } }],
       securityContext: { ensureNonRoot: true },
     });
+    // What `restricted` asks beyond that, as for the plus34 workload (the
+    // cluster tier admits every workload the tests synthesize).
+    ApiObject.of(web27).addJsonPatch(
+      JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }),
+      JsonPatch.add('/spec/template/spec/containers/0/securityContext/capabilities', { drop: ['ALL'] }),
+    );
     const p27 = TenantPlacement.forTenant('team-a');
     t27.addExtension(p27);
     p27.applyTo(web27.scheduling);

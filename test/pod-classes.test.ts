@@ -1,4 +1,4 @@
-import { App, Chart } from 'cdk8s';
+import { ApiObject, App, Chart, JsonPatch } from 'cdk8s';
 import { Deployment } from 'cdk8s-plus-27';
 import { admit, AdmissionRequest } from './helpers/admission';
 import { find, K8sObject, ofKind, synthObjects } from './helpers/manifests';
@@ -25,6 +25,12 @@ const teamA = new SoftTenant(chartA, 'A', {
 new SoftTenant(new Chart(app, 'team-b'), 'B', { name: 'team-b' });
 new SoftTenant(new Chart(app, 'team-c'), 'C', { name: 'team-c', runtimeClasses: TenantRuntimeClasses.only(['kata-fc']) });
 const web = new Deployment(chartA, 'web', { metadata: { namespace: 'team-a' }, containers: [{ image: 'registry.example.com/web:1', portNumber: 8080 }] });
+// What team-a's `restricted` level asks beyond cdk8s-plus's defaults (the
+// cluster tier admits every workload the tests synthesize).
+ApiObject.of(web).addJsonPatch(
+  JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }),
+  JsonPatch.add('/spec/template/spec/containers/0/securityContext/capabilities', { drop: ['ALL'] }),
+);
 teamA.applyPodDefaults(web);
 const objects = synthObjects(app);
 const ns = (name: string) => find(objects, 'Namespace', name);

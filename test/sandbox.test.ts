@@ -1,4 +1,4 @@
-import { App, Chart, Size } from 'cdk8s';
+import { ApiObject, App, Chart, JsonPatch, Size } from 'cdk8s';
 import { Cpu, Deployment } from 'cdk8s-plus-27';
 import { admit, AdmissionRequest } from './helpers/admission';
 import { find, K8sObject, ofKind, synthObjects } from './helpers/manifests';
@@ -107,6 +107,12 @@ describe('composition', () => {
     const { chart } = sandboxed(TenantSandbox.gvisor());
     const sandbox = TenantSandbox.gvisor();
     const deployment = new Deployment(chart, 'web', { metadata: { namespace: 'team-a' }, containers: [{ image: 'nginx', portNumber: 8080 }] });
+    // What the namespace's `restricted` level asks beyond cdk8s-plus's
+    // defaults (the cluster tier admits every workload the tests synthesize).
+    ApiObject.of(deployment).addJsonPatch(
+      JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }),
+      JsonPatch.add('/spec/template/spec/containers/0/securityContext/capabilities', { drop: ['ALL'] }),
+    );
     sandbox.applyTo(deployment);
     const rendered = chart.toJson().find((o: K8sObject) => o.kind === 'Deployment');
     expect(rendered.spec.template.spec.runtimeClassName).toBe('gvisor');

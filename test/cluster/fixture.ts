@@ -203,6 +203,25 @@ const BUILT_IN_GROUPS = new Set(['', 'apps', 'batch', 'rbac.authorization.k8s.io
 
 const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.split('/')[0] : '');
 
+/**
+ * The `group/kind`s of `objects` that installCrds has no CRD for (neither
+ * upstream in ../shared/schemas, nor minimal, nor a constraint of a
+ * ConstraintTemplate among `objects`), with how many objects each.
+ */
+export function kindsWithoutCrd(objects: K8sObject[]): Map<string, number> {
+  const shared = sharedCrds();
+  const out = new Map<string, number>();
+  for (const o of objects) {
+    const group = groupOf(o.apiVersion);
+    if (BUILT_IN_GROUPS.has(group)) continue;
+    const key = `${group}/${o.kind}`;
+    const known = shared.has(key) || key in MINIMAL_CRDS
+      || (group === 'constraints.gatekeeper.sh' && objects.some((t) => t.kind === 'ConstraintTemplate' && t.spec?.crd?.spec?.names?.kind === o.kind));
+    if (!known) out.set(key, (out.get(key) ?? 0) + 1);
+  }
+  return out;
+}
+
 /** The CRDs `objects` need (upstream ones from ../shared/schemas where there are any), installed and established. */
 export async function installCrds(client: KubeClient, objects: K8sObject[]): Promise<string[]> {
   const shared = sharedCrds();

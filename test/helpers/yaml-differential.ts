@@ -1,5 +1,8 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { ApiObject, Yaml } from 'cdk8s';
-import { CDK8S_TO_JSON, withCdk8sToJson } from './cdk8s-to-json';
+import { replaceToJson, withCdk8sToJson } from './cdk8s-to-json';
+import { CORPUS_DIR, corpusFile, CorpusFile, isKubernetesShaped } from './corpus';
 import { jsonDifference } from './same-json';
 import { fastApiObjectJson } from '../../src/gitops/internal/api-object-json';
 import { stringifyManifest } from '../../src/gitops/manifest-yaml';
@@ -12,14 +15,15 @@ import { stringifyManifest } from '../../src/gitops/manifest-yaml';
  *   Yaml.stringify (what `cdk8s synth` writes), and
  * - that the writer's fast path for toJson (api-object-json.ts) makes for
  *   each object exactly what its toJson() makes.
+ * The Kubernetes-shaped ones are also written to the corpus
+ * (.ci/tmp/corpus/, see ./corpus.ts), which the cluster tier applies to a
+ * real API server (test/cluster/corpus.cluster.test.ts).
  */
 const seen = new Set<string>();
 const objects: any[] = [];
 const instances = new Set<ApiObject>();
-const toJson = CDK8S_TO_JSON;
-const recording = function (this: ApiObject) {
-  instances.add(this);
-  const json = toJson.call(this);
+
+function record(json: any): void {
   try {
     const key = JSON.stringify(json);
     if (!seen.has(key)) {
@@ -29,13 +33,47 @@ const recording = function (this: ApiObject) {
   } catch {
     objects.push(json); // not JSON (a cycle): compare it anyway
   }
-  return json;
-};
-// While this recorder replaces ApiObject.prototype.toJson, the fast path
-// (which reproduces cdk8s's own toJson) declines every object and the
-// writer calls toJson(): so every object the writer writes in a test is
-// recorded here, and compared below.
-ApiObject.prototype.toJson = recording;
+}
+
+/** The prototype whose toJson an object's toJson() runs: its most derived class that defines one. */
+function toJsonOwner(obj: object): any {
+  let proto = Object.getPrototypeOf(obj);
+  while (proto && !Object.prototype.hasOwnProperty.call(proto, 'toJson')) proto = Object.getPrototypeOf(proto);
+  return proto;
+}
+
+const WRAPPED = Symbol('recorded toJson');
+
+/**
+ * Makes `proto`'s toJson record what it returns, but only for objects whose
+ * own toJson it is: a class that overrides toJson (every generated Kube*
+ * class: it turns Quantity and IntOrString values into what the API takes)
+ * calls ApiObject's through super, and that intermediate is not the output.
+ */
+function wrapToJson(proto: any): void {
+  const original = proto.toJson;
+  const wrapped = function (this: ApiObject) {
+    instances.add(this);
+    const json = original.call(this);
+    const owner = toJsonOwner(this);
+    if (owner === proto) {
+      record(json);
+    } else if (!owner.toJson[WRAPPED]) {
+      // The first object of an overriding class: record its class's
+      // output from now on, this object's included.
+      wrapToJson(owner);
+      this.toJson();
+    }
+    return json;
+  };
+  (wrapped as any)[WRAPPED] = true;
+  replaceToJson(proto, wrapped);
+}
+// While this recorder replaces toJson, the fast path (which reproduces
+// cdk8s's own toJson) declines every object and the writer calls toJson():
+// so every object the writer writes in a test is recorded here, and
+// compared below.
+wrapToJson(ApiObject.prototype);
 
 afterAll(() => {
   const differ = objects.filter((o) => stringifyManifest(o) !== Yaml.stringify(o));
@@ -62,3 +100,18 @@ afterAll(() => {
   });
   expect(fastDiffer).toEqual([]);
 });
+
+// The cluster tier's own files synthesize what the unit tier already
+// recorded (the examples); only the unit tier writes the corpus.
+const testPath = expect.getState().testPath;
+if (testPath && !testPath.includes(`${path.sep}test${path.sep}cluster${path.sep}`)) {
+  afterAll(() => {
+    const source = path.relative(path.join(__dirname, '..', '..'), testPath).split(path.sep).join('/');
+    const file: CorpusFile = { source, objects: objects.filter(isKubernetesShaped) };
+    fs.mkdirSync(CORPUS_DIR, { recursive: true });
+    // Written whole, then renamed: a reader never sees half a file.
+    const out = corpusFile(source);
+    fs.writeFileSync(`${out}.${process.pid}.tmp`, JSON.stringify(file));
+    fs.renameSync(`${out}.${process.pid}.tmp`, out);
+  });
+}
