@@ -1,5 +1,5 @@
 import { App, Chart, Size } from 'cdk8s';
-import { k8s, PersistentVolumeClaim } from 'cdk8s-plus-27';
+import { k8s, PersistentVolumeAccessMode, PersistentVolumeClaim } from 'cdk8s-plus-27';
 import { admit, AdmissionRequest } from './helpers/admission';
 import { find, K8sObject, ofKind, synthObjects } from './helpers/manifests';
 import { gatekeeperMutate, kyvernoCelMutate, kyvernoMutate, mutatingAdmissionPolicyMutate, MutationRequest } from './helpers/mutation';
@@ -177,19 +177,27 @@ describe('applyPodDefaults writes the default into claims that name no class', (
     metadata: { name, ...(annotations ? { annotations } : {}) },
     spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: k8s.Quantity.fromString('1Gi') } }, ...spec },
   });
+  const RWO = [PersistentVolumeAccessMode.READ_WRITE_ONCE];
   const db = new k8s.KubeStatefulSet(chart, 'db', {
     metadata: { name: 'db', namespace: 'team-a' },
     spec: {
       serviceName: 'db',
       selector: { matchLabels: { app: 'db' } },
-      template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'db', image: 'registry.example.com/db:1' }] } },
+      // A pod the tenant's `restricted` namespace admits (the cluster tier applies every test's objects).
+      template: {
+        metadata: { labels: { app: 'db' } },
+        spec: {
+          securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+          containers: [{ name: 'db', image: 'registry.example.com/db:1', securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } } }],
+        },
+      },
       volumeClaimTemplates: [template('data'), template('fast', { storageClassName: 'io2' }), template('static', { storageClassName: '' }), template('legacy', {}, { [ANNOTATION]: 'io2' })],
     },
   });
   tenant.applyPodDefaults(db);
   tenant.applyPodDefaults(new k8s.KubePersistentVolumeClaim(chart, 'scratch', { metadata: { name: 'scratch', namespace: 'team-a' }, spec: template('scratch').spec }));
-  tenant.applyPodDefaults(new PersistentVolumeClaim(chart, 'plus', { metadata: { name: 'plus', namespace: 'team-a' }, storage: Size.gibibytes(1) }));
-  tenant.applyPodDefaults(new PersistentVolumeClaim(chart, 'plus-io2', { metadata: { name: 'plus-io2', namespace: 'team-a' }, storage: Size.gibibytes(1), storageClassName: 'io2' }));
+  tenant.applyPodDefaults(new PersistentVolumeClaim(chart, 'plus', { metadata: { name: 'plus', namespace: 'team-a' }, storage: Size.gibibytes(1), accessModes: RWO }));
+  tenant.applyPodDefaults(new PersistentVolumeClaim(chart, 'plus-io2', { metadata: { name: 'plus-io2', namespace: 'team-a' }, storage: Size.gibibytes(1), storageClassName: 'io2', accessModes: RWO }));
   const objects = synthObjects(app);
 
   test('a StatefulSet: templates naming none get it; a class, the empty class and the legacy annotation are kept', () => {
