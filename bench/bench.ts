@@ -35,46 +35,19 @@ import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import { benchAudit } from './audit';
 import { digest, floor, FloorKind, prepare } from './floor';
+import { benchTenant } from './tenants';
 // From the features' modules, not '../src': that index loads the `aws`
 // submodule (aws-cdk-lib) eagerly, where the built package loads it on
 // first use (build-tools/lazy-submodules.js), and loading aws-cdk-lib wraps
 // every function of `fs` in a timer (aws-cdk-lib's core/lib/private/perf.js)
 // and adds ~30 MB to the heap every garbage collection walks: a cost the
 // package's cdk8s users never pay. `measure` checks it stays unloaded.
-import { ISTIO_DEFAULT_VERSION } from '../src/core/versions';
 import { TenancyGitOps } from '../src/gitops/tenancy-gitops';
 import { TenancyGitOpsWriter } from '../src/gitops/tenancy-gitops-writer';
-import { IstioInstall, IstioTenantControlPlane } from '../src/mesh/istio-tenant-control-plane';
-import { TenantPlacement } from '../src/placement/tenant-placement';
-import { SoftTenant } from '../src/tenant/soft-tenant';
-import { TenantMember } from '../src/tenant/tenant-member';
-import { TenantPeer, TenantPort } from '../src/tenant/tenant-network';
-import { TenantPriorityClass } from '../src/tenant/tenant-quota';
 
 type Mode = 'write' | 'writer' | 'prepare' | `floor-${FloorKind}`;
 
-function tenant(app: App, i: number, variant: string): Chart {
-  const name = `tenant-${i}`;
-  const chart = new Chart(app, name);
-  if (variant === 'configured') {
-    const t = new SoftTenant(chart, 'Tenant', {
-      name,
-      namespaces: [name, `${name}-jobs`],
-      admins: [TenantMember.group(`${name}-admins`)],
-      users: [TenantMember.group(`${name}-devs`)],
-      network: {
-        ingressFrom: [TenantPeer.namespace('ingress-nginx', undefined, [TenantPort.tcp(8080)])],
-        egressTo: [TenantPeer.cidr('0.0.0.0/0', [TenantPort.tcp(443)])],
-      },
-      priorityClasses: [TenantPriorityClass.of('tenant-high', { pods: 5 })],
-    });
-    t.addExtension(TenantPlacement.forTenant(name));
-    t.addExtension(IstioTenantControlPlane.forTenant({ install: IstioInstall.sail(ISTIO_DEFAULT_VERSION) }));
-  } else {
-    new SoftTenant(chart, 'Tenant', { name });
-  }
-  return chart;
-}
+const tenant = (app: App, i: number, variant: string): Chart => benchTenant(app, `tenant-${i}`, variant);
 
 /** One measurement, in this process. */
 function measure(mode: Mode, n: number, variant: string, base: string, dump: string) {

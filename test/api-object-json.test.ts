@@ -6,11 +6,9 @@ import * as fc from 'fast-check';
 import { withCdk8sToJson } from './helpers/cdk8s-to-json';
 import { jsonDifference } from './helpers/same-json';
 import { tempDir } from './helpers/temp-dir';
-import { ISTIO_DEFAULT_VERSION } from '../src/core/versions';
+import { benchTenant } from '../bench/tenants';
 import { apiObjectsJson, fastApiObjectJson, READ_CODE_DIGEST, reproducedCodeDigest } from '../src/gitops/internal/api-object-json';
-import {
-  IstioInstall, IstioTenantControlPlane, SoftTenant, TenancyGitOpsWriter, TenantMember, TenantPeer, TenantPlacement, TenantPort, TenantPriorityClass,
-} from 'cdk8s-tenancy';
+import { SoftTenant, TenancyGitOpsWriter } from 'cdk8s-tenancy';
 
 /*
  * The writer makes each object's JSON by a fast path (src/gitops/internal/
@@ -40,23 +38,8 @@ function declined(obj: ApiObject): void {
   expect(jsonDifference(apiObjectsJson(obj, [obj])[0], obj.toJson())).toBeUndefined();
 }
 
-function configuredTenant(app: App, name: string): Chart {
-  const chart = new Chart(app, name);
-  const t = new SoftTenant(chart, 'Tenant', {
-    name,
-    namespaces: [name, `${name}-jobs`],
-    admins: [TenantMember.group(`${name}-admins`)],
-    users: [TenantMember.group(`${name}-devs`)],
-    network: {
-      ingressFrom: [TenantPeer.namespace('ingress-nginx', undefined, [TenantPort.tcp(8080)])],
-      egressTo: [TenantPeer.cidr('0.0.0.0/0', [TenantPort.tcp(443)])],
-    },
-    priorityClasses: [TenantPriorityClass.of('tenant-high', { pods: 5 })],
-  });
-  t.addExtension(TenantPlacement.forTenant(name));
-  t.addExtension(IstioTenantControlPlane.forTenant({ install: IstioInstall.sail(ISTIO_DEFAULT_VERSION) }));
-  return chart;
-}
+/** The benchmark's configured tenant (placement, Istio, peers, priority classes). */
+const configuredTenant = (app: App, name: string): Chart => benchTenant(app, name, 'configured');
 
 describe('the code it reproduces', () => {
   test('is the installed cdk8s\'s (a digest of its source), or nothing takes the fast path', () => {
