@@ -1,6 +1,7 @@
 import { App, Chart } from 'cdk8s';
-import { admit, AdmissionRequest, kyvernoAdmit } from './helpers/admission';
+import { admit, AdmissionRequest } from './helpers/admission';
 import { gatekeeperWebhook } from './helpers/gatekeeper';
+import { kyvernoAdmission } from './helpers/kyverno-admission';
 import { CliOutcome, kyvernoApply } from './helpers/kyverno-cli';
 import { find, ofKind, synthObjects } from './helpers/manifests';
 import { releaseOf, renderVClusterRelease, validateVClusterValues } from './helpers/vcluster-chart';
@@ -15,7 +16,8 @@ import {
  * by real Helm with the library's values; the control plane's pod (its
  * StatefulSet's template) and the pod the syncer creates for a bare virtual
  * pod (helpers/vcluster-synced-pod.ts, from the rendered vcluster.yaml); then
- * the Kyverno CLI (CEL policies; legacy ClusterPolicies) and Gatekeeper's
+ * the Kyverno CLI (CEL policies), Kyverno's admission handlers (legacy
+ * ClusterPolicies) and Gatekeeper's
  * webhook code (Assign, then the ConstraintTemplate) with the platform's
  * policies. The ValidatingAdmissionPolicy engine is the API server's: its
  * model here (the same CEL text), the real server in the cluster tier
@@ -142,30 +144,34 @@ describe('Kyverno (the real CLI)', () => {
     const policies = legacy.objects.filter((o) => o.apiVersion === 'kyverno.io/v1');
     const mutation = policies.filter((o) => o.metadata.name !== PLACEMENT_POLICY_NAME);
 
-    test('the mutation (real CLI) places the synced pod, and the guard then admits it (model: the CLI shows a legacy validate.cel no namespace labels)', () => {
-      const [[, o]] = [...kyvernoApply(mutation, [{ id: 'synced', pod: legacy.synced, namespace: legacy.namespace, operation: 'CREATE', userInfo: { username: SYNCER } }])];
+    const guard = policies.filter((o) => o.metadata.name === PLACEMENT_POLICY_NAME);
+    // Kyverno's own admission handlers (helpers/kyverno-admission.ts): the CLI
+    // shows a legacy validate.cel no namespace labels, the handlers do.
+    let outcomes: Map<string, CliOutcome>;
+    beforeAll(() => {
+      const req = (id: string, pod: any) => ({ id, pod, namespace: legacy.namespace, operation: 'CREATE' as const, userInfo: { username: SYNCER } });
+      outcomes = new Map([
+        ...kyvernoAdmission(policies, [req('synced', legacy.synced)]),
+        ...[...kyvernoAdmission(guard, [req('synced', legacy.synced)])].map(([k, v]) => [`guard-only ${k}`, v] as [string, CliOutcome]),
+      ]);
+    });
+
+    test('the policies are the tenant\'s mutation and the platform\'s guard', () => {
+      expect(mutation.map((o) => `${o.kind} ${o.metadata.name}`)).toEqual([`ClusterPolicy ${PLACEMENT_POLICY_NAME}-team-a`]);
+      expect(guard.map((o) => `${o.kind} ${o.metadata.name}`)).toEqual([`ClusterPolicy ${PLACEMENT_POLICY_NAME}`]);
+    });
+
+    test('the mutation places the synced pod, and the guard then admits it', () => {
+      const o = outcomes.get('synced')!;
       expect(o.refused).toBe(false);
       // The toleration was already there (enforceTolerations): the rule's precondition skips it; the affinity is added.
       expect(o.mutated.spec).toEqual(placedPod(legacy.synced).spec);
-      const r = kyvernoAdmit(policies, {
-        operation: 'CREATE',
-        resource: { group: '', version: 'v1', resource: 'pods' },
-        namespace: HOST,
-        object: o.mutated,
-        oldObject: null,
-        namespaceObject: legacy.namespace,
-        userInfo: { username: SYNCER },
-      });
-      expect(r).toMatchObject({ allowed: true, errors: [] });
-      expect(kyvernoAdmit(policies, {
-        operation: 'CREATE',
-        resource: { group: '', version: 'v1', resource: 'pods' },
-        namespace: HOST,
-        object: legacy.synced,
-        oldObject: null,
-        namespaceObject: legacy.namespace,
-        userInfo: { username: SYNCER },
-      }).allowed).toBe(false);
+    });
+
+    test('the guard alone (the mutation missing) refuses the synced pod', () => {
+      const o = outcomes.get('guard-only synced')!;
+      expect(o.refused).toBe(true);
+      expect(o.results.filter((r) => r.result === 'fail').map((r) => r.message).join('\n')).toMatch(/must tolerate and require the nodes of tenant team-a/);
     });
   });
 });
